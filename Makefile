@@ -1,0 +1,55 @@
+# Pororoca's front door. `make demo` runs everything; `make test` proves it.
+SHELL := /bin/bash
+UV ?= uv
+VENV := .venv
+PORO := $(VENV)/bin/pororoca
+S ?= trino
+
+.PHONY: help venv install up down status logs reset demo test test-unit test-integration lint fmt
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+venv: $(VENV)/.synced ## create the project's virtual environment from uv.lock
+
+install: venv ## install every component into ~/.cache/pororoca (idempotent)
+	$(PORO) install
+
+up: venv ## start the whole stack and wait until it is healthy
+	$(PORO) up
+
+down: venv ## stop the stack gracefully (data is kept)
+	$(PORO) down
+
+status: venv ## service, pid, health, ports, memory
+	$(PORO) status
+
+logs: venv ## show a service's log: make logs S=<service>
+	$(PORO) logs $(S) -n 200
+
+reset: venv ## stop and delete all state (asks for CONFIRM=yes)
+	$(PORO) reset $(if $(filter yes,$(CONFIRM)),--yes,)
+
+demo: up ## start everything, write and read a table through every engine, print where to look
+	$(PORO) smoke
+
+lint: venv ## ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test-unit: venv ## unit tests (no servers)
+	$(VENV)/bin/pytest tests/unit
+
+test-integration: install ## integration tests against a real, separate test stack
+	$(VENV)/bin/pytest tests/integration
+
+test: lint install ## everything CI runs
+	$(VENV)/bin/pytest tests/unit tests/integration

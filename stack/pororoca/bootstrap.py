@@ -1,0 +1,141 @@
+"""One-time and every-start steps around services: initialise data directories before the first
+start, and create databases, roles, buckets and keys once a service is healthy. All idempotent."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pwd
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from minio import Minio, MinioAdmin
+from minio.credentials import StaticProvider
+from psycopg import sql
+
+from .paths import Paths
+from .services import HOST, StackConfig
+
+
+@dataclass(frozen=True)
+class Ctx:
+    paths: Paths
+    config: StackConfig
+    secrets: dict[str, str]
+    values: dict[str, str]  # the rendered base context (ports, homes, java)
+    run_as: str | None  # the unprivileged user for services that refuse root, when we are root
+
+    def data(self, service: str) -> Path:
+        return self.paths.data / service
+
+
+SUPERUSER = "pororoca"
+
+
+def _chown(path: Path, user: str | None) -> None:
+    if user:
+        pw = pwd.getpwnam(user)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def postgres_init(c: Ctx) -> None:
+    data = c.data("postgres")
+    if (data / "PG_VERSION").exists():
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    data.chmod(0o700)
+    _chown(data, c.run_as)
+    with tempfile.NamedTemporaryFile("w", delete=False, dir=c.paths.state) as pw:
+        pw.write(c.secrets["postgres_superuser_password"])
+    try:
+        os.chmod(pw.name, 0o600)
+        _chown(Path(pw.name), c.run_as)
+        subprocess.run(
+            ["/usr/lib/postgresql/15/bin/initdb", "-D", str(data), "-U", SUPERUSER, f"--pwfile={pw.name}",
+             "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"],
+            check=True, capture_output=True, user=c.run_as,
+        )  # fmt: skip
+    finally:
+        os.unlink(pw.name)
+
+
+def postgres_connect(c: Ctx, dbname: str = "postgres") -> psycopg.Connection:
+    return psycopg.connect(
+        host=HOST,
+        port=int(c.values["postgres_port"]),
+        user=SUPERUSER,
+        password=c.secrets["postgres_superuser_password"],
+        dbname=dbname,
+        autocommit=True,
+    )
+
+
+def postgres_databases(c: Ctx) -> None:
+    with postgres_connect(c) as conn:
+        for db in c.config.databases:
+            password = c.secrets[f"postgres_{db}_password"]
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (db,)).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(db), sql.Literal(password)))
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db), sql.Identifier(db)))
+
+
+def kafka_format(c: Ctx) -> None:
+    data = c.data("kafka")
+    if (data / "meta.properties").exists():
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    java = c.values["java.17"]
+    kafka = c.values["home.kafka"]
+    conf = c.paths.conf / "kafka" / "server.properties"
+    subprocess.run(
+        [f"{java}/bin/java", "-cp", f"{kafka}/lib/*", "kafka.tools.StorageTool", "format",
+         "-t", cluster_id, "-c", str(conf), "--ignore-formatted"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def lakehouse_policy(bucket: str) -> dict:
+    """Read and write objects in the lakehouse bucket, nothing else (no admin, no other buckets)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+             "Resource": [f"arn:aws:s3:::{bucket}"]},
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+                                           "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+             "Resource": [f"arn:aws:s3:::{bucket}/*"]},
+        ],
+    }  # fmt: skip
+
+
+def minio_lakehouse(c: Ctx) -> None:
+    endpoint = f"{HOST}:{c.values['minio_port']}"
+    root = (c.secrets["minio_root_user"], c.secrets["minio_root_password"])
+    client = Minio(endpoint, access_key=root[0], secret_key=root[1], secure=False, region=c.config.region)
+    if not client.bucket_exists(c.config.bucket):
+        client.make_bucket(c.config.bucket)
+    admin = MinioAdmin(endpoint, credentials=StaticProvider(*root), secure=False, region=c.config.region)
+    policy_name = "pororoca-lakehouse"
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(lakehouse_policy(c.config.bucket), f)
+        f.flush()
+        admin.policy_add(policy_name, f.name)
+    access, secret = c.secrets["lakehouse_access_key"], c.secrets["lakehouse_secret_key"]
+    admin.user_add(access, secret)
+    users = json.loads(admin.user_info(access))
+    if policy_name not in (users.get("policyName") or "").split(","):
+        admin.policy_set(policy_name, user=access)
+
+
+Hook = Callable[[Ctx], None]
+BEFORE_START: dict[str, list[Hook]] = {"postgres": [postgres_init], "kafka": [kafka_format]}
+AFTER_HEALTHY: dict[str, list[Hook]] = {"postgres": [postgres_databases], "minio": [minio_lakehouse]}

@@ -1,0 +1,99 @@
+"""The `pororoca` command line: the front door to the local stack."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import install as installer
+from . import manifest, stack
+from .paths import Paths
+
+
+def cmd_install(args: argparse.Namespace, paths: Paths) -> int:
+    installer.install(manifest.load(), paths)
+    return 0
+
+
+def cmd_up(args: argparse.Namespace, paths: Paths) -> int:
+    installer.install(manifest.load(), paths)
+    stack.up(paths)
+    return 0
+
+
+def cmd_down(args: argparse.Namespace, paths: Paths) -> int:
+    stack.down(paths)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
+    rows = stack.status(paths)
+    print(f"{'SERVICE':<9} {'STATE':<8} {'PID':>7} {'HEALTH':<9} {'PORTS':<12} {'RSS MB':>7}  DETAIL")
+    for r in rows:
+        health = "healthy" if r.healthy else "UNHEALTHY"
+        pid = str(r.pid) if r.pid else "-"
+        print(f"{r.service:<9} {r.state:<8} {pid:>7} {health:<9} {r.ports:<12} {r.rss_mb:>7.0f}  {r.detail}")
+    total = sum(r.rss_mb for r in rows)
+    print(f"{'total':<9} {'':<8} {'':>7} {'':<9} {'':<12} {total:>7.0f}")
+    return 0 if all(r.healthy for r in rows) else 3
+
+
+def cmd_logs(args: argparse.Namespace, paths: Paths) -> int:
+    log = paths.logs / f"{args.service}.log"
+    if not log.exists():
+        print(f"no log for {args.service!r} at {log}", file=sys.stderr)
+        return 1
+    tail = ["tail", "-n", str(args.lines), *(["-F"] if args.follow else []), str(log)]
+    os.execvp(tail[0], tail)
+    return 0  # not reached
+
+
+def cmd_reset(args: argparse.Namespace, paths: Paths) -> int:
+    if not args.yes:
+        print(f"reset deletes every database, table and topic under {paths.state}; re-run with --yes", file=sys.stderr)
+        return 2
+    stack.reset(paths)
+    return 0
+
+
+def cmd_smoke(args: argparse.Namespace, paths: Paths) -> int:
+    from . import smoke
+
+    return smoke.run(paths)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pororoca", description="Pororoca: the lakehouse for fintechs, on one machine.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=func)
+        return sp
+
+    add("install", cmd_install, "install every component into the cache (idempotent, resumable)")
+    add("up", cmd_up, "install if needed, then start every service and wait until all are healthy")
+    add("down", cmd_down, "stop every service gracefully; data is kept")
+    add("status", cmd_status, "service, state, pid, health, ports and memory; exit 3 if any is unhealthy")
+    logs = add("logs", cmd_logs, "show a service's log")
+    logs.add_argument("service")
+    logs.add_argument("-n", "--lines", type=int, default=100)
+    logs.add_argument("-f", "--follow", action="store_true")
+    reset = add("reset", cmd_reset, "stop everything and delete all state (databases, tables, topics, credentials)")
+    reset.add_argument("--yes", action="store_true", help="really delete")
+    add("smoke", cmd_smoke, "write and read a table through every engine, then print where everything is")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, Paths.from_env())
+    except (installer.InstallError, stack.StackError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

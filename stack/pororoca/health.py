@@ -1,0 +1,72 @@
+"""Health probes. Each answers (healthy, detail) quickly and never raises."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from dataclasses import dataclass
+
+import requests
+
+TIMEOUT = 3.0
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    detail: str
+
+
+def tcp(host: str, port: int) -> Health:
+    try:
+        with socket.create_connection((host, port), timeout=TIMEOUT):
+            return Health(True, f"tcp {host}:{port} open")
+    except OSError as e:
+        return Health(False, f"tcp {host}:{port}: {e.strerror or e}")
+
+
+def http(url: str, expect_json: dict | None = None) -> Health:
+    try:
+        r = requests.get(url, timeout=TIMEOUT)
+    except requests.RequestException as e:
+        return Health(False, f"GET {url}: {type(e).__name__}")
+    if r.status_code != 200:
+        return Health(False, f"GET {url}: HTTP {r.status_code}")
+    if expect_json:
+        try:
+            body = r.json()
+        except ValueError:
+            return Health(False, f"GET {url}: not JSON")
+        wrong = {k: body.get(k) for k, v in expect_json.items() if body.get(k) != v}
+        if wrong:
+            return Health(False, f"GET {url}: {wrong}")
+    return Health(True, f"GET {url}: 200")
+
+
+def command(argv: list[str]) -> Health:
+    try:
+        r = subprocess.run(argv, capture_output=True, timeout=TIMEOUT, text=True)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return Health(False, f"{argv[0]}: {e}")
+    return Health(r.returncode == 0, f"{' '.join(argv[:1])} exit {r.returncode}")
+
+
+def probe(spec: dict, host: str) -> Health:
+    kind = spec["kind"]
+    if kind == "tcp":
+        return tcp(host, int(spec["port"]))
+    if kind == "http":
+        return http(spec["url"], spec.get("json"))
+    if kind == "command":
+        return command(spec["command"])
+    return Health(False, f"unknown health check kind {kind!r}")
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True

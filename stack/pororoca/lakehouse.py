@@ -1,0 +1,122 @@
+"""Clients for the running stack: one place that knows its endpoints and credentials.
+
+Every engine sees the same Iceberg catalog under the same name, `lakehouse`: Trino's catalog,
+Spark's catalog and the pyiceberg catalog all point at Nessie's Iceberg REST endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import credentials, manifest, services
+from .paths import Paths
+from .services import HOST
+
+if TYPE_CHECKING:
+    import trino.dbapi
+    from pyiceberg.catalog import Catalog
+    from pyspark.sql import SparkSession
+
+CATALOG = "lakehouse"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    iceberg_rest: str
+    s3: str
+    region: str
+    bucket: str
+    access_key: str
+    secret_key: str
+    trino_port: int
+    kafka_bootstrap: str
+    connect_url: str
+
+    @classmethod
+    def of(cls, paths: Paths) -> Endpoints:
+        config = services.load()
+        ports = services.port_values(config)
+        secrets = credentials.load(paths.credentials)
+        if not secrets:
+            raise RuntimeError(f"no credentials at {paths.credentials}: run `make up` first")
+        return cls(
+            iceberg_rest=f"http://{HOST}:{ports['nessie_port']}/iceberg",
+            s3=f"http://{HOST}:{ports['minio_port']}",
+            region=config.region,
+            bucket=config.bucket,
+            access_key=secrets["lakehouse_access_key"],
+            secret_key=secrets["lakehouse_secret_key"],
+            trino_port=ports["trino_port"],
+            kafka_bootstrap=f"{HOST}:{ports['kafka_port']}",
+            connect_url=f"http://{HOST}:{ports['connect_port']}",
+        )
+
+
+def iceberg_catalog(ep: Endpoints) -> Catalog:
+    from pyiceberg.catalog import load_catalog
+
+    return load_catalog(
+        CATALOG,
+        type="rest",
+        uri=ep.iceberg_rest,
+        warehouse=ep.bucket,
+        **{
+            "s3.endpoint": ep.s3,
+            "s3.region": ep.region,
+            "s3.access-key-id": ep.access_key,
+            "s3.secret-access-key": ep.secret_key,
+            "s3.path-style-access": "true",
+        },
+    )
+
+
+def trino_connection(ep: Endpoints, user: str = "pororoca") -> trino.dbapi.Connection:
+    import trino.dbapi
+
+    return trino.dbapi.connect(host=HOST, port=ep.trino_port, user=user, catalog=CATALOG, http_scheme="http")
+
+
+def spark_conf(ep: Endpoints, jars: list[str]) -> dict[str, str]:
+    prefix = f"spark.sql.catalog.{CATALOG}"
+    return {
+        "spark.jars": ",".join(jars),
+        "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        prefix: "org.apache.iceberg.spark.SparkCatalog",
+        f"{prefix}.type": "rest",
+        f"{prefix}.uri": ep.iceberg_rest,
+        f"{prefix}.warehouse": ep.bucket,
+        f"{prefix}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+        f"{prefix}.s3.endpoint": ep.s3,
+        f"{prefix}.s3.path-style-access": "true",
+        f"{prefix}.s3.access-key-id": ep.access_key,
+        f"{prefix}.s3.secret-access-key": ep.secret_key,
+        f"{prefix}.client.region": ep.region,
+        "spark.sql.defaultCatalog": CATALOG,
+        "spark.sql.session.timeZone": "UTC",
+        # Local mode on a laptop: stay on loopback and keep the web UI off.
+        "spark.driver.bindAddress": HOST,
+        "spark.driver.host": HOST,
+        "spark.ui.enabled": "false",
+        "spark.sql.shuffle.partitions": "4",
+    }
+
+
+def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str = "2g") -> SparkSession:
+    from pyspark.sql import SparkSession
+
+    from .install import ensure_jdks
+
+    man = manifest.load()
+    spark = man["spark"]
+    jars_dir = paths.component_home(spark.name, spark.version) / "jars"
+    jars = sorted(str(j) for j in jars_dir.glob("*.jar"))
+    if not jars:
+        raise RuntimeError(f"no Iceberg jars for Spark in {jars_dir}: run `make install`")
+    os.environ["JAVA_HOME"] = str(ensure_jdks(man, paths)[spark.java or 17])
+    os.environ["SPARK_LOCAL_IP"] = HOST
+    builder = SparkSession.builder.appName(app_name).master("local[2]").config("spark.driver.memory", driver_memory)
+    for k, v in spark_conf(Endpoints.of(paths), jars).items():
+        builder = builder.config(k, v)
+    return builder.getOrCreate()

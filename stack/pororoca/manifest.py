@@ -1,0 +1,119 @@
+"""The versions manifest (`versions.toml`), typed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MANIFEST_PATH = REPO_ROOT / "versions.toml"
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class MavenArtifact:
+    group: str
+    artifact: str
+    version: str
+    type: str = "jar"
+    classifier: str = ""
+
+    @classmethod
+    def parse(cls, coordinate: str) -> MavenArtifact:
+        parts = coordinate.split(":")
+        if not 3 <= len(parts) <= 5 or not all(parts[:3]):
+            raise ValueError(
+                f"bad Maven coordinate {coordinate!r}: expected group:artifact:version[:type[:classifier]]"
+            )
+        return cls(*parts)
+
+    @property
+    def file_name(self) -> str:
+        classifier = f"-{self.classifier}" if self.classifier else ""
+        return f"{self.artifact}-{self.version}{classifier}.{self.type}"
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    version: str
+    source: str
+    java: int | None = None
+    artifacts: tuple[MavenArtifact, ...] = ()
+    transitive: bool = False
+    exclude: tuple[str, ...] = ()
+    module: str = ""
+    packages: tuple[str, ...] = ()
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever anything that decides the installed bytes changes."""
+        blob = json.dumps([self.version, [a.__dict__ for a in self.artifacts], self.raw], sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class JdkRequirement:
+    key: int
+    min: int
+    max: int
+    debian: str = ""
+    pypi: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    components: dict[str, Component]
+    jdks: dict[int, JdkRequirement]
+
+    def __getitem__(self, name: str) -> Component:
+        return self.components[name]
+
+    def versions(self) -> dict[str, str]:
+        return {name: c.version for name, c in self.components.items()}
+
+
+def expand(template: str, versions: dict[str, str]) -> str:
+    """Replace `{component}` with that component's version; unknown names are an error."""
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in versions:
+            raise KeyError(f"{template!r} names unknown component {name!r}")
+        return versions[name]
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+def parse(data: dict) -> Manifest:
+    raw_components: dict[str, dict] = data["components"]
+    # Versions may refer to other components' versions (one level deep is all the manifest uses).
+    literal = {n: c["version"] for n, c in raw_components.items() if not _PLACEHOLDER.search(c["version"])}
+    versions = {n: expand(c["version"], literal) for n, c in raw_components.items()}
+    components = {}
+    for name, spec in raw_components.items():
+        components[name] = Component(
+            name=name,
+            version=versions[name],
+            source=spec["source"],
+            java=spec.get("java"),
+            artifacts=tuple(MavenArtifact.parse(expand(a, versions)) for a in spec.get("artifacts", [])),
+            transitive=spec.get("transitive", False),
+            exclude=tuple(spec.get("exclude", [])),
+            module=spec.get("module", ""),
+            packages=tuple(spec.get("packages", [])),
+            raw=spec,
+        )
+    jdks = {int(k): JdkRequirement(key=int(k), **v) for k, v in data.get("jdks", {}).items()}
+    return Manifest(components=components, jdks=jdks)
+
+
+def load(path: Path = MANIFEST_PATH) -> Manifest:
+    with path.open("rb") as f:
+        return parse(tomllib.load(f))

@@ -1,0 +1,188 @@
+"""The services of the local stack (`stack/services.toml`), their ports, order and rendered form."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .manifest import REPO_ROOT, Manifest
+from .paths import Paths
+from .render import render_value
+
+SERVICES_PATH = REPO_ROOT / "stack" / "services.toml"
+CONF_TEMPLATES = REPO_ROOT / "stack" / "conf"
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    setting: str
+    default: int
+
+    def value(self, env: dict[str, str]) -> int:
+        raw = env.get(self.setting)
+        if raw is None:
+            return self.default
+        if not raw.isdigit() or not 0 < int(raw) < 65536:
+            raise ValueError(f"{self.setting}={raw!r} is not a TCP port number")
+        return int(raw)
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    component: str
+    command: list[str]
+    health: dict
+    ports: tuple[Port, ...]
+    depends_on: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    heap: str = ""
+    stopsignal: str = "TERM"
+    unprivileged: bool = False
+
+    def port_key(self, port: Port) -> str:
+        return f"{self.name}_port" if port.name == "main" else f"{self.name}_{port.name}_port"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    services: dict[str, Service]
+    databases: tuple[str, ...]
+    bucket: str
+    region: str
+
+    def secret_names(self) -> list[str]:
+        return [
+            "postgres_superuser_password",
+            "minio_root_user",
+            "minio_root_password",
+            "lakehouse_access_key",
+            "lakehouse_secret_key",
+            *(f"postgres_{db}_password" for db in self.databases),
+        ]
+
+
+def parse(data: dict) -> StackConfig:
+    services = {}
+    for name, s in data["services"].items():
+        ports = tuple(Port(pname, p["setting"], p["default"]) for pname, p in s.get("ports", {}).items())
+        services[name] = Service(
+            name=name,
+            component=s["component"],
+            command=s["command"],
+            health=s["health"],
+            ports=ports,
+            depends_on=tuple(s.get("depends_on", ())),
+            env=s.get("env", {}),
+            heap=s.get("heap", ""),
+            stopsignal=s.get("stopsignal", "TERM"),
+            unprivileged=s.get("unprivileged", False),
+        )
+    for svc in services.values():
+        unknown = set(svc.depends_on) - services.keys()
+        if unknown:
+            raise ValueError(f"service {svc.name} depends on unknown service(s) {sorted(unknown)}")
+    return StackConfig(
+        services=services,
+        databases=tuple(data["postgres"]["databases"]),
+        bucket=data["lakehouse"]["bucket"],
+        region=data["lakehouse"]["region"],
+    )
+
+
+def load(path: Path = SERVICES_PATH) -> StackConfig:
+    with path.open("rb") as f:
+        return parse(tomllib.load(f))
+
+
+def start_order(services: dict[str, Service]) -> list[str]:
+    """Dependencies first; ties keep the file's order so the sequence is stable. Rejects cycles."""
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise ValueError(f"dependency cycle: {' -> '.join((*path, name))}")
+        visiting.add(name)
+        for dep in services[name].depends_on:
+            visit(dep, (*path, name))
+        visiting.discard(name)
+        order.append(name)
+
+    for name in services:
+        visit(name, ())
+    return order
+
+
+def port_values(config: StackConfig, env: dict[str, str] | None = None) -> dict[str, int]:
+    env = dict(os.environ) if env is None else env
+    values: dict[str, int] = {}
+    seen: dict[int, str] = {}
+    for svc in config.services.values():
+        for port in svc.ports:
+            value = port.value(env)
+            if value in seen:
+                raise ValueError(f"{port.setting} and {seen[value]} both use port {value}; give one another port")
+            seen[value] = port.setting
+            values[svc.port_key(port)] = value
+    return values
+
+
+def base_context(
+    config: StackConfig,
+    manifest: Manifest,
+    paths: Paths,
+    secrets: dict[str, str],
+    jdks: dict[int, Path],
+    env: dict[str, str] | None = None,
+) -> dict[str, str]:
+    ctx: dict[str, str] = {
+        "host": HOST,
+        "state": str(paths.state),
+        "cache": str(paths.cache),
+        "lakehouse.bucket": config.bucket,
+        "lakehouse.region": config.region,
+    }
+    ctx.update({k: str(v) for k, v in port_values(config, env).items()})
+    ctx.update({f"home.{c.name}": str(paths.component_home(c.name, c.version)) for c in manifest.components.values()})
+    ctx.update({f"java.{k}": str(h) for k, h in jdks.items()})
+    ctx.update({f"secret.{k}": v for k, v in secrets.items()})
+    ctx.update({f"{s.name}_heap": s.heap for s in config.services.values() if s.heap})
+    return ctx
+
+
+def service_context(base: dict[str, str], service: Service, paths: Paths) -> dict[str, str]:
+    return base | {
+        "conf": str(paths.conf / service.name),
+        "data": str(paths.data / service.name),
+        "log": str(paths.logs / f"{service.name}.log"),
+    }
+
+
+@dataclass(frozen=True)
+class RenderedService:
+    service: Service
+    command: list[str]
+    env: dict[str, str]
+    health: dict
+
+
+def rendered(service: Service, ctx: dict[str, str]) -> RenderedService:
+    src = f"services.toml [{service.name}]"
+    return RenderedService(
+        service=service,
+        command=render_value(service.command, ctx, src),  # type: ignore[arg-type]
+        env=render_value(service.env, ctx, src),  # type: ignore[arg-type]
+        health=render_value(service.health, ctx, src),  # type: ignore[arg-type]
+    )
+
+
+def conf_templates(service: Service) -> list[Path]:
+    root = CONF_TEMPLATES / service.name
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []

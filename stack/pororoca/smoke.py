@@ -1,0 +1,53 @@
+"""`make demo` (for now): prove the stack answers end to end, then say where everything is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from . import lakehouse, manifest, stack
+from .paths import Paths
+
+NAMESPACE = "smoke"
+TABLE = f"{NAMESPACE}.heartbeat"
+
+
+def write_heartbeat(ep: lakehouse.Endpoints) -> int:
+    catalog = lakehouse.iceberg_catalog(ep)
+    catalog.create_namespace_if_not_exists(NAMESPACE)
+    schema = pa.schema([("at", pa.timestamp("us", tz="UTC")), ("note", pa.string())])
+    table = catalog.create_table_if_not_exists(TABLE, schema=schema)
+    table.append(pa.table({"at": [datetime.now(UTC)], "note": ["pororoca smoke check"]}, schema=schema))
+    return len(table.inspect.snapshots())
+
+
+def run(paths: Paths) -> int:
+    rows = stack.status(paths)
+    bad = [r.service for r in rows if not r.healthy]
+    if bad:
+        print(f"smoke: unhealthy services: {', '.join(bad)}; see `make status` and `make logs S=<service>`")
+        return 1
+    ep = lakehouse.Endpoints.of(paths)
+    snapshots = write_heartbeat(ep)
+    with lakehouse.trino_connection(ep) as conn:
+        cur = conn.cursor()
+        cur.execute(f"SELECT count(*), max(at) FROM {lakehouse.CATALOG}.{TABLE}")
+        count, latest = cur.fetchone()
+    print(f"smoke: wrote {TABLE} through Nessie (snapshot #{snapshots}); Trino reads {count} rows, latest {latest}")
+    trino = manifest.load()["trino"]
+    cli = paths.component_home(trino.name, trino.version) / "bin" / "trino-cli.jar"
+    print(
+        f"""
+Pororoca is running (state: {paths.state})
+  Trino SQL          http://127.0.0.1:{ep.trino_port}   catalog `{lakehouse.CATALOG}`
+                     {cli} --server 127.0.0.1:{ep.trino_port} --catalog {lakehouse.CATALOG}
+  Iceberg REST       {ep.iceberg_rest}   (Nessie)
+  Object storage     {ep.s3}   bucket `{ep.bucket}` (MinIO)
+  Kafka              {ep.kafka_bootstrap}
+  Kafka Connect      {ep.connect_url}
+  Credentials        {paths.credentials} (mode 0600)
+  Logs               {paths.logs}   (`make logs S=<service>`)
+  Stop / wipe        `make down` keeps data; `make reset` deletes it"""
+    )
+    return 0

@@ -1,0 +1,218 @@
+"""`up`, `down`, `status`, `logs`, `reset`: the local stack's life cycle on top of supervisord."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from . import bootstrap, credentials, health, install, manifest, services
+from .paths import Paths
+from .render import render
+from .services import HOST, RenderedService, StackConfig
+from .supervisor import RUNNING_STATES, Supervisor, config_text
+
+START_TIMEOUT = 240.0
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class Stack:
+    paths: Paths
+    config: StackConfig
+    manifest: manifest.Manifest
+    secrets: dict[str, str]
+    values: dict[str, str]
+    rendered: dict[str, RenderedService]
+    run_as: dict[str, str]
+
+    @classmethod
+    def load(cls, paths: Paths, jdks: dict[int, Path] | None = None) -> Stack:
+        config = services.load()
+        man = manifest.load()
+        if jdks is None:
+            jdks = install.ensure_jdks(man, paths)
+        paths.state.mkdir(parents=True, exist_ok=True)
+        paths.state.chmod(0o711)  # traversable by the unprivileged PostgreSQL user, not listable
+        secrets = credentials.ensure(paths.credentials, config.secret_names())
+        values = services.base_context(config, man, paths, secrets, jdks)
+        rendered = {
+            name: services.rendered(svc, services.service_context(values, svc, paths))
+            for name, svc in config.services.items()
+        }
+        unprivileged = "postgres" if os.geteuid() == 0 else None
+        run_as = {n: unprivileged for n, s in config.services.items() if s.unprivileged and unprivileged}
+        return cls(paths, config, man, secrets, values, rendered, run_as)  # type: ignore[arg-type]
+
+    @property
+    def order(self) -> list[str]:
+        return services.start_order(self.config.services)
+
+    def hook_ctx(self) -> bootstrap.Ctx:
+        return bootstrap.Ctx(self.paths, self.config, self.secrets, self.values, next(iter(self.run_as.values()), None))
+
+    # -- rendering ---------------------------------------------------------------------------------
+    def write_configs(self) -> None:
+        for d in (self.paths.conf, self.paths.logs, self.paths.data):
+            d.mkdir(parents=True, exist_ok=True)
+        for name, svc in self.config.services.items():
+            ctx = services.service_context(self.values, svc, self.paths)
+            out_dir = self.paths.conf / name
+            out_dir.mkdir(parents=True, exist_ok=True)
+            data_dir = self.paths.data / name
+            data_dir.mkdir(parents=True, exist_ok=True)
+            for tpl in services.conf_templates(svc):
+                rel = tpl.relative_to(services.CONF_TEMPLATES / name)
+                target = out_dir / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(render(tpl.read_text(), ctx, str(tpl)))
+                target.chmod(0o600)
+            if name in self.run_as:
+                pw = pwd.getpwnam(self.run_as[name])
+                for p in (out_dir, *out_dir.rglob("*"), data_dir):
+                    os.chown(p, pw.pw_uid, pw.pw_gid)
+        conf = self.paths.state / "supervisord.conf"
+        text = config_text(self.paths, [self.rendered[n] for n in self.order], self.run_as)
+        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+
+    # -- queries -----------------------------------------------------------------------------------
+    def probe(self, name: str) -> health.Health:
+        return health.probe(self.rendered[name].health, HOST)
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        log = self.paths.logs / f"{name}.log"
+        if not log.exists():
+            return f"(no log at {log})"
+        with log.open(errors="replace") as f:
+            return "".join(deque(f, maxlen=lines))
+
+    def ports_of(self, name: str) -> list[tuple[str, int]]:
+        svc = self.config.services[name]
+        return [(p.setting, int(self.values[svc.port_key(p)])) for p in svc.ports]
+
+
+def _fail(stack: Stack, name: str, why: str) -> StackError:
+    log = stack.paths.logs / f"{name}.log"
+    return StackError(f"{name} failed to start: {why}\n--- last lines of {log} ---\n{stack.log_tail(name)}")
+
+
+def up(paths: Paths) -> Stack:
+    t0 = time.monotonic()
+    jdks = install.ensure_jdks(manifest.load(), paths)
+    stack = Stack.load(paths, jdks)
+    stack.write_configs()
+    sup = Supervisor(paths)
+    if sup.is_running():
+        changed = sup.reload()
+        if changed:
+            print(f"up: configuration changed for {', '.join(changed)}; restarting them")
+    else:
+        sup.start_daemon()
+    for name in stack.order:
+        _start_one(stack, sup, name)
+    print(f"up: all {len(stack.order)} services healthy in {time.monotonic() - t0:.1f}s")
+    return stack
+
+
+def _start_one(stack: Stack, sup: Supervisor, name: str) -> None:
+    info = sup.info(name)
+    if info["statename"] == "RUNNING" and stack.probe(name).ok:
+        print(f"  {name:<9} already running (pid {info['pid']})")
+        return
+    if info["statename"] in RUNNING_STATES:
+        sup.stop(name)  # running but unhealthy: restart it cleanly
+    for setting, port in stack.ports_of(name):
+        if not health.port_is_free(HOST, port):
+            raise StackError(
+                f"{name}: port {HOST}:{port} is already in use by another program; "
+                f"set {setting} to a free port (e.g. `export {setting}={port + 1000}`) and run `up` again"
+            )
+    ctx = stack.hook_ctx()
+    for hook in bootstrap.BEFORE_START.get(name, []):
+        hook(ctx)
+    t = time.monotonic()
+    sup.start(name)
+    deadline = t + START_TIMEOUT
+    last = health.Health(False, "not probed yet")
+    while time.monotonic() < deadline:
+        state = sup.info(name)
+        if state["statename"] in {"EXITED", "FATAL", "STOPPED", "BACKOFF"}:
+            raise _fail(stack, name, f"process {state['statename']} ({state.get('spawnerr') or state['description']})")
+        last = stack.probe(name)
+        if last.ok:
+            break
+        time.sleep(0.5)
+    else:
+        raise _fail(stack, name, f"not healthy after {START_TIMEOUT:.0f}s ({last.detail})")
+    for hook in bootstrap.AFTER_HEALTHY.get(name, []):
+        hook(ctx)
+    print(f"  {name:<9} healthy in {time.monotonic() - t:5.1f}s")
+
+
+def down(paths: Paths) -> None:
+    sup = Supervisor(paths)
+    if not sup.is_running():
+        print("down: nothing is running")
+        return
+    stack = Stack.load(paths)
+    for name in reversed(stack.order):
+        if name in sup.all_info():
+            t = time.monotonic()
+            sup.stop(name)
+            print(f"  {name:<9} stopped in {time.monotonic() - t:.1f}s")
+    sup.shutdown()
+    deadline = time.monotonic() + 30
+    while sup.is_running() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    print("down: stopped; data kept in", paths.state)
+
+
+@dataclass(frozen=True)
+class Row:
+    service: str
+    state: str
+    pid: int
+    healthy: bool
+    detail: str
+    ports: str
+    rss_mb: float
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        proc = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
+    except psutil.Error:
+        return 0.0
+
+
+def status(paths: Paths) -> list[Row]:
+    stack = Stack.load(paths)
+    infos = Supervisor(paths).all_info()
+    rows = []
+    for name in stack.order:
+        info = infos.get(name, {})
+        state = info.get("statename", "DOWN")
+        pid = info.get("pid", 0) if state == "RUNNING" else 0
+        h = stack.probe(name) if state == "RUNNING" else health.Health(False, "not running")
+        ports = ",".join(str(p) for _, p in stack.ports_of(name))
+        rows.append(Row(name, state, pid, h.ok, h.detail, ports, _rss_mb(pid) if pid else 0.0))
+    return rows
+
+
+def reset(paths: Paths) -> None:
+    down(paths)
+    if paths.state.exists():
+        shutil.rmtree(paths.state)
+    print(f"reset: removed {paths.state} (installs in {paths.cache} are kept)")

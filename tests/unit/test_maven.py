@@ -1,0 +1,33 @@
+import xml.etree.ElementTree as ET
+
+from pororoca import manifest, maven
+
+NS = {"m": "http://maven.apache.org/POM/4.0.0"}
+
+
+def _deps(component):
+    root = ET.fromstring(maven.pom(component))
+    return root.findall(".//m:dependency", NS)
+
+
+def test_plugin_archives_are_fetched_without_transitive_dependencies():
+    deps = _deps(manifest.load()["debezium"])
+    assert len(deps) == 2
+    for d in deps:
+        assert d.find("m:type", NS).text == "tar.gz"
+        assert d.find("m:classifier", NS).text == "plugin"
+        excl = d.find(".//m:exclusion", NS)
+        assert (excl.find("m:groupId", NS).text, excl.find("m:artifactId", NS).text) == ("*", "*")
+
+
+def test_the_iceberg_sink_keeps_its_dependencies_but_never_kafka():
+    deps = _deps(manifest.load()["iceberg_sink"])
+    assert {d.find("m:artifactId", NS).text for d in deps} >= {
+        "iceberg-kafka-connect",
+        "iceberg-kafka-connect-events",
+        "iceberg-kafka-connect-transforms",
+        "iceberg-aws-bundle",
+    }
+    for d in deps:
+        groups = {e.find("m:groupId", NS).text for e in d.findall(".//m:exclusion", NS)}
+        assert "org.apache.kafka" in groups
