@@ -4,7 +4,6 @@ start, and create databases, roles, buckets and keys once a service is healthy. 
 from __future__ import annotations
 
 import base64
-import json
 import os
 import pwd
 import subprocess
@@ -123,17 +122,11 @@ def minio_lakehouse(c: Ctx) -> None:
     client = Minio(endpoint, access_key=root[0], secret_key=root[1], secure=False, region=c.config.region)
     if not client.bucket_exists(c.config.bucket):
         client.make_bucket(c.config.bucket)
-    admin = MinioAdmin(endpoint, credentials=StaticProvider(*root), secure=False, region=c.config.region)
+    admin = MinioAdmin(endpoint=endpoint, credentials=StaticProvider(*root), secure=False, region=c.config.region)
     policy_name = "pororoca-lakehouse"
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
-        json.dump(lakehouse_policy(c.config.bucket), f)
-        f.flush()
-        admin.policy_add(policy_name, f.name)
-    access, secret = c.secrets["lakehouse_access_key"], c.secrets["lakehouse_secret_key"]
-    admin.user_add(access, secret)
-    users = json.loads(admin.user_info(access))
-    if policy_name not in (users.get("policyName") or "").split(","):
-        admin.policy_set(policy_name, user=access)
+    admin.policy_add(policy_name, policy=lakehouse_policy(c.config.bucket))
+    admin.user_add(c.secrets["lakehouse_access_key"], c.secrets["lakehouse_secret_key"])
+    admin.policy_set(policy_name, user=c.secrets["lakehouse_access_key"])
 
 
 Hook = Callable[[Ctx], None]

@@ -39,12 +39,18 @@ def is_installed(home: Path, component: Component) -> bool:
     return marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == component.fingerprint
 
 
+def _strip_top(name: str) -> str:
+    return name.split("/", 1)[1] if "/" in name else ""
+
+
 def _extract_tar(archive: Path, dest: Path, strip: bool) -> None:
     with tarfile.open(archive) as tar:
         members = tar.getmembers()
         if strip:
             for m in members:
-                m.name = m.name.split("/", 1)[1] if "/" in m.name else ""
+                m.name = _strip_top(m.name)
+                if m.islnk():  # hard links name their target by its path inside the archive
+                    m.linkname = _strip_top(m.linkname)
             members = [m for m in members if m.name]
         tar.extractall(dest, members=members, filter="data")
 
@@ -52,7 +58,7 @@ def _extract_tar(archive: Path, dest: Path, strip: bool) -> None:
 def _extract_zip(archive: Path, dest: Path, strip: bool) -> None:
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
-            name = info.filename.split("/", 1)[1] if strip and "/" in info.filename else info.filename
+            name = _strip_top(info.filename) if strip else info.filename
             if not name or name.endswith("/"):
                 continue
             target = dest / name

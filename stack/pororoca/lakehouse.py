@@ -25,6 +25,7 @@ CATALOG = "lakehouse"
 @dataclass(frozen=True)
 class Endpoints:
     iceberg_rest: str
+    nessie_api: str
     s3: str
     region: str
     bucket: str
@@ -43,6 +44,7 @@ class Endpoints:
             raise RuntimeError(f"no credentials at {paths.credentials}: run `make up` first")
         return cls(
             iceberg_rest=f"http://{HOST}:{ports['nessie_port']}/iceberg",
+            nessie_api=f"http://{HOST}:{ports['nessie_port']}/api/v2",
             s3=f"http://{HOST}:{ports['minio_port']}",
             region=config.region,
             bucket=config.bucket,
@@ -70,6 +72,35 @@ def iceberg_catalog(ep: Endpoints) -> Catalog:
             "s3.path-style-access": "true",
         },
     )
+
+
+@dataclass(frozen=True)
+class TableCommit:
+    commit: str
+    snapshot_id: int
+    at: str
+
+
+def table_history(ep: Endpoints, table: str, ref: str = "main") -> list[TableCommit]:
+    """A table's versions, newest first. Nessie's Iceberg REST serves table metadata holding only the
+    current snapshot; the history lives in Nessie's commit log, one commit per table change."""
+    import requests
+
+    key = table.split(".")
+    found: list[TableCommit] = []
+    params: dict[str, str | int] = {"fetch": "ALL", "max-records": 250}
+    while True:
+        r = requests.get(f"{ep.nessie_api}/trees/{ref}/history", params=params, timeout=30)
+        r.raise_for_status()
+        body = r.json()
+        for entry in body["logEntries"]:
+            for op in entry.get("operations") or []:
+                if op["key"]["elements"] == key and op["type"] == "PUT":
+                    meta = entry["commitMeta"]
+                    found.append(TableCommit(meta["hash"], op["content"]["snapshotId"], meta["commitTime"]))
+        if not body.get("hasMore"):
+            return found
+        params["page-token"] = body["token"]
 
 
 def trino_connection(ep: Endpoints, user: str = "pororoca") -> trino.dbapi.Connection:

@@ -95,7 +95,8 @@ class Stack:
         if not log.exists():
             return f"(no log at {log})"
         with log.open(errors="replace") as f:
-            return "".join(deque(f, maxlen=lines))
+            # Java stack frames drown the message that matters; keep the lines that say something.
+            return "".join(deque((line for line in f if not line.lstrip().startswith("at ")), maxlen=lines))
 
     def ports_of(self, name: str) -> list[tuple[str, int]]:
         svc = self.config.services[name]
@@ -127,7 +128,10 @@ def up(paths: Paths) -> Stack:
 
 def _start_one(stack: Stack, sup: Supervisor, name: str) -> None:
     info = sup.info(name)
+    ctx = stack.hook_ctx()
     if info["statename"] == "RUNNING" and stack.probe(name).ok:
+        for hook in bootstrap.AFTER_HEALTHY.get(name, []):
+            hook(ctx)  # idempotent: re-applies what a previous, interrupted `up` may have missed
         print(f"  {name:<9} already running (pid {info['pid']})")
         return
     if info["statename"] in RUNNING_STATES:
@@ -138,7 +142,6 @@ def _start_one(stack: Stack, sup: Supervisor, name: str) -> None:
                 f"{name}: port {HOST}:{port} is already in use by another program; "
                 f"set {setting} to a free port (e.g. `export {setting}={port + 1000}`) and run `up` again"
             )
-    ctx = stack.hook_ctx()
     for hook in bootstrap.BEFORE_START.get(name, []):
         hook(ctx)
     t = time.monotonic()
@@ -150,7 +153,7 @@ def _start_one(stack: Stack, sup: Supervisor, name: str) -> None:
         if state["statename"] in {"EXITED", "FATAL", "STOPPED", "BACKOFF"}:
             raise _fail(stack, name, f"process {state['statename']} ({state.get('spawnerr') or state['description']})")
         last = stack.probe(name)
-        if last.ok:
+        if last.ok and state["statename"] == "RUNNING":
             break
         time.sleep(0.5)
     else:

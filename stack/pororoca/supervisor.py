@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import xmlrpc.client
+from http.client import HTTPException
 from pathlib import Path
 
 from supervisor.xmlrpc import SupervisorTransport
@@ -54,7 +55,7 @@ def config_text(paths: Paths, services: list[RenderedService], run_as: dict[str,
             # A crash stays visible in `status` (and `up` restarts it) instead of being papered over.
             "autostart=false",
             "autorestart=false",
-            "startsecs=3",
+            "startsecs=1",
             f"stopsignal={svc.stopsignal}",
             "stopwaitsecs=90",
             "stopasgroup=true",
@@ -75,13 +76,17 @@ class Supervisor:
     def __init__(self, paths: Paths):
         self.paths = paths
         self.conf = paths.state / "supervisord.conf"
-        transport = SupervisorTransport(None, None, serverurl=f"unix://{socket_path(paths)}")
-        self.rpc = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+    @property
+    def rpc(self) -> xmlrpc.client.ServerProxy:
+        # A fresh connection per call: the transport's kept-alive connection is unusable after an error.
+        transport = SupervisorTransport(None, None, serverurl=f"unix://{socket_path(self.paths)}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
     def is_running(self) -> bool:
         try:
             return self.rpc.supervisor.getState()["statename"] == "RUNNING"
-        except (OSError, xmlrpc.client.Fault):
+        except (OSError, HTTPException, xmlrpc.client.Fault):
             return False
 
     def start_daemon(self) -> None:
@@ -111,7 +116,7 @@ class Supervisor:
     def all_info(self) -> dict[str, dict]:
         try:
             return {p["name"]: p for p in self.rpc.supervisor.getAllProcessInfo()}
-        except (OSError, xmlrpc.client.Fault):
+        except (OSError, HTTPException, xmlrpc.client.Fault):
             return {}
 
     def start(self, name: str) -> None:

@@ -4,6 +4,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from pororoca import install, jdk, manifest
 from pororoca.manifest import JdkRequirement
 

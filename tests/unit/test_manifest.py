@@ -1,6 +1,7 @@
 import tomllib
 
 import pytest
+
 from pororoca import manifest
 from pororoca.manifest import MavenArtifact, expand
 

@@ -1,4 +1,5 @@
 import pytest
+
 from pororoca.render import RenderError, render
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from pororoca import services
 from pororoca.services import Port, Service, start_order
 

@@ -1,0 +1,53 @@
+"""A real, separate test stack: its own state directory and ports (+1000), so a developer's running
+stack and its data are never touched. Started once per session through the CLI, stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pororoca import services
+from pororoca.paths import Paths
+
+PORT_OFFSET = 1000
+CLI = str(Path(sys.executable).parent / "pororoca")
+
+
+def _test_env() -> dict[str, str]:
+    default_state = Paths.from_env().state if "POROROCA_STATE_DIR" not in os.environ else None
+    base = Paths(cache=Paths.from_env().cache, state=default_state or Path(os.environ["POROROCA_STATE_DIR"]))
+    env = {"POROROCA_STATE_DIR": str(base.state.with_name(base.state.name + "-test"))}
+    for svc in services.load().services.values():
+        for port in svc.ports:
+            env[port.setting] = str(port.default + PORT_OFFSET)
+    return env
+
+
+def pororoca(*args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
+    if check and result.returncode != 0:
+        raise AssertionError(f"pororoca {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def paths() -> Iterator[Paths]:
+    saved = os.environ.copy()
+    os.environ.update(_test_env())
+    paths = Paths.from_env()
+    pororoca("down", check=False, timeout=300)  # a stack left over by an interrupted run
+    shutil.rmtree(paths.state, ignore_errors=True)
+    up = pororoca("up")
+    print(up.stdout)
+    try:
+        yield paths
+    finally:
+        pororoca("down", check=False, timeout=300)
+        os.environ.clear()
+        os.environ.update(saved)

@@ -1,0 +1,56 @@
+"""Security by default, checked on the running processes rather than on the config files."""
+
+from __future__ import annotations
+
+import ipaddress
+import stat
+
+import psutil
+import psycopg
+import pytest
+from minio import Minio
+from minio.error import S3Error
+
+from pororoca import credentials, lakehouse
+from pororoca.supervisor import Supervisor
+
+pytestmark = pytest.mark.integration
+
+
+def _service_pids(paths) -> dict[str, list[int]]:
+    pids = {}
+    for name, info in Supervisor(paths).all_info().items():
+        proc = psutil.Process(info["pid"])
+        pids[name] = [proc.pid, *(c.pid for c in proc.children(recursive=True))]
+    return pids
+
+
+def test_every_listening_socket_is_on_loopback(paths):
+    owned = {pid: name for name, pids in _service_pids(paths).items() for pid in pids}
+    listening = [c for c in psutil.net_connections("inet") if c.status == psutil.CONN_LISTEN and c.pid in owned]
+    assert {owned[c.pid] for c in listening} >= {"postgres", "minio", "kafka", "connect", "nessie", "trino"}
+    for c in listening:
+        addr = ipaddress.ip_address(c.laddr.ip)
+        mapped = getattr(addr, "ipv4_mapped", None)
+        assert (mapped or addr).is_loopback, f"{owned[c.pid]} listens on {c.laddr.ip}:{c.laddr.port}"
+
+
+def test_secrets_are_private_files(paths):
+    for path in (paths.credentials, paths.state / "supervisord.conf"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_postgres_rejects_a_wrong_password(paths):
+    ep_port = int(__import__("os").environ["POROROCA_POSTGRES_PORT"])
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(host="127.0.0.1", port=ep_port, user="pororoca", password="postgres", dbname="postgres")
+
+
+def test_the_lakehouse_key_is_least_privilege(paths):
+    ep = lakehouse.Endpoints.of(paths)
+    client = Minio(ep.s3.removeprefix("http://"), access_key=ep.access_key, secret_key=ep.secret_key, secure=False)
+    assert client.bucket_exists(ep.bucket)
+    with pytest.raises(S3Error, match="AccessDenied"):
+        client.make_bucket("not-the-lakehouse")
+    root = credentials.load(paths.credentials)
+    assert ep.access_key != root["minio_root_user"]
