@@ -5,7 +5,7 @@ VENV := .venv
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help venv install up down status logs reset demo test test-unit test-integration lint fmt
+.PHONY: help venv install up down status logs reset demo test test-unit test-integration lint fmt bench-stack
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -53,3 +53,6 @@ test-integration: install ## integration tests against a real, separate test sta
 
 test: lint install ## everything CI runs
 	$(VENV)/bin/pytest tests/unit tests/integration
+
+bench-stack: install ## time cold/warm `up` and measure RSS per service (bench/results/stack.json)
+	$(VENV)/bin/python bench/stack_bench.py

@@ -120,6 +120,17 @@ def start_order(services: dict[str, Service]) -> list[str]:
     return order
 
 
+def start_waves(services: dict[str, Service]) -> list[list[str]]:
+    """Groups that can start together: each service lands in the first wave after all its dependencies."""
+    level: dict[str, int] = {}
+    for name in start_order(services):
+        level[name] = 1 + max((level[d] for d in services[name].depends_on), default=-1)
+    waves: list[list[str]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for name in start_order(services):
+        waves[level[name]].append(name)
+    return waves
+
+
 def port_values(config: StackConfig, env: dict[str, str] | None = None) -> dict[str, int]:
     env = dict(os.environ) if env is None else env
     values: dict[str, int] = {}
@@ -186,3 +197,12 @@ def rendered(service: Service, ctx: dict[str, str]) -> RenderedService:
 def conf_templates(service: Service) -> list[Path]:
     root = CONF_TEMPLATES / service.name
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+
+
+def isolated_env(config: StackConfig, state: Path, port_offset: int) -> dict[str, str]:
+    """Settings for a second stack beside the usual one (tests, benchmarks): its own state and ports."""
+    env = {"POROROCA_STATE_DIR": str(state)}
+    for svc in config.services.values():
+        for port in svc.ports:
+            env[port.setting] = str(port.default + port_offset)
+    return env

@@ -7,6 +7,7 @@ import pwd
 import shutil
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,8 +121,11 @@ def up(paths: Paths) -> Stack:
             print(f"up: configuration changed for {', '.join(changed)}; restarting them")
     else:
         sup.start_daemon()
-    for name in stack.order:
-        _start_one(stack, sup, name)
+    # Independent services start together (JVM start-up is mostly waiting); dependents wait for health.
+    for wave in services.start_waves(stack.config.services):
+        with ThreadPoolExecutor(max_workers=len(wave)) as pool:
+            for future in [pool.submit(_start_one, stack, sup, name) for name in wave]:
+                future.result()
     print(f"up: all {len(stack.order)} services healthy in {time.monotonic() - t0:.1f}s")
     return stack
 

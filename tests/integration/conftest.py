@@ -20,13 +20,8 @@ CLI = str(Path(sys.executable).parent / "pororoca")
 
 
 def _test_env() -> dict[str, str]:
-    default_state = Paths.from_env().state if "POROROCA_STATE_DIR" not in os.environ else None
-    base = Paths(cache=Paths.from_env().cache, state=default_state or Path(os.environ["POROROCA_STATE_DIR"]))
-    env = {"POROROCA_STATE_DIR": str(base.state.with_name(base.state.name + "-test"))}
-    for svc in services.load().services.values():
-        for port in svc.ports:
-            env[port.setting] = str(port.default + PORT_OFFSET)
-    return env
+    state = Paths.from_env().state
+    return services.isolated_env(services.load(), state.with_name(state.name + "-test"), PORT_OFFSET)
 
 
 def pororoca(*args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
