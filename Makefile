@@ -5,16 +5,23 @@ VENV := .venv
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help venv install up down status logs reset demo test test-unit test-integration lint fmt bench-stack
+.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
-$(VENV)/.synced: pyproject.toml uv.lock
-	$(UV) sync --frozen --python 3.11
+# requirements.lock pins every Python package with its hashes; uv refuses anything that does not match.
+$(VENV)/.synced: pyproject.toml requirements.lock
+	@test -x $(VENV)/bin/python || $(UV) venv --python 3.11 $(VENV)
+	$(UV) pip sync --python $(VENV)/bin/python --require-hashes requirements.lock
+	$(UV) pip install --python $(VENV)/bin/python --no-deps -e .
 	@touch $@
 
-venv: $(VENV)/.synced ## create the project's virtual environment from uv.lock
+venv: $(VENV)/.synced ## create the project's virtual environment from requirements.lock
+
+lock: ## re-resolve Python pins after editing pyproject.toml
+	$(UV) lock
+	$(UV) export --format requirements-txt --no-emit-project --all-groups --no-header > requirements.lock
 
 install: venv ## install every component into ~/.cache/pororoca (idempotent)
 	$(PORO) install

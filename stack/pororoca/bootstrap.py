@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+import pymysql
 from minio import Minio, MinioAdmin
 from minio.credentials import StaticProvider
 from psycopg import sql
@@ -28,7 +29,7 @@ class Ctx:
     config: StackConfig
     secrets: dict[str, str]
     values: dict[str, str]  # the rendered base context (ports, homes, java)
-    run_as: str | None  # the unprivileged user for services that refuse root, when we are root
+    run_as: dict[str, str]  # service -> the system user it runs as (only when we are root)
 
     def data(self, service: str) -> Path:
         return self.paths.data / service
@@ -49,16 +50,16 @@ def postgres_init(c: Ctx) -> None:
         return
     data.mkdir(parents=True, exist_ok=True)
     data.chmod(0o700)
-    _chown(data, c.run_as)
+    _chown(data, c.run_as.get("postgres"))
     with tempfile.NamedTemporaryFile("w", delete=False, dir=c.paths.state) as pw:
         pw.write(c.secrets["postgres_superuser_password"])
     try:
         os.chmod(pw.name, 0o600)
-        _chown(Path(pw.name), c.run_as)
+        _chown(Path(pw.name), c.run_as.get("postgres"))
         subprocess.run(
             ["/usr/lib/postgresql/15/bin/initdb", "-D", str(data), "-U", SUPERUSER, f"--pwfile={pw.name}",
              "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"],
-            check=True, capture_output=True, user=c.run_as,
+            check=True, capture_output=True, user=c.run_as.get("postgres"),
         )  # fmt: skip
     finally:
         os.unlink(pw.name)
@@ -84,6 +85,41 @@ def postgres_databases(c: Ctx) -> None:
             conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(db), sql.Literal(password)))
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone():
                 conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db), sql.Identifier(db)))
+
+
+def mariadb_init(c: Ctx) -> None:
+    data = c.data("mariadb")
+    if (data / "mysql").is_dir():
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    user = c.run_as.get("mariadb")
+    _chown(data, user)
+    # root (and the installing OS user) authenticate over the local socket only: no password to leak.
+    subprocess.run(
+        ["/usr/bin/mariadb-install-db", "--no-defaults", f"--datadir={data}", "--skip-test-db",
+         "--auth-root-authentication-method=socket", *([f"--user={user}"] if user else [])],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def mariadb_socket(c: Ctx) -> str:
+    return str(c.paths.conf / "mariadb" / "mariadb.sock")
+
+
+def mariadb_users(c: Ctx) -> None:
+    conn = pymysql.connect(unix_socket=mariadb_socket(c), user=pwd.getpwuid(os.geteuid()).pw_name, autocommit=True)
+    with conn, conn.cursor() as cur:
+
+        def user(name: str, password: str, on: str, admin: bool = False) -> None:
+            cur.execute("CREATE USER IF NOT EXISTS %s@'127.0.0.1' IDENTIFIED BY %s", (name, password))
+            cur.execute("ALTER USER %s@'127.0.0.1' IDENTIFIED BY %s", (name, password))
+            suffix = " WITH GRANT OPTION" if admin else ""
+            cur.execute(f"GRANT ALL PRIVILEGES ON {on} TO %s@'127.0.0.1'{suffix}", (name,))
+
+        user(SUPERUSER, c.secrets["mariadb_admin_password"], "*.*", admin=True)
+        for db in c.config.mariadb_databases:
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            user(db, c.secrets[f"mariadb_{db}_password"], f"`{db}`.*")
 
 
 def kafka_format(c: Ctx) -> None:
@@ -130,5 +166,13 @@ def minio_lakehouse(c: Ctx) -> None:
 
 
 Hook = Callable[[Ctx], None]
-BEFORE_START: dict[str, list[Hook]] = {"postgres": [postgres_init], "kafka": [kafka_format]}
-AFTER_HEALTHY: dict[str, list[Hook]] = {"postgres": [postgres_databases], "minio": [minio_lakehouse]}
+BEFORE_START: dict[str, list[Hook]] = {
+    "postgres": [postgres_init],
+    "mariadb": [mariadb_init],
+    "kafka": [kafka_format],
+}
+AFTER_HEALTHY: dict[str, list[Hook]] = {
+    "postgres": [postgres_databases],
+    "mariadb": [mariadb_users],
+    "minio": [minio_lakehouse],
+}

@@ -158,10 +158,8 @@ def install_go(component: Component, paths: Paths, log: Path) -> None:
 
 
 def ensure_debian(component: Component) -> None:
-    binary = Path(f"/usr/lib/postgresql/{component.version}/bin/postgres")
-    if binary.exists():
-        return
-    apt(list(component.packages))
+    if not Path(component.binary).exists():
+        apt(list(component.packages))
 
 
 def apt(packages: list[str]) -> None:
@@ -208,7 +206,9 @@ def install(manifest: Manifest, paths: Paths) -> None:
     started = time.monotonic()
     paths.components.mkdir(parents=True, exist_ok=True)
     log = paths.cache / "install.log"
-    ensure_debian(manifest["postgresql"])
+    for c in manifest.components.values():
+        if c.source == "debian":
+            ensure_debian(c)
     homes = ensure_jdks(manifest, paths)
     say("JDKs: " + ", ".join(f"java {k}+ -> {h}" for k, h in sorted(homes.items())))
     if shutil.which("mvn") is None:

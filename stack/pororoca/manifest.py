@@ -49,6 +49,7 @@ class Component:
     exclude: tuple[str, ...] = ()
     module: str = ""
     packages: tuple[str, ...] = ()
+    binary: str = ""
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -108,6 +109,7 @@ def parse(data: dict) -> Manifest:
             exclude=tuple(spec.get("exclude", [])),
             module=spec.get("module", ""),
             packages=tuple(spec.get("packages", [])),
+            binary=spec.get("binary", ""),
             raw=spec,
         )
     jdks = {int(k): JdkRequirement(key=int(k), **v) for k, v in data.get("jdks", {}).items()}

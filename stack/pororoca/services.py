@@ -42,7 +42,7 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     heap: str = ""
     stopsignal: str = "TERM"
-    unprivileged: bool = False
+    run_as: str = ""  # the system user to run as when started by root
 
     def port_key(self, port: Port) -> str:
         return f"{self.name}_port" if port.name == "main" else f"{self.name}_{port.name}_port"
@@ -52,6 +52,7 @@ class Service:
 class StackConfig:
     services: dict[str, Service]
     databases: tuple[str, ...]
+    mariadb_databases: tuple[str, ...]
     bucket: str
     region: str
 
@@ -63,6 +64,8 @@ class StackConfig:
             "lakehouse_access_key",
             "lakehouse_secret_key",
             *(f"postgres_{db}_password" for db in self.databases),
+            "mariadb_admin_password",
+            *(f"mariadb_{db}_password" for db in self.mariadb_databases),
         ]
 
 
@@ -80,7 +83,7 @@ def parse(data: dict) -> StackConfig:
             env=s.get("env", {}),
             heap=s.get("heap", ""),
             stopsignal=s.get("stopsignal", "TERM"),
-            unprivileged=s.get("unprivileged", False),
+            run_as=s.get("run_as", ""),
         )
     for svc in services.values():
         unknown = set(svc.depends_on) - services.keys()
@@ -89,6 +92,7 @@ def parse(data: dict) -> StackConfig:
     return StackConfig(
         services=services,
         databases=tuple(data["postgres"]["databases"]),
+        mariadb_databases=tuple(data["mariadb"]["databases"]),
         bucket=data["lakehouse"]["bucket"],
         region=data["lakehouse"]["region"],
     )

@@ -50,8 +50,8 @@ class Stack:
             name: services.rendered(svc, services.service_context(values, svc, paths))
             for name, svc in config.services.items()
         }
-        unprivileged = "postgres" if os.geteuid() == 0 else None
-        run_as = {n: unprivileged for n, s in config.services.items() if s.unprivileged and unprivileged}
+        as_root = os.geteuid() == 0
+        run_as = {n: s.run_as for n, s in config.services.items() if s.run_as and as_root}
         return cls(paths, config, man, secrets, values, rendered, run_as)  # type: ignore[arg-type]
 
     @property
@@ -59,7 +59,7 @@ class Stack:
         return services.start_order(self.config.services)
 
     def hook_ctx(self) -> bootstrap.Ctx:
-        return bootstrap.Ctx(self.paths, self.config, self.secrets, self.values, next(iter(self.run_as.values()), None))
+        return bootstrap.Ctx(self.paths, self.config, self.secrets, self.values, self.run_as)
 
     # -- rendering ---------------------------------------------------------------------------------
     def write_configs(self) -> None:

@@ -35,7 +35,7 @@ def _poll(predicate, timeout: float, what: str):
 
 def test_status_lists_every_service_healthy_with_pid_and_memory(paths):
     out = pororoca("status").stdout
-    for name in ("postgres", "minio", "kafka", "connect", "nessie", "trino"):
+    for name in ("postgres", "mariadb", "minio", "kafka", "connect", "nessie", "trino"):
         line = next(ln for ln in out.splitlines() if ln.startswith(name))
         assert "RUNNING" in line and "healthy" in line and "UNHEALTHY" not in line, line
     rows = stack.status(paths)

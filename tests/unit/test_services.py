@@ -57,7 +57,7 @@ def test_every_service_binds_loopback_only():
 
 def test_every_heap_is_declared_and_the_jvm_total_fits_the_budget():
     config = services.load()
-    units = {"g": 1024, "G": 1024, "m": 1, "MB": 1, "MiB": 1}
+    units = {"g": 1024, "G": 1024, "m": 1, "M": 1, "MB": 1, "MiB": 1}
     total = 0
     for svc in config.services.values():
         assert svc.heap, f"{svc.name} has no heap/memory budget"
