@@ -1,0 +1,346 @@
+"""`pororoca sources simulate`: a live workload of inserts, updates and deletes on both source systems at a
+target rate of row changes per second, with progress and a final summary.
+
+PostgreSQL takes most of the load (COPY for inserts, one array-driven statement per batch for updates and
+deletes, several connections); MariaDB gets POS sales and terminal/merchant updates."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from .connections import Sources
+from .generate import money
+
+TICK = 0.2  # seconds between batches
+
+
+@dataclass(frozen=True)
+class Mix:
+    """Target shares of row changes; each database worker keeps its running totals on these shares."""
+
+    insert: float = 0.75
+    update: float = 0.20
+    delete: float = 0.05
+
+    def __post_init__(self) -> None:
+        if min(self.insert, self.update, self.delete) < 0 or abs(self.insert + self.update + self.delete - 1) > 1e-9:
+            raise ValueError("the operation mix must be non-negative shares that sum to 1")
+
+
+@dataclass
+class Tally:
+    ops: Counter = field(default_factory=Counter)  # (op, table) -> rows changed
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, op: str, table: str, n: int) -> None:
+        with self.lock:
+            self.ops[(op, table)] += n
+
+    def by_op(self) -> Counter:
+        with self.lock:
+            out: Counter = Counter()
+            for (op, _t), n in self.ops.items():
+                out[op] += n
+            return out
+
+    def total(self) -> int:
+        return sum(self.by_op().values())
+
+
+def _due(share_rate: float, elapsed: float, mix: Mix, done: Counter) -> dict[str, int]:
+    target = share_rate * elapsed
+    return {op: max(0, int(target * getattr(mix, op)) - done[op]) for op in ("insert", "update", "delete")}
+
+
+class CoreWorker:
+    """One PostgreSQL connection driving its share of the rate."""
+
+    def __init__(self, src: Sources, seed: int, tally: Tally, part: int = 0, parts: int = 1):
+        # Workers split the rows they update or delete, so no two touch the same row.
+        self.conn = src.core(autocommit=True)
+        self.rng = random.Random(seed)
+        self.tally = tally
+        q = self.conn.execute
+        self.accounts = [r[0] for r in q("SELECT account_id FROM accounts").fetchall()]
+        self.customers = [r[0] for r in q("SELECT customer_id FROM customers").fetchall()]
+        self.unpaid = deque(
+            r[0]
+            for r in q(
+                "SELECT installment_id FROM installments WHERE paid_on IS NULL AND due_date <= current_date + 30 "
+                "AND installment_id %% %s = %s ORDER BY due_date LIMIT 200000",
+                (parts, part),
+            ).fetchall()
+        )
+        self.consents = deque(
+            r[0]
+            for r in q(
+                "SELECT consent_id FROM open_finance_consents WHERE status = 'AUTHORISED' "
+                "AND abs(hashtext(consent_id::text)) %% %s = %s",
+                (parts, part),
+            ).fetchall()
+        )
+        self.new_devices: deque[int] = deque()
+        if not self.accounts:
+            raise RuntimeError("the core database is empty: run `pororoca sources load` first")
+
+    def inserts(self, n: int) -> None:
+        now = datetime.now(UTC)
+        n_dev = n // 10
+        n_auth = (n - n_dev) // 3
+        n_pix = n - n_dev - n_auth
+        rng = self.rng
+        with self.conn.cursor() as cur:
+            if n_dev:
+                with cur.copy(
+                    "COPY devices (customer_id, platform, model, fingerprint, registered_at, trusted) FROM STDIN"
+                ) as cp:
+                    for _ in range(n_dev):
+                        cp.write_row(
+                            (
+                                rng.choice(self.customers),
+                                "android",
+                                "Samsung Galaxy A15",
+                                uuid.UUID(int=rng.getrandbits(128), version=4),
+                                now,
+                                False,
+                            )
+                        )
+                self.tally.add("insert", "devices", n_dev)
+                last = cur.execute("SELECT currval(pg_get_serial_sequence('devices', 'device_id'))").fetchone()[0]
+                self.new_devices.extend(range(last - n_dev + 1, last + 1))
+            with cur.copy("COPY auth_events (customer_id, occurred_at, method, success, ip) FROM STDIN") as cp:
+                for _ in range(n_auth):
+                    cp.write_row(
+                        (
+                            rng.choice(self.customers),
+                            now,
+                            "biometric",
+                            rng.random() < 0.96,
+                            f"189.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+                        )
+                    )
+            self.tally.add("insert", "auth_events", n_auth)
+            with cur.copy(
+                "COPY pix_transfers (end_to_end_id, payer_account_id, payee_key, payee_ispb, amount, created_at, "
+                "channel, status) FROM STDIN"
+            ) as cp:
+                for _ in range(n_pix):
+                    cp.write_row(
+                        (
+                            f"E13140088{uuid.UUID(int=rng.getrandbits(128)).hex}"[:32],
+                            rng.choice(self.accounts),
+                            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                            "60701190",
+                            money(rng.lognormvariate(4.44, 1.3)),
+                            now,
+                            "app",
+                            "completed",
+                        )
+                    )
+            self.tally.add("insert", "pix_transfers", n_pix)
+
+    def updates(self, n: int) -> None:
+        rng = self.rng
+        n_pay = min(n // 2, len(self.unpaid))
+        n_lim = n - n_pay
+        if n_pay:
+            ids = [self.unpaid.popleft() for _ in range(n_pay)]
+            r = self.conn.execute(
+                "UPDATE installments SET paid_on = current_date, paid_amount = amount "
+                "WHERE installment_id = ANY(%s) AND paid_on IS NULL",
+                (ids,),
+            )
+            self.tally.add("update", "installments", r.rowcount)
+        if n_lim:
+            ids = rng.sample(self.customers, k=min(n_lim, len(self.customers)))
+            values = [Decimal(rng.randrange(5, 200) * 100) for _ in ids]
+            r = self.conn.execute(
+                "UPDATE transaction_limits l SET per_transaction_limit = v.limit_value, updated_at = now() "
+                "FROM unnest(%s::bigint[], %s::numeric[]) AS v(customer_id, limit_value) "
+                "WHERE l.customer_id = v.customer_id",
+                (ids, values),
+            )
+            self.tally.add("update", "transaction_limits", r.rowcount)
+
+    def deletes(self, n: int) -> None:
+        # Devices the customer removed (the ones this run registered), and revoked Open Finance consents:
+        # the consent row is kept as REVOKED, its data-sharing permissions are deleted.
+        n_dev = min(n, len(self.new_devices))
+        if n_dev:
+            ids = [self.new_devices.popleft() for _ in range(n_dev)]
+            r = self.conn.execute("DELETE FROM devices WHERE device_id = ANY(%s)", (ids,))
+            self.tally.add("delete", "devices", r.rowcount)
+        left = n - n_dev
+        while left > 0 and self.consents:
+            cid = self.consents.popleft()
+            with self.conn.transaction():
+                self.conn.execute(
+                    "UPDATE open_finance_consents SET status = 'REVOKED', revoked_at = now(), updated_at = now() "
+                    "WHERE consent_id = %s",
+                    (cid,),
+                )
+                r = self.conn.execute("DELETE FROM consent_permissions WHERE consent_id = %s", (cid,))
+            self.tally.add("update", "open_finance_consents", 1)
+            self.tally.add("delete", "consent_permissions", r.rowcount)
+            left -= max(1, r.rowcount)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class AcquiringWorker:
+    def __init__(self, src: Sources, seed: int, tally: Tally):
+        self.conn = src.acquiring()
+        self.conn.autocommit(True)
+        self.rng = random.Random(seed)
+        self.tally = tally
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT terminal_id, merchant_id FROM terminals")
+            self.terminals = list(cur.fetchall())
+        if not self.terminals:
+            raise RuntimeError("the acquiring database is empty: run `pororoca sources load` first")
+
+    def inserts(self, n: int) -> None:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rng = self.rng
+        rows = []
+        for _ in range(n):
+            terminal, merchant = rng.choice(self.terminals)
+            rows.append(
+                (
+                    terminal,
+                    merchant,
+                    "Visa",
+                    "453211",
+                    f"{rng.randrange(10**4):04d}",
+                    "debit",
+                    1,
+                    "contactless",
+                    money(rng.lognormvariate(3.8, 0.9)),
+                    now,
+                    "approved",
+                    None,
+                    "A1B2C3",
+                )
+            )
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO pos_transactions (terminal_id, merchant_id, card_brand, card_bin, card_last4, "
+                "payment_type, installments, entry_mode, amount, authorized_at, status, decline_reason, "
+                "authorization_code) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                rows,
+            )
+        self.tally.add("insert", "pos_transactions", n)
+
+    def updates(self, n: int) -> None:
+        ids = [self.rng.choice(self.terminals)[0] for _ in range(n)]
+        with self.conn.cursor() as cur:
+            # A terminal reporting in (heartbeat) or switched off/on by the merchant.
+            changed = cur.execute(
+                "UPDATE terminals SET status = IF(RAND() < 0.02, IF(status = 'active', 'inactive', 'active'), "
+                f"status), updated_at = UTC_TIMESTAMP(6) WHERE terminal_id IN ({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+        self.tally.add("update", "terminals", changed)
+
+    def deletes(self, n: int) -> None:
+        pass  # the acquiring system never deletes: its share of deletes is taken by PostgreSQL
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@dataclass
+class Summary:
+    rate_target: float
+    duration_s: float
+    changes: int
+    rate_achieved: float
+    by_op: dict[str, int]
+    by_table: dict[str, int]
+
+
+def simulate(
+    src: Sources,
+    rate: float,
+    duration: float,
+    seed: int = 7,
+    mix: Mix | None = None,
+    pg_workers: int = 2,
+    acquiring_share: float = 0.15,
+    say=print,
+) -> Summary:
+    if rate <= 0 or duration <= 0:
+        raise ValueError("--rate and --duration must be positive")
+    mix = mix or Mix()
+    tally = Tally()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    pg_share = rate * (1 - acquiring_share) / pg_workers
+    # PostgreSQL takes the deletes MariaDB does not do, so the overall mix stays on target.
+    pg_delete = mix.delete / (1 - acquiring_share)
+    pg_mix = Mix(1 - mix.update - pg_delete, mix.update, pg_delete)
+    acq_mix = Mix(mix.insert / (mix.insert + mix.update), mix.update / (mix.insert + mix.update), 0.0)
+    workers = [(CoreWorker(src, seed + i, tally, i, pg_workers), pg_share, pg_mix) for i in range(pg_workers)]
+    if acquiring_share > 0:
+        workers.append((AcquiringWorker(src, seed + 100, tally), rate * acquiring_share, acq_mix))
+
+    def run(worker, share: float, wmix: Mix) -> None:
+        done: Counter = Counter()
+        start = time.monotonic()
+        try:
+            while not stop.is_set():
+                elapsed = min(time.monotonic() - start, duration)
+                for op, n in _due(share, elapsed, wmix, done).items():
+                    if n:
+                        getattr(worker, op + "s")(n)
+                        done[op] += n
+                if elapsed >= duration:
+                    return
+                # Sleep to the next tick only: a slow batch is caught up by the next one, not added to.
+                time.sleep(max(0.0, TICK - (time.monotonic() - start - elapsed)))
+        except BaseException as e:  # surfaced to the caller after the other workers stop
+            errors.append(e)
+            stop.set()
+        finally:
+            worker.close()
+
+    threads = [threading.Thread(target=run, args=w, daemon=True) for w in workers]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    next_report = t0 + 5
+    try:
+        while any(t.is_alive() for t in threads):
+            time.sleep(0.2)
+            if time.monotonic() >= next_report:
+                el = time.monotonic() - t0
+                ops = tally.by_op()
+                say(
+                    f"[{el:5.0f}s] {tally.total():>10,} changes ({tally.total() / el:,.0f}/s)"
+                    f"  inserts {ops['insert']:,}  updates {ops['update']:,}  deletes {ops['delete']:,}"
+                )
+                next_report += 5
+    except KeyboardInterrupt:
+        stop.set()
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
+    elapsed = time.monotonic() - t0
+    total = tally.total()
+    return Summary(
+        rate,
+        round(elapsed, 2),
+        total,
+        round(total / elapsed, 1),
+        dict(tally.by_op()),
+        {f"{op}:{t}": n for (op, t), n in sorted(tally.ops.items())},
+    )
