@@ -5,7 +5,7 @@ VENV := .venv
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack
+.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -41,7 +41,8 @@ logs: venv ## show a service's log: make logs S=<service>
 reset: venv ## stop and delete all state (asks for CONFIRM=yes)
 	$(PORO) reset $(if $(filter yes,$(CONFIRM)),--yes,)
 
-demo: up ## start everything, write and read a table through every engine, print where to look
+demo: up ## start everything, load the fintech sources, check every engine, print where to look
+	$(PORO) sources load --scale 1
 	$(PORO) smoke
 
 lint: venv ## ruff
@@ -63,3 +64,6 @@ test: lint install ## everything CI runs
 
 bench-stack: install ## time cold/warm `up` and measure RSS per service (bench/results/stack.json)
 	$(VENV)/bin/python bench/stack_bench.py
+
+bench-sources: install ## initial load time at scale 1 and the live workload's rate (bench/results/sources.json)
+	$(VENV)/bin/python bench/sources_bench.py

@@ -2,7 +2,9 @@
 target rate of row changes per second, with progress and a final summary.
 
 PostgreSQL takes most of the load (COPY for inserts, one array-driven statement per batch for updates and
-deletes, several connections); MariaDB gets POS sales and terminal/merchant updates."""
+deletes, several connections); MariaDB gets POS sales and terminal/merchant updates. The seed steers the
+choices; unique identifiers (end-to-end ids, device fingerprints) are random per run so that runs can follow
+each other on the same database."""
 
 from __future__ import annotations
 
@@ -70,6 +72,7 @@ class CoreWorker:
         q = self.conn.execute
         self.accounts = [r[0] for r in q("SELECT account_id FROM accounts").fetchall()]
         self.customers = [r[0] for r in q("SELECT customer_id FROM customers").fetchall()]
+        self.my_customers = [c for c in self.customers if c % parts == part]
         self.unpaid = deque(
             r[0]
             for r in q(
@@ -107,7 +110,7 @@ class CoreWorker:
                                 rng.choice(self.customers),
                                 "android",
                                 "Samsung Galaxy A15",
-                                uuid.UUID(int=rng.getrandbits(128), version=4),
+                                uuid.uuid4(),
                                 now,
                                 False,
                             )
@@ -134,9 +137,9 @@ class CoreWorker:
                 for _ in range(n_pix):
                     cp.write_row(
                         (
-                            f"E13140088{uuid.UUID(int=rng.getrandbits(128)).hex}"[:32],
+                            f"E13140088{uuid.uuid4().hex}"[:32],
                             rng.choice(self.accounts),
-                            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                            str(uuid.uuid4()),
                             "60701190",
                             money(rng.lognormvariate(4.44, 1.3)),
                             now,
@@ -159,7 +162,7 @@ class CoreWorker:
             )
             self.tally.add("update", "installments", r.rowcount)
         if n_lim:
-            ids = rng.sample(self.customers, k=min(n_lim, len(self.customers)))
+            ids = sorted(rng.sample(self.my_customers, k=min(n_lim, len(self.my_customers))))
             values = [Decimal(rng.randrange(5, 200) * 100) for _ in ids]
             r = self.conn.execute(
                 "UPDATE transaction_limits l SET per_transaction_limit = v.limit_value, updated_at = now() "

@@ -130,6 +130,8 @@ def test_simulate_produces_the_requested_rate_and_mix(src):
     assert abs(shares["delete"] - 0.05) < 0.03
     after = core_rows(src, "SELECT count(*) FROM pix_transfers")[0][0]
     assert after - before == summary["by_table"]["insert:pix_transfers"]
+    # Runs follow each other on the same data without colliding on unique identifiers.
+    pororoca("sources", "simulate", "--rate", "1000", "--duration", "2")
 
 
 def test_bad_options_get_a_clear_message(paths):
