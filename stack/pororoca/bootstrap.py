@@ -76,15 +76,22 @@ def postgres_connect(c: Ctx, dbname: str = "postgres") -> psycopg.Connection:
     )
 
 
+def _ensure_role(conn: psycopg.Connection, name: str, password: str, attributes: str = "LOGIN") -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+    verb = "ALTER" if exists else "CREATE"
+    conn.execute(
+        sql.SQL(f"{verb} ROLE {{}} {attributes} PASSWORD {{}}").format(sql.Identifier(name), sql.Literal(password))
+    )
+
+
 def postgres_databases(c: Ctx) -> None:
     with postgres_connect(c) as conn:
         for db in c.config.databases:
-            password = c.secrets[f"postgres_{db}_password"]
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (db,)).fetchone()
-            verb = "ALTER" if exists else "CREATE"
-            conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(db), sql.Literal(password)))
+            _ensure_role(conn, db, c.secrets[f"postgres_{db}_password"])
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone():
                 conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db), sql.Identifier(db)))
+        for role in c.config.replication_roles:
+            _ensure_role(conn, role, c.secrets[f"postgres_{role}_password"], "LOGIN REPLICATION")
 
 
 def mariadb_init(c: Ctx) -> None:
@@ -110,16 +117,22 @@ def mariadb_users(c: Ctx) -> None:
     conn = pymysql.connect(unix_socket=mariadb_socket(c), user=pwd.getpwuid(os.geteuid()).pw_name, autocommit=True)
     with conn, conn.cursor() as cur:
 
-        def user(name: str, password: str, on: str, admin: bool = False) -> None:
+        def user(name: str, password: str, grant: str) -> None:
             cur.execute("CREATE USER IF NOT EXISTS %s@'127.0.0.1' IDENTIFIED BY %s", (name, password))
             cur.execute("ALTER USER %s@'127.0.0.1' IDENTIFIED BY %s", (name, password))
-            suffix = " WITH GRANT OPTION" if admin else ""
-            cur.execute(f"GRANT ALL PRIVILEGES ON {on} TO %s@'127.0.0.1'{suffix}", (name,))
+            cur.execute(grant.replace("{user}", "%s@'127.0.0.1'"), (name,))
 
-        user(SUPERUSER, c.secrets["mariadb_admin_password"], "*.*", admin=True)
+        user(SUPERUSER, c.secrets["mariadb_admin_password"], "GRANT ALL PRIVILEGES ON *.* TO {user} WITH GRANT OPTION")
         for db in c.config.mariadb_databases:
             cur.execute(f"CREATE DATABASE IF NOT EXISTS `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-            user(db, c.secrets[f"mariadb_{db}_password"], f"`{db}`.*")
+            user(db, c.secrets[f"mariadb_{db}_password"], f"GRANT ALL PRIVILEGES ON `{db}`.* TO {{user}}")
+        for name in c.config.replication_users:
+            # What Debezium needs: a consistent snapshot of every database and the binlog stream.
+            user(
+                name,
+                c.secrets[f"mariadb_{name}_password"],
+                "GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO {user}",
+            )
 
 
 def kafka_format(c: Ctx) -> None:

@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from pororoca_cdc import cli as cdc_cli
+from pororoca_cdc.connect import ConnectError
 from pororoca_sources import cli as sources_cli
 from pororoca_sources.load import LoadError
 from pororoca_sources.migrate import MigrationError
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("--yes", action="store_true", help="really delete")
     add("smoke", cmd_smoke, "write and read a table through every engine, then print where everything is")
     sources_cli.add_parser(sub)
+    cdc_cli.add_parser(sub)
     return p
 
 
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args, Paths.from_env())
-    except (installer.InstallError, stack.StackError, LoadError, MigrationError, ValueError) as e:
+    except (installer.InstallError, stack.StackError, LoadError, MigrationError, ConnectError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
 

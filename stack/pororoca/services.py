@@ -53,6 +53,8 @@ class StackConfig:
     services: dict[str, Service]
     databases: tuple[str, ...]
     mariadb_databases: tuple[str, ...]
+    replication_roles: tuple[str, ...]
+    replication_users: tuple[str, ...]
     bucket: str
     region: str
 
@@ -64,8 +66,10 @@ class StackConfig:
             "lakehouse_access_key",
             "lakehouse_secret_key",
             *(f"postgres_{db}_password" for db in self.databases),
+            *(f"postgres_{r}_password" for r in self.replication_roles),
             "mariadb_admin_password",
             *(f"mariadb_{db}_password" for db in self.mariadb_databases),
+            *(f"mariadb_{u}_password" for u in self.replication_users),
         ]
 
 
@@ -93,6 +97,8 @@ def parse(data: dict) -> StackConfig:
         services=services,
         databases=tuple(data["postgres"]["databases"]),
         mariadb_databases=tuple(data["mariadb"]["databases"]),
+        replication_roles=tuple(data["postgres"].get("replication_roles", ())),
+        replication_users=tuple(data["mariadb"].get("replication_users", ())),
         bucket=data["lakehouse"]["bucket"],
         region=data["lakehouse"]["region"],
     )

@@ -1,0 +1,1 @@
+"""Change data capture as code: connector definitions in `cdc/connectors/`, applied through Connect's REST API."""

@@ -1,0 +1,103 @@
+"""`pororoca cdc apply` and `status`: declarative connectors over the Kafka Connect REST API."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from pororoca.render import render
+
+DEFINITIONS = Path(__file__).resolve().parent.parent / "connectors"
+TIMEOUT = 10
+
+
+class ConnectError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Connector:
+    name: str
+    config: dict[str, str]
+
+
+def definitions(context: dict[str, str], root: Path = DEFINITIONS) -> list[Connector]:
+    found = []
+    for f in sorted(root.glob("*.json")):
+        spec = json.loads(render(f.read_text(), context, str(f)))
+        if f.stem != spec["name"]:
+            raise ConnectError(f"{f}: the file name must be the connector name ({spec['name']}.json)")
+        found.append(Connector(spec["name"], {k: str(v) for k, v in spec["config"].items()}))
+    return found
+
+
+def _plan(current: dict[str, str] | None, wanted: dict[str, str]) -> str:
+    if current is None:
+        return "created"
+    current = {k: v for k, v in current.items() if k != "name"}
+    return "unchanged" if current == wanted else "updated"
+
+
+def apply_one(url: str, connector: Connector) -> str:
+    r = requests.get(f"{url}/connectors/{connector.name}/config", timeout=TIMEOUT)
+    if r.status_code not in (200, 404):
+        raise ConnectError(f"GET {connector.name} config: HTTP {r.status_code} {r.text[:300]}")
+    action = _plan(r.json() if r.status_code == 200 else None, connector.config)
+    if action != "unchanged":
+        r = requests.put(f"{url}/connectors/{connector.name}/config", json=connector.config, timeout=60)
+        if r.status_code not in (200, 201):
+            raise ConnectError(f"PUT {connector.name}: HTTP {r.status_code} {r.text[:500]}")
+    return action
+
+
+def connector_status(url: str, name: str) -> dict:
+    r = requests.get(f"{url}/connectors/{name}/status", timeout=TIMEOUT)
+    r.raise_for_status()
+    return r.json()
+
+
+def wait_running(url: str, name: str, timeout: float = 120) -> None:
+    """Until the connector and all its tasks run; failed tasks are restarted once."""
+    deadline = time.monotonic() + timeout
+    restarted = False
+    last: dict = {}
+    while time.monotonic() < deadline:
+        r = requests.get(f"{url}/connectors/{name}/status", timeout=TIMEOUT)
+        if r.status_code == 200:
+            last = r.json()
+            states = [last["connector"]["state"], *(t["state"] for t in last["tasks"])]
+            if last["tasks"] and all(s == "RUNNING" for s in states):
+                return
+            if "FAILED" in states and not restarted:
+                requests.post(f"{url}/connectors/{name}/restart?includeTasks=true&onlyFailed=true", timeout=TIMEOUT)
+                restarted = True
+            elif "FAILED" in states:
+                break
+        time.sleep(1)
+    traces = [t.get("trace", "") for t in last.get("tasks", []) if t.get("state") == "FAILED"]
+    trace = (traces or [last.get("connector", {}).get("trace", "")])[0] or ""
+    raise ConnectError(f"connector {name} is not RUNNING: {json.dumps(last)[:400]}\n{trace[:1500]}")
+
+
+@dataclass(frozen=True)
+class ConnectorState:
+    name: str
+    type: str
+    state: str
+    tasks: list[tuple[int, str, str]]  # id, state, first line of the error
+    topics: list[str]
+
+
+def status(url: str) -> list[ConnectorState]:
+    names = requests.get(f"{url}/connectors", timeout=TIMEOUT).json()
+    out = []
+    for name in sorted(names):
+        st = connector_status(url, name)
+        topics = requests.get(f"{url}/connectors/{name}/topics", timeout=TIMEOUT).json().get(name, {}).get("topics", [])
+        tasks = [(t["id"], t["state"], (t.get("trace") or "").split("\n")[0]) for t in st["tasks"]]
+        out.append(ConnectorState(name, st.get("type", "?"), st["connector"]["state"], tasks, sorted(topics)))
+    return out
