@@ -1,0 +1,36 @@
+"""What every benchmark shares: a separate stack (state `<state>-bench`, ports +2000) driven through the
+CLI, and JSON results in bench/results/."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pororoca import services
+from pororoca.paths import Paths
+
+CLI = str(Path(sys.executable).parent / "pororoca")
+RESULTS = Path(__file__).parent / "results"
+
+
+def use_bench_stack() -> Paths:
+    base = Paths.from_env().state
+    os.environ.update(services.isolated_env(services.load(), base.with_name(base.name + "-bench"), 2000))
+    return Paths.from_env()
+
+
+def timed(*args: str, check: bool = True) -> float:
+    """Seconds one `pororoca` command takes."""
+    t = time.monotonic()
+    subprocess.run([CLI, *args], check=check, env=os.environ.copy(), stdout=subprocess.DEVNULL)
+    return round(time.monotonic() - t, 1)
+
+
+def write(name: str, result: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
