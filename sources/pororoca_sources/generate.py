@@ -61,14 +61,19 @@ class Dataset:
     core: dict[str, Table]
     acquiring: dict[str, Table]
 
+    _fingerprint: str = field(default="", repr=False, compare=False)
+
     def fingerprint(self) -> str:
-        h = hashlib.sha256()
-        for db, tables in (("core", self.core), ("acquiring", self.acquiring)):
-            for name, t in tables.items():
-                h.update(f"{db}.{name}:{','.join(t.columns)}\n".encode())
-                for row in t.rows:
-                    h.update(repr(row).encode())
-        return h.hexdigest()
+        """Hash of every row; computed once (it takes seconds at scale 1) and reused by every caller."""
+        if not self._fingerprint:
+            h = hashlib.sha256()
+            for db, tables in (("core", self.core), ("acquiring", self.acquiring)):
+                for name, t in tables.items():
+                    h.update(f"{db}.{name}:{','.join(t.columns)}\n".encode())
+                    for row in t.rows:
+                        h.update(repr(row).encode())
+            self._fingerprint = h.hexdigest()
+        return self._fingerprint
 
     def counts(self) -> dict[str, int]:
         return {n: len(t.rows) for n, t in itertools.chain(self.core.items(), self.acquiring.items())}
