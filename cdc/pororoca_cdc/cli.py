@@ -1,41 +1,74 @@
-"""`pororoca cdc apply|status`."""
+"""`pororoca cdc apply|status|replay-dlq`."""
 
 from __future__ import annotations
 
 import argparse
 
-from pororoca import services
+from pororoca import lakehouse, services
 from pororoca.paths import Paths
+from pororoca_catalog import apply as catalog_apply
 from pororoca_sources.connections import Sources
 
-from . import connect, prepare
+from . import bronze, connect, lag, prepare, replay
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("cdc", help="change data capture: connectors as code")
+    p = sub.add_parser("cdc", help="change data capture: connectors and bronze tables as code")
     csub = p.add_subparsers(dest="cdc_command", required=True)
-    a = csub.add_parser("apply", help="create or update every connector in cdc/connectors, wait until running")
+    a = csub.add_parser(
+        "apply", help="prepare the sources, create the bronze tables, create or update every connector in "
+        "cdc/connectors and wait until each runs"
+    )  # fmt: skip
     a.add_argument("--timeout", type=float, default=180, help="seconds to wait for each connector (default 180)")
     a.set_defaults(func=cmd_apply)
-    csub.add_parser("status", help="connectors, tasks, errors and topics").set_defaults(func=cmd_status)
+    csub.add_parser("status", help="connectors, tasks, errors, consumer lag and dead letters").set_defaults(
+        func=cmd_status
+    )
+    r = csub.add_parser("replay-dlq", help="put dead-lettered records back on their topics (after fixing the cause)")
+    r.add_argument("--connector", help="only this sink's dead-letter topic")
+    r.add_argument("--dry-run", action="store_true", help="count what would be replayed, change nothing")
+    r.set_defaults(func=cmd_replay)
 
 
 def _context() -> dict[str, str]:
-    ports = services.port_values(services.load())
-    return {"host": services.HOST, **{k: str(v) for k, v in ports.items()}}
+    config = services.load()
+    ports = services.port_values(config)
+    return {
+        "host": services.HOST,
+        "lakehouse.bucket": config.bucket,
+        "lakehouse.region": config.region,
+        **{k: str(v) for k, v in ports.items()},
+    }
 
 
 def _url() -> str:
     return f"http://{services.HOST}:{services.port_values(services.load())['connect_port']}"
 
 
+def _is_sink(c: connect.Connector) -> bool:
+    return "errors.deadletterqueue.topic.name" in c.config
+
+
 def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
     url = _url()
-    for c in connect.definitions(_context()):
+    connectors = connect.definitions(_context())
+    sources = Sources.of(paths)
+    for c in connectors:
         if c.config["connector.class"].endswith("PostgresConnector"):
-            with Sources.of(paths).core() as conn:
+            with sources.core() as conn:
                 for change in prepare.prepare_postgres(conn, c.config):
                     print(f"  {c.name}: {change}")
+    # Bronze tables exist, partitioned and typed by contract, before any sink writes.
+    catalog = lakehouse.iceberg_catalog(lakehouse.Endpoints.of(paths))
+    outcomes = catalog_apply.apply(catalog, bronze.bronze_contracts(connectors, sources))
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.action] = counts.get(o.action, 0) + 1
+        if o.action != "unchanged":
+            print(f"  {o.identifier:<40} {o.action} {o.detail}")
+    print("  bronze tables: " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
+    # Sources first, then the sinks that read their topics.
+    for c in sorted(connectors, key=_is_sink):
         action = connect.apply_one(url, c)
         connect.wait_running(url, c.name, args.timeout)
         print(f"  {c.name:<20} {action:<9} RUNNING")
@@ -47,11 +80,35 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
     if not rows:
         print("no connectors: run `pororoca cdc apply`")
         return 3
+    bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
+    sinks = {c.name: c for c in connect.definitions(_context()) if _is_sink(c)}
     healthy = True
     for r in rows:
-        print(f"{r.name:<20} {r.type:<7} {r.state:<8} topics: {len(r.topics)}")
+        extra = ""
+        if r.name in sinks:
+            behind = lag.sink_lag(bootstrap, r.name, sinks[r.name].config["topics.regex"])
+            dead = lag.dead_letters(bootstrap, sinks[r.name].config["errors.deadletterqueue.topic.name"])
+            extra = f"  lag: {behind.records} records  dead letters: {dead.total} ({dead.pending} not replayed)"
+            healthy &= dead.pending == 0
+        topics = behind.topics if r.name in sinks else len(r.topics)
+        print(f"{r.name:<20} {r.type:<7} {r.state:<8} topics: {topics}{extra}")
         for task_id, state, error in r.tasks:
             healthy &= state == "RUNNING"
             print(f"    task {task_id}: {state}{'  ' + error if error else ''}")
         healthy &= r.state == "RUNNING"
     return 0 if healthy else 3
+
+
+def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
+    bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
+    sinks = [c for c in connect.definitions(_context()) if _is_sink(c)]
+    if args.connector:
+        sinks = [c for c in sinks if c.name == args.connector]
+        if not sinks:
+            raise connect.ConnectError(f"no sink connector named {args.connector} in cdc/connectors")
+    for c in sinks:
+        done = replay.replay(bootstrap, c.config["errors.deadletterqueue.topic.name"], dry_run=args.dry_run)
+        verb = "would replay" if args.dry_run else "replayed"
+        targets = ", ".join(f"{t}: {n}" for t, n in sorted(done.to_topics.items())) or "-"
+        print(f"  {done.dead_letter_topic:<24} {verb} {done.records} records ({targets})")
+    return 0

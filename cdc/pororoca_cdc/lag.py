@@ -1,0 +1,70 @@
+"""How far behind each connector is, and what waits in the dead-letter topics."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+REPLAY_GROUP = "pororoca-dlq-replay"
+
+
+@dataclass(frozen=True)
+class SinkLag:
+    records: int  # change events on the sink's topics that it has not committed to Iceberg yet
+    topics: int
+
+
+@dataclass(frozen=True)
+class DeadLetters:
+    topic: str
+    total: int
+    pending: int  # not replayed yet
+
+
+def _watermarks(bootstrap: str, partitions: list[TopicPartition]) -> dict[tuple[str, int], tuple[int, int]]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pororoca-lag", "log_level": 3})
+    try:
+        return {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=10) for tp in partitions}
+    finally:
+        consumer.close()
+
+
+def _partitions(admin: AdminClient, topics: list[str]) -> list[TopicPartition]:
+    meta = admin.list_topics(timeout=10).topics
+    return [TopicPartition(t, p) for t in topics if t in meta for p in meta[t].partitions]
+
+
+def committed(admin: AdminClient, group: str, partitions: list[TopicPartition]) -> dict[tuple[str, int], int]:
+    if not partitions:
+        return {}
+    futures = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, partitions)])
+    result = futures[group].result(timeout=10)
+    return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions if tp.offset >= 0}
+
+
+def sink_lag(bootstrap: str, connector: str, topics_regex: str) -> SinkLag:
+    """Kafka Connect consumes for sink `x` as group `connect-x`; the Iceberg sink commits that group's offsets
+    only after the data is committed to Iceberg, so lag here is what bronze does not show yet."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    pattern = re.compile(topics_regex)
+    topics = [t for t in admin.list_topics(timeout=10).topics if pattern.fullmatch(t)]
+    parts = _partitions(admin, topics)
+    marks = _watermarks(bootstrap, parts)
+    done = committed(admin, f"connect-{connector}", parts)
+    behind = sum(high - done.get(key, low) for key, (low, high) in marks.items())
+    return SinkLag(behind, len(topics))
+
+
+def dead_letters(bootstrap: str, topic: str) -> DeadLetters:
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    parts = _partitions(admin, [topic])
+    if not parts:
+        return DeadLetters(topic, 0, 0)
+    marks = _watermarks(bootstrap, parts)
+    replayed = committed(admin, REPLAY_GROUP, parts)
+    total = sum(high - low for low, high in marks.values())
+    pending = sum(high - max(low, replayed.get(key, low)) for key, (low, high) in marks.items())
+    return DeadLetters(topic, total, pending)

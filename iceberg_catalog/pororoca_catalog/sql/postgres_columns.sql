@@ -1,0 +1,7 @@
+-- Columns of every base table in one schema, in table order. numeric_precision is NULL for an
+-- unconstrained numeric; column_type only exists in MariaDB, so it is NULL here.
+SELECT c.table_name, c.column_name, c.data_type, c.numeric_precision, c.numeric_scale, NULL
+FROM information_schema.columns c
+JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+WHERE c.table_schema = %s AND t.table_type = 'BASE TABLE'
+ORDER BY c.table_name, c.ordinal_position
