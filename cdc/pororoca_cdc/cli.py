@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 
 from pororoca import lakehouse, services
 from pororoca.paths import Paths
@@ -45,11 +46,24 @@ def _url() -> str:
     return f"http://{services.HOST}:{services.port_values(services.load())['connect_port']}"
 
 
+def _require_stack() -> None:
+    """Fail fast and say what to do, instead of Kafka clients retrying a closed port for minutes."""
+    ports = services.port_values(services.load())
+    for name in ("kafka_port", "connect_port"):
+        with socket.socket() as s:
+            s.settimeout(2)
+            if s.connect_ex((services.HOST, ports[name])) != 0:
+                raise connect.ConnectError(
+                    f"nothing listens on {services.HOST}:{ports[name]} ({name}): start the stack with `pororoca up`"
+                )
+
+
 def _is_sink(c: connect.Connector) -> bool:
     return "errors.deadletterqueue.topic.name" in c.config
 
 
 def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
+    _require_stack()
     url = _url()
     connectors = connect.definitions(_context())
     sources = Sources.of(paths)
@@ -76,6 +90,7 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
+    _require_stack()
     rows = connect.status(_url())
     if not rows:
         print("no connectors: run `pororoca cdc apply`")
@@ -100,6 +115,7 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
+    _require_stack()
     bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
     sinks = [c for c in connect.definitions(_context()) if _is_sink(c)]
     if args.connector:

@@ -25,7 +25,7 @@ class DeadLetters:
 
 
 def _watermarks(bootstrap: str, partitions: list[TopicPartition]) -> dict[tuple[str, int], tuple[int, int]]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pororoca-lag", "log_level": 3})
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pororoca-lag", "log_level": 2})
     try:
         return {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=10) for tp in partitions}
     finally:
@@ -48,7 +48,7 @@ def committed(admin: AdminClient, group: str, partitions: list[TopicPartition]) 
 def sink_lag(bootstrap: str, connector: str, topics_regex: str) -> SinkLag:
     """Kafka Connect consumes for sink `x` as group `connect-x`; the Iceberg sink commits that group's offsets
     only after the data is committed to Iceberg, so lag here is what bronze does not show yet."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
     pattern = re.compile(topics_regex)
     topics = [t for t in admin.list_topics(timeout=10).topics if pattern.fullmatch(t)]
     parts = _partitions(admin, topics)
@@ -59,7 +59,7 @@ def sink_lag(bootstrap: str, connector: str, topics_regex: str) -> SinkLag:
 
 
 def dead_letters(bootstrap: str, topic: str) -> DeadLetters:
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
     parts = _partitions(admin, [topic])
     if not parts:
         return DeadLetters(topic, 0, 0)

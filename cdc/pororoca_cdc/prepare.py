@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import psycopg
-from psycopg import sql
+from psycopg import errors, sql
 
 PUBLICATION = "pororoca_cdc"
+_RETRIES = 5
 
 
 def captured_tables(conn: psycopg.Connection, excluded: set[str]) -> list[str]:
@@ -13,26 +16,53 @@ def captured_tables(conn: psycopg.Connection, excluded: set[str]) -> list[str]:
     return [t for (t,) in rows if f"public.{t}" not in excluded]
 
 
+def _retrying(conn: psycopg.Connection, statement: sql.Composable) -> None:
+    """One short transaction per change. A running connector's snapshot or heartbeat can hold locks on the same
+    tables: wait briefly and retry rather than deadlock or block it."""
+    for attempt in range(_RETRIES):
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL lock_timeout = '5s'")
+                conn.execute(statement)
+            return
+        except (errors.DeadlockDetected, errors.LockNotAvailable):
+            if attempt == _RETRIES - 1:
+                raise
+            time.sleep(1 + attempt)
+
+
 def prepare_postgres(conn: psycopg.Connection, connector_config: dict[str, str]) -> list[str]:
-    """As the tables' owner: the CDC role may read them and beat the heartbeat; the publication holds exactly the
-    captured tables. Returns what changed (empty when everything was already in place)."""
-    changes = []
+    """As the tables' owner: the CDC role may read the captured tables and beat the heartbeat; the publication
+    holds exactly the captured tables. Changes only what is missing; returns what changed."""
+    changes: list[str] = []
     role = connector_config["database.user"]
     excluded = set(filter(None, connector_config.get("table.exclude.list", "").split(",")))
     tables = captured_tables(conn, excluded)
     ident = sql.Identifier(role)
-    conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(ident))
-    conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(ident))
-    conn.execute(sql.SQL("GRANT INSERT, UPDATE ON cdc_heartbeat TO {}").format(ident))
+    conn.commit()
+    unreadable = [
+        t for t in tables
+        if not conn.execute("SELECT has_table_privilege(%s, %s, 'SELECT')", (role, f"public.{t}")).fetchone()[0]
+    ]  # fmt: skip
+    conn.commit()
+    if unreadable:
+        names = sql.SQL(", ").join(map(sql.Identifier, unreadable))
+        _retrying(conn, sql.SQL("GRANT SELECT ON {} TO {}").format(names, ident))
+        changes.append(f"granted SELECT on {len(unreadable)} tables to {role}")
+    _retrying(conn, sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(ident))
+    if not conn.execute("SELECT has_table_privilege(%s, 'public.cdc_heartbeat', 'UPDATE')", (role,)).fetchone()[0]:
+        conn.commit()
+        _retrying(conn, sql.SQL("GRANT INSERT, UPDATE ON cdc_heartbeat TO {}").format(ident))
+    conn.commit()
     name = connector_config.get("publication.name", PUBLICATION)
     table_list = sql.SQL(", ").join(sql.Identifier(t) for t in tables)
     current = conn.execute("SELECT tablename FROM pg_publication_tables WHERE pubname = %s", (name,)).fetchall()
     exists = conn.execute("SELECT 1 FROM pg_publication WHERE pubname = %s", (name,)).fetchone()
+    conn.commit()
     if not exists:
-        conn.execute(sql.SQL("CREATE PUBLICATION {} FOR TABLE {}").format(sql.Identifier(name), table_list))
+        _retrying(conn, sql.SQL("CREATE PUBLICATION {} FOR TABLE {}").format(sql.Identifier(name), table_list))
         changes.append(f"created publication {name} ({len(tables)} tables)")
     elif sorted(t for (t,) in current) != tables:
-        conn.execute(sql.SQL("ALTER PUBLICATION {} SET TABLE {}").format(sql.Identifier(name), table_list))
+        _retrying(conn, sql.SQL("ALTER PUBLICATION {} SET TABLE {}").format(sql.Identifier(name), table_list))
         changes.append(f"publication {name} now holds {len(tables)} tables")
-    conn.commit()
     return changes

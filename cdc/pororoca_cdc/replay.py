@@ -3,7 +3,8 @@
 Kafka Connect writes the original key, value and headers to the dead-letter topic, plus headers naming
 the original topic, partition and offset. Replaying re-produces the record unchanged to that topic (with
 a header saying where it was replayed from) and commits the replay group's offset, so a record is
-replayed once; if it fails again it returns to the dead-letter topic and can be replayed again later.
+replayed once. It replays only what was in the dead-letter topic when it started: a record that fails
+again comes back as a new dead letter for a later replay, never in a loop.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from .lag import REPLAY_GROUP
 
@@ -26,50 +27,65 @@ class Replayed:
     to_topics: dict[str, int]
 
 
-def replay(bootstrap: str, dlq_topic: str, dry_run: bool = False, timeout: float = 30) -> Replayed:
+def _start_and_stop(consumer: Consumer, topic: str) -> dict[int, tuple[int, int]]:
+    """Per partition: the first record not replayed yet, and the end of the topic now."""
+    meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
+    if meta is None or not meta.partitions:
+        return {}
+    parts = [TopicPartition(topic, p) for p in meta.partitions]
+    committed = {tp.partition: tp.offset for tp in consumer.committed(parts, timeout=10)}
+    bounds = {}
+    for tp in parts:
+        low, high = consumer.get_watermark_offsets(tp, timeout=10)
+        start = max(low, committed.get(tp.partition, -1))
+        if start < high:
+            bounds[tp.partition] = (start, high)
+    return bounds
+
+
+def replay(bootstrap: str, dlq_topic: str, dry_run: bool = False, timeout: float = 120) -> Replayed:
     consumer = Consumer({
-        "bootstrap.servers": bootstrap, "group.id": REPLAY_GROUP, "enable.auto.commit": False,
-        "auto.offset.reset": "earliest", "enable.partition.eof": True,
+        "bootstrap.servers": bootstrap, "group.id": REPLAY_GROUP, "enable.auto.commit": False, "log_level": 2,
     })  # fmt: skip
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all"})
-    consumer.subscribe([dlq_topic])
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "log_level": 2})
     to_topics: dict[str, int] = {}
-    last: dict[int, int] = {}
     count = 0
     try:
-        eof: set[int] = set()
-        assigned: set[int] = set()
+        bounds = _start_and_stop(consumer, dlq_topic)
+        if not bounds:
+            return Replayed(dlq_topic, 0, {})
+        consumer.assign([TopicPartition(dlq_topic, p, start) for p, (start, _) in bounds.items()])
+        open_partitions = set(bounds)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while open_partitions:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"replay of {dlq_topic} did not finish within {timeout:.0f}s; nothing was committed")
             msg = consumer.poll(0.5)
-            assigned = {tp.partition for tp in consumer.assignment()}
-            if msg is None:
-                if assigned and eof >= assigned:
-                    break
+            if msg is None or msg.partition() not in open_partitions:
                 continue
             if msg.error():
-                if msg.error().code() == KafkaError._PARTITION_EOF:
-                    eof.add(msg.partition())
-                    if eof >= assigned:
-                        break
-                    continue
                 raise RuntimeError(f"reading {dlq_topic}: {msg.error()}")
-            headers = dict(msg.headers() or [])
-            origin = headers.get(ORIGIN_TOPIC)
+            if msg.offset() >= bounds[msg.partition()][1]:
+                open_partitions.discard(msg.partition())
+                continue
+            headers = msg.headers() or []
+            origin = dict(headers).get(ORIGIN_TOPIC)
             if origin is None:
                 raise RuntimeError(f"{dlq_topic} offset {msg.offset()} has no {ORIGIN_TOPIC} header: cannot replay")
-            topic = origin.decode()
             if not dry_run:
-                kept = [(k, v) for k, v in (msg.headers() or []) if not k.startswith("__connect.errors.")]
+                kept = [(k, v) for k, v in headers if not k.startswith("__connect.errors.")]
                 kept.append((REPLAYED_FROM, f"{dlq_topic}:{msg.partition()}:{msg.offset()}".encode()))
-                producer.produce(topic, key=msg.key(), value=msg.value(), headers=kept)
-            to_topics[topic] = to_topics.get(topic, 0) + 1
-            last[msg.partition()] = msg.offset()
+                producer.produce(origin.decode(), key=msg.key(), value=msg.value(), headers=kept)
+            to_topics[origin.decode()] = to_topics.get(origin.decode(), 0) + 1
             count += 1
-        if not dry_run and count:
+            if msg.offset() + 1 >= bounds[msg.partition()][1]:
+                open_partitions.discard(msg.partition())
+        if not dry_run:
             if producer.flush(30) != 0:
                 raise RuntimeError("replay: the broker did not acknowledge every record; nothing was committed")
-            consumer.commit(offsets=[TopicPartition(dlq_topic, p, o + 1) for p, o in last.items()], asynchronous=False)
+            consumer.commit(
+                offsets=[TopicPartition(dlq_topic, p, stop) for p, (_, stop) in bounds.items()], asynchronous=False
+            )
     finally:
         consumer.close()
     return Replayed(dlq_topic, count, to_topics)

@@ -139,7 +139,7 @@ def _poll(cdc, sql: str, params: tuple = (), until=bool, timeout: float = 180) -
     rows: list[tuple] = []
     while time.monotonic() < deadline:
         cur.execute(sql, params)
-        rows = cur.fetchall()
+        rows = [tuple(r) for r in cur.fetchall()]
         if until(rows):
             return rows
         time.sleep(2)
