@@ -5,7 +5,7 @@ VENV := .venv
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources
+.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -41,8 +41,9 @@ logs: venv ## show a service's log: make logs S=<service>
 reset: venv ## stop and delete all state (asks for CONFIRM=yes)
 	$(PORO) reset $(if $(filter yes,$(CONFIRM)),--yes,)
 
-demo: up ## start everything, load the fintech sources, check every engine, print where to look
+demo: up ## start everything, load the fintech sources, stream them into bronze, check every engine
 	$(PORO) sources load --scale 1
+	$(PORO) cdc apply
 	$(PORO) smoke
 
 lint: venv ## ruff
@@ -67,3 +68,6 @@ bench-stack: install ## time cold/warm `up` and measure RSS per service (bench/r
 
 bench-sources: install ## initial load time at scale 1 and the live workload's rate (bench/results/sources.json)
 	$(VENV)/bin/python bench/sources_bench.py
+
+bench-cdc: install ## change rate into bronze and freshness at rising rates (bench/results/cdc.json)
+	$(VENV)/bin/python bench/cdc_bench.py
