@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 
 from pororoca import lakehouse, services
@@ -36,6 +37,10 @@ def _context() -> dict[str, str]:
     ports = services.port_values(config)
     return {
         "host": services.HOST,
+        **{f"{name}_host": services.peer_host(name) for name in config.services},
+        "s3_endpoint": os.environ.get(
+            "POROROCA_S3_ENDPOINT", f"http://{services.peer_host('minio')}:{ports['minio_port']}"
+        ),
         "lakehouse.bucket": config.bucket,
         "lakehouse.region": config.region,
         **{k: str(v) for k, v in ports.items()},
@@ -43,19 +48,18 @@ def _context() -> dict[str, str]:
 
 
 def _url() -> str:
-    return f"http://{services.HOST}:{services.port_values(services.load())['connect_port']}"
+    return f"http://{services.peer_host('connect')}:{services.port_values(services.load())['connect_port']}"
 
 
 def _require_stack() -> None:
     """Fail fast and say what to do, instead of Kafka clients retrying a closed port for minutes."""
     ports = services.port_values(services.load())
-    for name in ("kafka_port", "connect_port"):
+    for name in ("kafka", "connect"):
+        host, port = services.peer_host(name), ports[f"{name}_port"]
         with socket.socket() as s:
             s.settimeout(2)
-            if s.connect_ex((services.HOST, ports[name])) != 0:
-                raise connect.ConnectError(
-                    f"nothing listens on {services.HOST}:{ports[name]} ({name}): start the stack with `pororoca up`"
-                )
+            if s.connect_ex((host, port)) != 0:
+                raise connect.ConnectError(f"nothing listens on {host}:{port} ({name}): start it with `pororoca up`")
 
 
 def _is_sink(c: connect.Connector) -> bool:

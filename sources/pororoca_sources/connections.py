@@ -9,7 +9,7 @@ import pymysql
 
 from pororoca import credentials, services
 from pororoca.paths import Paths
-from pororoca.services import HOST
+from pororoca.services import peer_host
 
 CORE_DB = "core"
 ACQUIRING_DB = "acquiring"
@@ -37,12 +37,17 @@ class Sources:
 
     def core(self, autocommit: bool = False) -> psycopg.Connection:
         return psycopg.connect(
-            host=HOST, port=self.pg_port, user=CORE_DB, password=self.pg_password, dbname=CORE_DB, autocommit=autocommit
+            host=peer_host("postgres"),
+            port=self.pg_port,
+            user=CORE_DB,
+            password=self.pg_password,
+            dbname=CORE_DB,
+            autocommit=autocommit,
         )
 
     def acquiring(self) -> pymysql.connections.Connection:
         return pymysql.connect(
-            host=HOST,
+            host=peer_host("mariadb"),
             port=self.mariadb_port,
             user=ACQUIRING_DB,
             password=self.mariadb_password,

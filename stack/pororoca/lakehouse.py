@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import credentials, manifest, services
 from .paths import Paths
-from .services import HOST
+from .services import HOST, peer_host
 
 if TYPE_CHECKING:
     import trino.dbapi
@@ -43,16 +43,16 @@ class Endpoints:
         if not secrets:
             raise RuntimeError(f"no credentials at {paths.credentials}: run `make up` first")
         return cls(
-            iceberg_rest=f"http://{HOST}:{ports['nessie_port']}/iceberg",
-            nessie_api=f"http://{HOST}:{ports['nessie_port']}/api/v2",
-            s3=f"http://{HOST}:{ports['minio_port']}",
+            iceberg_rest=f"http://{peer_host('nessie')}:{ports['nessie_port']}/iceberg",
+            nessie_api=f"http://{peer_host('nessie')}:{ports['nessie_port']}/api/v2",
+            s3=os.environ.get("POROROCA_S3_ENDPOINT", f"http://{peer_host('minio')}:{ports['minio_port']}"),
             region=config.region,
             bucket=config.bucket,
             access_key=secrets["lakehouse_access_key"],
             secret_key=secrets["lakehouse_secret_key"],
             trino_port=ports["trino_port"],
-            kafka_bootstrap=f"{HOST}:{ports['kafka_port']}",
-            connect_url=f"http://{HOST}:{ports['connect_port']}",
+            kafka_bootstrap=f"{peer_host('kafka')}:{ports['kafka_port']}",
+            connect_url=f"http://{peer_host('connect')}:{ports['connect_port']}",
         )
 
 
@@ -106,7 +106,8 @@ def table_history(ep: Endpoints, table: str, ref: str = "main") -> list[TableCom
 def trino_connection(ep: Endpoints, user: str = "pororoca") -> trino.dbapi.Connection:
     import trino.dbapi
 
-    return trino.dbapi.connect(host=HOST, port=ep.trino_port, user=user, catalog=CATALOG, http_scheme="http")
+    host = peer_host("trino")
+    return trino.dbapi.connect(host=host, port=ep.trino_port, user=user, catalog=CATALOG, http_scheme="http")
 
 
 def spark_conf(ep: Endpoints, jars: list[str]) -> dict[str, str]:

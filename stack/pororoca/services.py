@@ -16,6 +16,12 @@ CONF_TEMPLATES = REPO_ROOT / "stack" / "conf"
 HOST = "127.0.0.1"
 
 
+def peer_host(service: str) -> str:
+    """Where clients reach `service`: loopback locally; in a cluster the project image sets
+    POROROCA_<SERVICE>_HOST to the Service name (the Helm chart does)."""
+    return os.environ.get(f"POROROCA_{service.upper()}_HOST", HOST)
+
+
 @dataclass(frozen=True)
 class Port:
     name: str
@@ -171,6 +177,9 @@ def base_context(
         "lakehouse.region": config.region,
     }
     ctx.update({k: str(v) for k, v in port_values(config, env).items()})
+    # Where a component reaches another one. Locally always loopback; the Helm chart substitutes Service names
+    # into the same templates, so bind addresses (`host`) and peer addresses stay distinct.
+    ctx.update({f"{name}_host": HOST for name in config.services})
     ctx.update({f"home.{c.name}": str(paths.component_home(c.name, c.version)) for c in manifest.components.values()})
     ctx.update({f"java.{k}": str(h) for k, h in jdks.items()})
     ctx.update({f"secret.{k}": v for k, v in secrets.items()})
