@@ -5,7 +5,7 @@ VENV := .venv
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc
+.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc test-charts kind-up kind-down images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -60,8 +60,11 @@ test-unit: venv ## unit tests (no servers)
 test-integration: install ## integration tests against a real, separate test stack
 	$(VENV)/bin/pytest tests/integration
 
+test-charts: install ## render the Helm chart for every profile and check it offline
+	$(VENV)/bin/pytest tests/charts
+
 test: lint install ## everything CI runs
-	$(VENV)/bin/pytest tests/unit tests/integration
+	$(VENV)/bin/pytest tests/unit tests/charts tests/integration
 
 bench-stack: install ## time cold/warm `up` and measure RSS per service (bench/results/stack.json)
 	$(VENV)/bin/python bench/stack_bench.py
@@ -71,3 +74,21 @@ bench-sources: install ## initial load time at scale 1 and the live workload's r
 
 bench-cdc: install ## change rate into bronze and freshness at rising rates (bench/results/cdc.json)
 	$(VENV)/bin/python bench/cdc_bench.py
+
+# --- Kubernetes (needs Docker, kind and helm; nothing here can run containers) -------------------------------
+MANIFEST_VERSION = $(shell $(VENV)/bin/python -c "import tomllib;print(tomllib.load(open('versions.toml','rb'))['components']['$(1)']['version'])")
+PROJECT_TAG = $(shell $(VENV)/bin/python -c "import tomllib;print(tomllib.load(open('pyproject.toml','rb'))['project']['version'])")
+KIND_CLUSTER ?= pororoca
+
+images: venv ## build the project and MinIO images the chart uses (Docker)
+	docker build --target project --build-arg UV_VERSION=$$(uv --version | cut -d' ' -f2) -t pororoca/pororoca:$(PROJECT_TAG) .
+	docker build --target minio --build-arg MINIO_VERSION=$(call MANIFEST_VERSION,minio) -t pororoca/minio:$(call MANIFEST_VERSION,minio) .
+
+kind-up: images ## create a kind cluster, load the images, install the chart with values-kind.yaml, run helm test
+	kind get clusters | grep -qx $(KIND_CLUSTER) || kind create cluster --name $(KIND_CLUSTER)
+	kind load docker-image --name $(KIND_CLUSTER) pororoca/pororoca:$(PROJECT_TAG) pororoca/minio:$(call MANIFEST_VERSION,minio)
+	helm upgrade --install pororoca charts/pororoca -f charts/pororoca/values-kind.yaml --wait --timeout 30m
+	helm test pororoca --timeout 10m
+
+kind-down: ## delete the kind cluster
+	kind delete cluster --name $(KIND_CLUSTER)

@@ -21,14 +21,14 @@ from .types import Dialect, SourceColumn, iceberg_type
 NAMESPACE = "bronze"
 PARTITION_NAME = "_source_day"
 
-# name, type, description. Names match the sink connectors' `add.fields` and InsertField settings.
+# name, type, description. Names match the sink connectors' `add.fields` and InsertField settings. Debezium
+# sends both times as epoch milliseconds; the sink converts them into the declared timestamptz.
 _COMMON: list[tuple[str, IcebergType, str]] = [
     ("_op", StringType(), "c insert, u update, d delete (row image is the old row), r initial snapshot read"),
     ("_source_ts", TimestamptzType(), "when the change was committed in the source database (UTC)"),
     ("_captured_at", TimestamptzType(), "when Debezium captured the change (UTC)"),
-    ("_kafka_topic", StringType(), "the change topic the event was read from"),
-    ("_kafka_partition", IntegerType(), "its Kafka partition"),
-    ("_kafka_offset", LongType(), "its Kafka offset: a total order of changes per source table"),
+    ("_kafka_partition", IntegerType(), "Kafka partition of the change topic (table property pororoca.source-topic)"),
+    ("_kafka_offset", LongType(), "Kafka offset of the change: a total order of changes per source table"),
     ("_bronze_table", StringType(), "the bronze table the sink routed the event to"),
 ]
 _POSITION: dict[Dialect, list[tuple[str, IcebergType, str]]] = {

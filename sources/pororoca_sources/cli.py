@@ -7,6 +7,7 @@ import json
 import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from pororoca.paths import Paths
 
@@ -48,6 +49,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--duration", type=positive_float, default=60.0, help="seconds (default 60)")
     sim.add_argument("--seed", type=int, default=7)
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sim.add_argument(
+        "--heartbeat-file", type=Path, help="touch this file at every progress report (a liveness signal for probes)"
+    )
     sim.set_defaults(func=cmd_simulate)
 
 
@@ -76,7 +80,16 @@ def cmd_load(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace, paths: Paths) -> int:
-    summary = simulate.simulate(Sources.of(paths), args.rate, args.duration, args.seed)
+    say = print
+    if args.heartbeat_file:
+        beat: Path = args.heartbeat_file
+
+        def say(message: str) -> None:
+            print(message, flush=True)
+            beat.touch()
+
+        beat.touch()
+    summary = simulate.simulate(Sources.of(paths), args.rate, args.duration, args.seed, say=say)
     if args.json:
         print(json.dumps(asdict(summary)))
     else:

@@ -18,7 +18,7 @@ from .paths import Paths
 
 
 def cmd_install(args: argparse.Namespace, paths: Paths) -> int:
-    installer.install(manifest.load(), paths)
+    installer.install(manifest.load(), paths, set(args.only.split(",")) if args.only else None)
     return 0
 
 
@@ -69,6 +69,25 @@ def cmd_smoke(args: argparse.Namespace, paths: Paths) -> int:
     return smoke.run(paths)
 
 
+def cmd_lakehouse_bucket(args: argparse.Namespace, paths: Paths) -> int:
+    """In a cluster: create the lakehouse bucket once the object store answers (the local `up` does it itself)."""
+    from urllib.parse import urlparse
+
+    from minio import Minio
+
+    from . import lakehouse
+
+    ep = lakehouse.Endpoints.of(paths)
+    url = urlparse(ep.s3)
+    client = Minio(url.netloc, access_key=ep.access_key, secret_key=ep.secret_key, secure=url.scheme == "https")
+    if client.bucket_exists(args.bucket):
+        print(f"bucket {args.bucket}: exists")
+    else:
+        client.make_bucket(args.bucket, location=ep.region)
+        print(f"bucket {args.bucket}: created")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pororoca", description="Pororoca: the lakehouse for fintechs, on one machine.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -78,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(func=func)
         return sp
 
-    add("install", cmd_install, "install every component into the cache (idempotent, resumable)")
+    inst = add("install", cmd_install, "install every component into the cache (idempotent, resumable)")
+    inst.add_argument("--only", help="comma-separated component names (e.g. iceberg_sink,spark for an image build)")
     add("up", cmd_up, "install if needed, then start every service and wait until all are healthy")
     add("down", cmd_down, "stop every service gracefully; data is kept")
     add("status", cmd_status, "service, state, pid, health, ports and memory; exit 3 if any is unhealthy")
@@ -89,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     reset = add("reset", cmd_reset, "stop everything and delete all state (databases, tables, topics, credentials)")
     reset.add_argument("--yes", action="store_true", help="really delete")
     add("smoke", cmd_smoke, "write and read a table through every engine, then print where everything is")
+    bucket = add("lakehouse-bucket", cmd_lakehouse_bucket, "create the lakehouse bucket if missing (cluster setup)")
+    bucket.add_argument("--bucket", required=True)
     sources_cli.add_parser(sub)
     cdc_cli.add_parser(sub)
     return p

@@ -202,23 +202,27 @@ def ensure_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
 INSTALLERS = {"maven": install_maven, "go": install_go}
 
 
-def install(manifest: Manifest, paths: Paths) -> None:
+def install(manifest: Manifest, paths: Paths, only: set[str] | None = None) -> None:
+    """Every component, or `only` the named ones (an image build: the builder brings its own JDK and Maven)."""
     started = time.monotonic()
     paths.components.mkdir(parents=True, exist_ok=True)
     log = paths.cache / "install.log"
-    for c in manifest.components.values():
-        if c.source == "debian":
-            ensure_debian(c)
-    homes = ensure_jdks(manifest, paths)
-    say("JDKs: " + ", ".join(f"java {k}+ -> {h}" for k, h in sorted(homes.items())))
-    if shutil.which("mvn") is None:
+    unknown = (only or set()) - set(manifest.components)
+    if unknown:
+        raise InstallError(f"no such component in versions.toml: {', '.join(sorted(unknown))}")
+    wanted = [c for c in manifest.components.values() if only is None or c.name in only]
+    if only is None:
+        for c in wanted:
+            if c.source == "debian":
+                ensure_debian(c)
+        homes = ensure_jdks(manifest, paths)
+        say("JDKs: " + ", ".join(f"java {k}+ -> {h}" for k, h in sorted(homes.items())))
+    if shutil.which("mvn") is None and any(c.source == "maven" for c in wanted):
         apt(["maven"])
     todo = [
-        c
-        for c in manifest.components.values()
-        if c.source in INSTALLERS and not is_installed(paths.component_home(c.name, c.version), c)
+        c for c in wanted if c.source in INSTALLERS and not is_installed(paths.component_home(c.name, c.version), c)
     ]
-    done = len([c for c in manifest.components.values() if c.source in INSTALLERS]) - len(todo)
+    done = len([c for c in wanted if c.source in INSTALLERS]) - len(todo)
     if not todo:
         say(f"install: all components present in {paths.components} ({time.monotonic() - started:.1f}s)")
         return

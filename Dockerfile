@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# Images for the Helm chart (`make kind-up` builds both and loads them into kind):
+#   project: our code and CLI, the DAGs, the Iceberg sink plugin for Connect, PySpark with the Iceberg runtime.
+#   minio:   MinIO built from source at the manifest's pseudo-version (upstream publishes no binaries).
+# Versions come from versions.toml through build arguments; the Makefile passes them.
+
+ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
+RUN apt-get update && apt-get install -y --no-install-recommends maven openjdk-17-jdk-headless \
+    && rm -rf /var/lib/apt/lists/*
+ARG UV_VERSION
+RUN pip install --no-cache-dir "uv==${UV_VERSION}"
+WORKDIR /src
+COPY requirements.lock pyproject.toml README.md versions.toml ./
+RUN uv venv /opt/pororoca/venv --python /usr/local/bin/python \
+    && uv pip sync --python /opt/pororoca/venv/bin/python --require-hashes requirements.lock
+COPY stack stack
+COPY sources sources
+COPY cdc cdc
+COPY iceberg_catalog iceberg_catalog
+RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps . \
+    && POROROCA_CACHE_DIR=/cache /opt/pororoca/venv/bin/pororoca install --only iceberg_sink,spark \
+    && mkdir -p /opt/pororoca/plugins /opt/pororoca/spark-jars \
+    && cp -r /cache/components/iceberg_sink-*/iceberg-kafka-connect /opt/pororoca/plugins/ \
+    && cp /cache/components/spark-*/*.jar /opt/pororoca/spark-jars/
+
+FROM ${PYTHON_IMAGE} AS project
+RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --uid 10001 --create-home --shell /usr/sbin/nologin pororoca
+COPY --from=build /opt/pororoca /opt/pororoca
+COPY dags /opt/pororoca/dags
+COPY spark_apps /opt/pororoca/spark_apps
+ENV PATH=/opt/pororoca/venv/bin:$PATH POROROCA_SPARK_JARS=/opt/pororoca/spark-jars PYTHONUNBUFFERED=1
+USER 10001
+ENTRYPOINT []
+CMD ["pororoca", "--help"]
+
+FROM golang:1.26.8-bookworm AS minio-build
+ARG MINIO_VERSION
+RUN CGO_ENABLED=0 GOBIN=/out go install "github.com/minio/minio@${MINIO_VERSION}"
+
+FROM debian:bookworm-20260202-slim AS minio
+COPY --from=minio-build /out/minio /usr/local/bin/minio
+RUN useradd --uid 1000 --shell /usr/sbin/nologin minio
+USER 1000
+ENTRYPOINT ["minio"]

@@ -1,0 +1,74 @@
+{{/* Environment and volumes shared by the containers of Airflow, Superset and OpenMetadata. */}}
+{{- define "pororoca.airflowEnv" -}}
+{{- include "pororoca.secretEnv" (dict "root" . "name" "AIRFLOW_DB_PASSWORD" "key" "postgres_airflow_password") }}
+{{ include "pororoca.secretEnv" (dict "root" . "name" "AIRFLOW__API__SECRET_KEY" "key" "airflow_secret_key") }}
+{{ include "pororoca.secretEnv" (dict "root" . "name" "AIRFLOW__API_AUTH__JWT_SECRET" "key" "airflow_secret_key") }}
+- name: AIRFLOW__DATABASE__SQL_ALCHEMY_CONN
+  value: "postgresql+psycopg2://airflow:$(AIRFLOW_DB_PASSWORD)@{{ include "pororoca.postgresHost" . }}:{{ include "pororoca.postgresPort" . }}/airflow"
+- {name: AIRFLOW__CORE__EXECUTOR, value: {{ .Values.airflow.executor | quote }}}
+- {name: AIRFLOW__CORE__DAGS_FOLDER, value: /opt/airflow/dags}
+- {name: AIRFLOW__CORE__LOAD_EXAMPLES, value: "False"}
+- {name: AIRFLOW__CORE__EXECUTION_API_SERVER_URL, value: "http://{{ .Release.Name }}-airflow:8080/execution/"}
+- {name: AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS, value: "admin:admin"}
+- {name: AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE, value: /opt/airflow/auth/passwords.json}
+# Spark jobs: driver in the task's pod, executors as pods of the project image in this namespace.
+- {name: POROROCA_SPARK_MASTER, value: "k8s://https://kubernetes.default.svc"}
+- {name: POROROCA_SPARK_IMAGE, value: {{ include "pororoca.image" (dict "root" . "image" "project") | quote }}}
+- {name: POROROCA_SPARK_SERVICE_ACCOUNT, value: {{ include "pororoca.name" (dict "root" . "component" "airflow") | quote }}}
+- {name: POROROCA_SPARK_EXECUTOR_INSTANCES, value: {{ .Values.airflow.spark.executorInstances | quote }}}
+- {name: POROROCA_SPARK_EXECUTOR_MEMORY, value: {{ .Values.airflow.spark.executorMemory | quote }}}
+- name: POROROCA_SPARK_NAMESPACE
+  valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+{{ include "pororoca.projectEnv" . }}
+{{- end -}}
+{{- define "pororoca.airflowVolumes" -}}
+- {name: dags, emptyDir: {}}
+- {name: logs, emptyDir: {}}
+- {name: tmp, emptyDir: {}}
+- name: auth
+  secret:
+    secretName: {{ include "pororoca.secretName" . }}
+    defaultMode: 0400
+    items:
+      - {key: airflow_passwords.json, path: passwords.json}
+{{ include "pororoca.credentialsVolume" . }}
+{{- end -}}
+{{- define "pororoca.airflowMounts" -}}
+- {name: dags, mountPath: /opt/airflow/dags, readOnly: true}
+- {name: logs, mountPath: /opt/airflow/logs}
+- {name: tmp, mountPath: /tmp}
+- {name: auth, mountPath: /opt/airflow/auth, readOnly: true}
+{{ include "pororoca.credentialsMount" . }}
+{{- end -}}
+{{- define "pororoca.dagsInit" -}}
+- name: dags
+  image: {{ include "pororoca.image" (dict "root" . "image" "project") }}
+  imagePullPolicy: {{ .Values.imagePullPolicy }}
+  command: [sh, -c, "cp -r /opt/pororoca/dags/. /dags/"]
+  {{- include "pororoca.containerSecurity" (dict "readOnly" true) | nindent 2 }}
+  resources:
+    requests: {cpu: 50m, memory: 64Mi}
+    limits: {memory: 128Mi}
+  volumeMounts:
+    - {name: dags, mountPath: /dags}
+{{- end -}}
+{{- define "pororoca.supersetEnv" -}}
+{{ include "pororoca.secretEnv" (dict "root" . "name" "SUPERSET_SECRET_KEY" "key" "superset_secret_key") }}
+{{ include "pororoca.secretEnv" (dict "root" . "name" "SUPERSET_DB_PASSWORD" "key" "postgres_superset_password") }}
+{{ include "pororoca.secretEnv" (dict "root" . "name" "SUPERSET_ADMIN_PASSWORD" "key" "superset_admin_password") }}
+- {name: SUPERSET_CONFIG_PATH, value: /etc/superset/superset_config.py}
+{{- end }}
+{{- define "pororoca.openmetadataEnv" -}}
+- {name: DB_DRIVER_CLASS, value: org.postgresql.Driver}
+- {name: DB_SCHEME, value: postgresql}
+- {name: DB_HOST, value: {{ include "pororoca.postgresHost" . | quote }}}
+- {name: DB_PORT, value: {{ include "pororoca.postgresPort" . | quote }}}
+- {name: DB_USER, value: openmetadata}
+- {name: OM_DATABASE, value: openmetadata}
+{{ include "pororoca.secretEnv" (dict "root" . "name" "DB_USER_PASSWORD" "key" "postgres_openmetadata_password") }}
+- {name: SEARCH_TYPE, value: opensearch}
+- {name: ELASTICSEARCH_HOST, value: {{ printf "%s-opensearch" .Release.Name | quote }}}
+- {name: ELASTICSEARCH_PORT, value: "9200"}
+- {name: ELASTICSEARCH_SCHEME, value: http}
+- {name: OPENMETADATA_HEAP_OPTS, value: "-Xms{{ .Values.openmetadata.heap }} -Xmx{{ .Values.openmetadata.heap }}"}
+{{- end }}
