@@ -82,5 +82,5 @@ def test_the_dockerfile_takes_versions_from_the_manifest_and_pins_its_bases():
     for base in re.findall(r"^(?:FROM|ARG PYTHON_IMAGE=)\s*(\S+)", dockerfile, re.M):
         if base.startswith("${") or " AS " in base:
             continue
-        name, _, tag = base.partition(":")
+        _, _, tag = base.partition(":")
         assert tag and tag != "latest" and re.search(r"\d", tag), base

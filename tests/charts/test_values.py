@@ -65,7 +65,7 @@ def test_no_values_file_carries_a_secret():
     for f in [CHART / "values.yaml", CHART / "values-kind.yaml", *sorted((CHART / "examples").glob("*.yaml"))]:
         for line in f.read_text().splitlines():
             if re.search(r"(password|secret|token|access.?key)\s*:", line, re.I) and not line.strip().startswith("#"):
-                key, _, value = line.partition(":")
+                _, _, value = line.partition(":")
                 assert value.strip() in ("", '""', "pororoca-credentials"), f"{f.name}: {line}"
 
 
