@@ -11,7 +11,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends maven openjdk-1
     && rm -rf /var/lib/apt/lists/*
 ARG UV_VERSION
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
-WORKDIR /src
+# The CLI reads data that lives beside its packages (services.toml, versions.toml, connector definitions,
+# migrations, config templates): install the source tree in place, as a checkout does.
+WORKDIR /opt/pororoca/src
 COPY requirements.lock pyproject.toml README.md versions.toml ./
 RUN uv venv /opt/pororoca/venv --python /usr/local/bin/python \
     && uv pip sync --python /opt/pororoca/venv/bin/python --require-hashes requirements.lock
@@ -19,7 +21,7 @@ COPY stack stack
 COPY sources sources
 COPY cdc cdc
 COPY iceberg_catalog iceberg_catalog
-RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps . \
+RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps -e . \
     && POROROCA_CACHE_DIR=/cache /opt/pororoca/venv/bin/pororoca install --only iceberg_sink,spark \
     && mkdir -p /opt/pororoca/plugins /opt/pororoca/spark-jars \
     && cp -r /cache/components/iceberg_sink-*/iceberg-kafka-connect /opt/pororoca/plugins/ \
