@@ -103,6 +103,7 @@ def wait_snapshot_in_bronze(src: Sources, ep: lakehouse.Endpoints, timeout: floa
 
 def main() -> None:
     paths = use_bench_stack()
+    timed("reset", "--yes")  # bronze must not hold markers of an earlier run
     timed("up")
     try:
         timed("sources", "load", "--scale", "0.2", "--seed", "42", "--reset")
