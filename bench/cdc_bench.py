@@ -13,13 +13,14 @@ import time
 from dataclasses import asdict
 
 from common import timed, use_bench_stack, write
+from confluent_kafka import Consumer, TopicPartition
 
 from pororoca import lakehouse
-from pororoca_cdc import lag
+from pororoca_cdc import feed, lag
 from pororoca_sources.connections import Sources
 from pororoca_sources.simulate import simulate
 
-RATES = (2_000, 5_800, 10_000)
+RATES = (500, 2_000, 5_800, 10_000)
 RUN_S = 60
 SINKS = {"bronze-core": r"core\.public\..+", "bronze-acquiring": r"acquiring\.acquiring\..+"}
 
@@ -28,17 +29,35 @@ def _percentile(values: list[float], p: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))], 1)
+    return round(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))], 2)
 
 
 class FreshnessProbe:
-    """Commits a marker row per second and records when each becomes visible in bronze through Trino."""
+    """Commits a marker row per second and records when each reaches the Kafka topic (the risk team's feed)
+    and when it becomes visible in bronze through Trino."""
 
     def __init__(self, src: Sources, ep: lakehouse.Endpoints, first_id: int):
         self.src, self.ep, self.next_id = src, ep, first_id
         self.committed: dict[int, float] = {}
         self.seen: dict[int, float] = {}
+        self.on_topic: dict[int, float] = {}
         self.stop = threading.Event()
+
+    def feed(self) -> None:
+        consumer = Consumer({"bootstrap.servers": self.ep.kafka_bootstrap, "group.id": "bench-feed", "log_level": 2})
+        topic = "core.public.cdc_heartbeat"
+        consumer.assign([TopicPartition(topic, 0, feed.end_offset(self.ep.kafka_bootstrap, topic))])
+        try:
+            while not self.stop.is_set() or len(self.on_topic) < len(self.committed):
+                for m in consumer.consume(500, timeout=0.2):
+                    if m.error() is None and m.value():
+                        change = feed.parse(m.key(), m.value())
+                        if change.after and change.after["id"] >= 1000:
+                            self.on_topic.setdefault(change.after["id"], time.time())
+                if self.stop.is_set() and time.time() > self.stopped_at + 300:
+                    break
+        finally:
+            consumer.close()
 
     def write(self) -> None:
         with self.src.core(autocommit=True) as conn:
@@ -61,16 +80,18 @@ class FreshnessProbe:
             time.sleep(1.0)
 
     def run(self):
-        self.threads = [threading.Thread(target=self.write), threading.Thread(target=self.watch)]
+        self.threads = [threading.Thread(target=t) for t in (self.feed, self.write, self.watch)]
         for t in self.threads:
             t.start()
 
-    def finish(self) -> list[float]:
+    def finish(self) -> tuple[list[float], list[float]]:
         self.stopped_at = time.time()
         self.stop.set()
         for t in self.threads:
             t.join()
-        return [self.seen[i] - self.committed[i] for i in self.committed if i in self.seen]
+        bronze = [self.seen[i] - self.committed[i] for i in self.committed if i in self.seen]
+        topic = [self.on_topic[i] - self.committed[i] for i in self.committed if i in self.on_topic]
+        return bronze, topic
 
 
 def total_lag(bootstrap: str) -> int:
@@ -123,7 +144,7 @@ def main() -> None:
             summary = simulate(src, rate, RUN_S, say=lambda _m: None)
             lag_at_end = total_lag(ep.kafka_bootstrap)
             drained = wait_drained(ep.kafka_bootstrap)
-            fresh = probe.finish()
+            fresh, feed_lag = probe.finish()
             next_marker = probe.next_id
             runs.append({
                 "rate_target": rate,
@@ -134,6 +155,10 @@ def main() -> None:
                     "markers": len(fresh), "p50": _percentile(fresh, 50), "p95": _percentile(fresh, 95),
                     "p99": _percentile(fresh, 99), "max": round(max(fresh), 1) if fresh else None,
                     "mean": round(statistics.fmean(fresh), 1) if fresh else None,
+                },
+                "commit_to_kafka_s": {
+                    "markers": len(feed_lag), "p50": _percentile(feed_lag, 50), "p95": _percentile(feed_lag, 95),
+                    "p99": _percentile(feed_lag, 99), "max": round(max(feed_lag), 2) if feed_lag else None,
                 },
             })  # fmt: skip
             print(runs[-1])
