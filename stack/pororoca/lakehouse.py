@@ -138,7 +138,7 @@ def spark_conf(ep: Endpoints, jars: list[str]) -> dict[str, str]:
 def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str = "2g") -> SparkSession:
     from pyspark.sql import SparkSession
 
-    from .install import ensure_jdks
+    from .install import find_jdks
 
     man = manifest.load()
     spark = man["spark"]
@@ -146,7 +146,7 @@ def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str =
     jars = sorted(str(j) for j in jars_dir.glob("*.jar"))
     if not jars:
         raise RuntimeError(f"no Iceberg jars for Spark in {jars_dir}: run `make install`")
-    os.environ["JAVA_HOME"] = str(ensure_jdks(man, paths)[spark.java or 17])
+    os.environ["JAVA_HOME"] = str(find_jdks(man, paths)[spark.java or 17])
     os.environ["SPARK_LOCAL_IP"] = HOST
     builder = SparkSession.builder.appName(app_name).master("local[2]").config("spark.driver.memory", driver_memory)
     for k, v in spark_conf(Endpoints.of(paths), jars).items():

@@ -40,8 +40,8 @@ class Stack:
     def load(cls, paths: Paths, jdks: dict[int, Path] | None = None) -> Stack:
         config = services.load()
         man = manifest.load()
-        if jdks is None:
-            jdks = install.ensure_jdks(man, paths)
+        if jdks is None:  # status, down, logs: use what is installed, never install
+            jdks = install.find_jdks(man, paths)
         paths.state.mkdir(parents=True, exist_ok=True)
         paths.state.chmod(0o711)  # traversable by the unprivileged PostgreSQL user, not listable
         secrets = credentials.ensure(paths.credentials, config.secret_names())
