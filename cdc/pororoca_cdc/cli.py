@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 
 from pororoca import lakehouse, services
@@ -38,24 +37,21 @@ def _context() -> dict[str, str]:
     return {
         "host": services.HOST,
         **{f"{name}_host": services.peer_host(name) for name in config.services},
-        "s3_endpoint": os.environ.get(
-            "POROROCA_S3_ENDPOINT", f"http://{services.peer_host('minio')}:{ports['minio_port']}"
-        ),
+        "s3_endpoint": services.s3_endpoint(ports),
         "lakehouse.bucket": config.bucket,
         "lakehouse.region": config.region,
         **{k: str(v) for k, v in ports.items()},
     }
 
 
-def _url() -> str:
-    return f"http://{services.peer_host('connect')}:{services.port_values(services.load())['connect_port']}"
+def _url(ctx: dict[str, str]) -> str:
+    return f"http://{ctx['connect_host']}:{ctx['connect_port']}"
 
 
-def _require_stack() -> None:
+def _require_stack(ctx: dict[str, str]) -> None:
     """Fail fast and say what to do, instead of Kafka clients retrying a closed port for minutes."""
-    ports = services.port_values(services.load())
     for name in ("kafka", "connect"):
-        host, port = services.peer_host(name), ports[f"{name}_port"]
+        host, port = ctx[f"{name}_host"], int(ctx[f"{name}_port"])
         with socket.socket() as s:
             s.settimeout(2)
             if s.connect_ex((host, port)) != 0:
@@ -67,13 +63,14 @@ def _is_sink(c: connect.Connector) -> bool:
 
 
 def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
-    _require_stack()
-    url = _url()
-    connectors = connect.definitions(_context())
+    ctx = _context()
+    _require_stack(ctx)
+    url = _url(ctx)
+    connectors = connect.definitions(ctx)
     sources = Sources.of(paths)
     for c in connectors:
         if c.config["connector.class"].endswith("PostgresConnector"):
-            with sources.core() as conn:
+            with sources.core(autocommit=True) as conn:
                 for change in prepare.prepare_postgres(conn, c.config):
                     print(f"  {c.name}: {change}")
     # Bronze tables exist, partitioned and typed by contract, before any sink writes.
@@ -94,13 +91,14 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
-    _require_stack()
-    rows = connect.status(_url())
+    ctx = _context()
+    _require_stack(ctx)
+    rows = connect.status(_url(ctx))
     if not rows:
         print("no connectors: run `pororoca cdc apply`")
         return 3
     bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
-    sinks = {c.name: c for c in connect.definitions(_context()) if _is_sink(c)}
+    sinks = {c.name: c for c in connect.definitions(ctx) if _is_sink(c)}
     healthy = True
     for r in rows:
         extra = ""
@@ -119,9 +117,10 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
-    _require_stack()
+    ctx = _context()
+    _require_stack(ctx)
     bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
-    sinks = [c for c in connect.definitions(_context()) if _is_sink(c)]
+    sinks = [c for c in connect.definitions(ctx) if _is_sink(c)]
     if args.connector:
         sinks = [c for c in sinks if c.name == args.connector]
         if not sinks:

@@ -32,9 +32,10 @@ def _watermarks(bootstrap: str, partitions: list[TopicPartition]) -> dict[tuple[
         consumer.close()
 
 
-def _partitions(admin: AdminClient, topics: list[str]) -> list[TopicPartition]:
+def _partitions(admin: AdminClient, wanted) -> list[TopicPartition]:
+    """Every partition of the topics for which `wanted(topic)` holds, from one metadata request."""
     meta = admin.list_topics(timeout=10).topics
-    return [TopicPartition(t, p) for t in topics if t in meta for p in meta[t].partitions]
+    return [TopicPartition(t, p) for t in meta if wanted(t) for p in meta[t].partitions]
 
 
 def committed(admin: AdminClient, group: str, partitions: list[TopicPartition]) -> dict[tuple[str, int], int]:
@@ -49,18 +50,16 @@ def sink_lag(bootstrap: str, connector: str, topics_regex: str) -> SinkLag:
     """Kafka Connect consumes for sink `x` as group `connect-x`; the Iceberg sink commits that group's offsets
     only after the data is committed to Iceberg, so lag here is what bronze does not show yet."""
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
-    pattern = re.compile(topics_regex)
-    topics = [t for t in admin.list_topics(timeout=10).topics if pattern.fullmatch(t)]
-    parts = _partitions(admin, topics)
+    parts = _partitions(admin, re.compile(topics_regex).fullmatch)
     marks = _watermarks(bootstrap, parts)
     done = committed(admin, f"connect-{connector}", parts)
     behind = sum(high - done.get(key, low) for key, (low, high) in marks.items())
-    return SinkLag(behind, len(topics))
+    return SinkLag(behind, len({tp.topic for tp in parts}))
 
 
 def dead_letters(bootstrap: str, topic: str) -> DeadLetters:
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
-    parts = _partitions(admin, [topic])
+    parts = _partitions(admin, lambda t: t == topic)
     if not parts:
         return DeadLetters(topic, 0, 0)
     marks = _watermarks(bootstrap, parts)

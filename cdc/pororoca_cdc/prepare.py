@@ -32,33 +32,31 @@ def _retrying(conn: psycopg.Connection, statement: sql.Composable) -> None:
 
 
 def prepare_postgres(conn: psycopg.Connection, connector_config: dict[str, str]) -> list[str]:
-    """As the tables' owner: the CDC role may read the captured tables and beat the heartbeat; the publication
-    holds exactly the captured tables. Changes only what is missing; returns what changed."""
+    """As the tables' owner, on an autocommit connection: the CDC role may read the captured tables and beat the
+    heartbeat; the publication holds exactly the captured tables. Changes only what is missing, each change in
+    its own short transaction; returns what changed."""
     changes: list[str] = []
     role = connector_config["database.user"]
     excluded = set(filter(None, connector_config.get("table.exclude.list", "").split(",")))
     tables = captured_tables(conn, excluded)
     ident = sql.Identifier(role)
-    conn.commit()
-    unreadable = [
-        t for t in tables
-        if not conn.execute("SELECT has_table_privilege(%s, %s, 'SELECT')", (role, f"public.{t}")).fetchone()[0]
-    ]  # fmt: skip
-    conn.commit()
+    denied = conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+        "AND NOT has_table_privilege(%s, format('public.%%I', tablename), 'SELECT')",
+        (role,),
+    ).fetchall()
+    unreadable = sorted({t for (t,) in denied} & set(tables))
     if unreadable:
         names = sql.SQL(", ").join(map(sql.Identifier, unreadable))
         _retrying(conn, sql.SQL("GRANT SELECT ON {} TO {}").format(names, ident))
         changes.append(f"granted SELECT on {len(unreadable)} tables to {role}")
     _retrying(conn, sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(ident))
     if not conn.execute("SELECT has_table_privilege(%s, 'public.cdc_heartbeat', 'UPDATE')", (role,)).fetchone()[0]:
-        conn.commit()
         _retrying(conn, sql.SQL("GRANT INSERT, UPDATE ON cdc_heartbeat TO {}").format(ident))
-    conn.commit()
     name = connector_config.get("publication.name", PUBLICATION)
     table_list = sql.SQL(", ").join(sql.Identifier(t) for t in tables)
     current = conn.execute("SELECT tablename FROM pg_publication_tables WHERE pubname = %s", (name,)).fetchall()
     exists = conn.execute("SELECT 1 FROM pg_publication WHERE pubname = %s", (name,)).fetchone()
-    conn.commit()
     if not exists:
         _retrying(conn, sql.SQL("CREATE PUBLICATION {} FOR TABLE {}").format(sql.Identifier(name), table_list))
         changes.append(f"created publication {name} ({len(tables)} tables)")

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError
-from pyiceberg.table import Table
 
-from .bronze import Contract
+from .bronze import Contract, partitioning
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,6 @@ class Outcome:
 def ensure_namespace(catalog: Catalog, namespace: str) -> None:
     with contextlib.suppress(NamespaceAlreadyExistsError):
         catalog.create_namespace(namespace)
-
-
-def _partitioning(table: Table) -> list[tuple[str, str]]:
-    schema = table.schema()
-    return [(schema.find_column_name(f.source_id) or "?", str(f.transform)) for f in table.spec().fields]
 
 
 def apply_one(catalog: Catalog, c: Contract) -> Outcome:
@@ -55,8 +49,10 @@ def apply_one(catalog: Catalog, c: Contract) -> Outcome:
             if props:
                 tx.set_properties(props)
                 changes.append("set " + ", ".join(sorted(props)))
-    if _partitioning(table) != c.partition_columns:
-        return Outcome(c.identifier, "drift", f"partitioned by {_partitioning(table)}, contract: {c.partition_columns}")
+    current_partitioning = partitioning(table.schema(), table.spec())
+    if current_partitioning != c.partition_columns:
+        detail = f"partitioned by {current_partitioning}, contract: {c.partition_columns}"
+        return Outcome(c.identifier, "drift", detail)
     return Outcome(c.identifier, "updated" if changes else "unchanged", "; ".join(changes))
 
 

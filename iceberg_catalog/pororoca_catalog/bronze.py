@@ -72,6 +72,11 @@ class CapturedSource:
         return f"{NAMESPACE}.{self.prefix}_{table}"
 
 
+def partitioning(schema: Schema, spec: PartitionSpec) -> list[tuple[str, str]]:
+    """(source column, transform) per partition field: comparable across tables and contracts."""
+    return [(schema.find_column_name(f.source_id) or "?", str(f.transform)) for f in spec.fields]
+
+
 @dataclass(frozen=True)
 class Contract:
     identifier: str
@@ -81,7 +86,7 @@ class Contract:
 
     @property
     def partition_columns(self) -> list[tuple[str, str]]:
-        return [(self.schema.find_column_name(f.source_id) or "?", str(f.transform)) for f in self.spec.fields]
+        return partitioning(self.schema, self.spec)
 
 
 def cdc_columns(dialect: Dialect) -> list[str]:

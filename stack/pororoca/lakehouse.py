@@ -45,7 +45,7 @@ class Endpoints:
         return cls(
             iceberg_rest=f"http://{peer_host('nessie')}:{ports['nessie_port']}/iceberg",
             nessie_api=f"http://{peer_host('nessie')}:{ports['nessie_port']}/api/v2",
-            s3=os.environ.get("POROROCA_S3_ENDPOINT", f"http://{peer_host('minio')}:{ports['minio_port']}"),
+            s3=services.s3_endpoint(ports),
             region=config.region,
             bucket=config.bucket,
             access_key=secrets["lakehouse_access_key"],

@@ -22,6 +22,11 @@ def peer_host(service: str) -> str:
     return os.environ.get(f"POROROCA_{service.upper()}_HOST", HOST)
 
 
+def s3_endpoint(ports: dict[str, int]) -> str:
+    """The bundled MinIO, unless POROROCA_S3_ENDPOINT names another object store (the chart's externalS3)."""
+    return os.environ.get("POROROCA_S3_ENDPOINT", f"http://{peer_host('minio')}:{ports['minio_port']}")
+
+
 @dataclass(frozen=True)
 class Port:
     name: str

@@ -6,6 +6,7 @@ import re
 
 import kubernetes_validate
 import pytest
+import yaml
 
 from .conftest import CHART, KUBERNETES, PROFILES, containers, helm, pod_spec, render
 
@@ -76,8 +77,7 @@ def test_no_secret_is_written_in_plain_text_outside_secrets(profile):
 
 def test_images_are_the_pinned_values(profile):
     values_images = {
-        f"{i['repository']}:{i['tag']}"
-        for i in __import__("yaml").safe_load((CHART / "values.yaml").read_text())["images"].values()
+        f"{i['repository']}:{i['tag']}" for i in yaml.safe_load((CHART / "values.yaml").read_text())["images"].values()
     }
     for obj in render(profile).workloads():
         for c in containers(obj):

@@ -59,6 +59,22 @@ def _changes_for(cdc, topic: str, key: str, value, start: int, expected: int) ->
     return ours(changes)
 
 
+def _device_lifecycle(cdc, platform: str, model: str) -> int:
+    """Three source transactions on one device: registered untrusted, trusted, deleted. Returns its id."""
+    with cdc["src"].core() as conn:
+        (device_id,) = conn.execute(
+            "INSERT INTO devices (customer_id, platform, model, fingerprint, registered_at, trusted) "
+            "VALUES (1, %s, %s, gen_random_uuid(), now(), false) RETURNING device_id",
+            (platform, model),
+        ).fetchone()
+        conn.commit()
+        conn.execute("UPDATE devices SET trusted = true WHERE device_id = %s", (device_id,))
+        conn.commit()
+        conn.execute("DELETE FROM devices WHERE device_id = %s", (device_id,))
+        conn.commit()
+    return device_id
+
+
 def test_apply_creates_then_changes_nothing(cdc):
     for name in CONNECTORS:
         assert f"{name}" in cdc["first_apply"] and "RUNNING" in cdc["first_apply"]
@@ -78,16 +94,7 @@ def test_connector_configs_hold_no_secrets(cdc):
 
 def test_postgres_insert_update_delete_arrive_in_order_with_the_deleted_row(cdc):
     start = feed.end_offset(cdc["kafka"], "core.public.devices")
-    with cdc["src"].core() as conn:
-        (device_id,) = conn.execute(
-            "INSERT INTO devices (customer_id, platform, model, fingerprint, registered_at, trusted) "
-            "VALUES (1, 'ios', 'iPhone 15', gen_random_uuid(), now(), false) RETURNING device_id"
-        ).fetchone()
-        conn.commit()
-        conn.execute("UPDATE devices SET trusted = true WHERE device_id = %s", (device_id,))
-        conn.commit()
-        conn.execute("DELETE FROM devices WHERE device_id = %s", (device_id,))
-        conn.commit()
+    device_id = _device_lifecycle(cdc, "ios", "iPhone 15")
     changes = _changes_for(cdc, "core.public.devices", "device_id", device_id, start, 3)
     assert [c.op for c in changes] == ["c", "u", "d"]
     lsns = [c.source["lsn"] for c in changes]
@@ -167,16 +174,7 @@ def probe(cdc):
 
 
 def test_postgres_changes_land_in_bronze_in_order_with_position_and_transaction(cdc):
-    with cdc["src"].core() as conn:
-        (device_id,) = conn.execute(
-            "INSERT INTO devices (customer_id, platform, model, fingerprint, registered_at, trusted) "
-            "VALUES (2, 'android', 'Moto G', gen_random_uuid(), now(), false) RETURNING device_id"
-        ).fetchone()
-        conn.commit()
-        conn.execute("UPDATE devices SET trusted = true WHERE device_id = %s", (device_id,))
-        conn.commit()
-        conn.execute("DELETE FROM devices WHERE device_id = %s", (device_id,))
-        conn.commit()
+    device_id = _device_lifecycle(cdc, "android", "Moto G")
     rows = _poll(
         cdc,
         "SELECT _op, trusted, model, _source_lsn, _source_tx_id, _kafka_offset, _source_ts, _captured_at "
