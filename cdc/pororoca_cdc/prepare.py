@@ -42,7 +42,7 @@ def prepare_postgres(conn: psycopg.Connection, connector_config: dict[str, str])
     ident = sql.Identifier(role)
     denied = conn.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-        "AND NOT has_table_privilege(%s, format('public.%%I', tablename), 'SELECT')",
+        "AND NOT has_table_privilege(%s, format('%%I.%%I', schemaname, tablename), 'SELECT')",
         (role,),
     ).fetchall()
     unreadable = sorted({t for (t,) in denied} & set(tables))
