@@ -131,6 +131,7 @@ def spark_conf(ep: Endpoints, jars: list[str]) -> dict[str, str]:
         "spark.driver.bindAddress": HOST,
         "spark.driver.host": HOST,
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": "4",
     }
 

@@ -76,6 +76,8 @@ class StackConfig:
             "minio_root_password",
             "lakehouse_access_key",
             "lakehouse_secret_key",
+            # The HMAC key of silver's identifier tokens: outside the lake, with the other secrets.
+            "pseudonymisation_key",
             *(f"postgres_{db}_password" for db in self.databases),
             *(f"postgres_{r}_password" for r in self.replication_roles),
             "mariadb_admin_password",

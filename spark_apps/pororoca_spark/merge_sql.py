@@ -1,0 +1,107 @@
+"""The SQL of one curation step, built from a silver table's definition (pure: no Spark here)."""
+
+from __future__ import annotations
+
+from .entities import SilverTable
+from .pseudonym import token_sql
+
+TOMBSTONES = "silver.deleted_keys"
+POSITION_WIDTH = 28
+
+_TRANSFORMS = {"year": "years", "month": "months", "day": "days", "hour": "hours"}
+
+TABLE_PROPERTIES = {
+    "format-version": "2",
+    # MERGE writes delete files instead of rewriting data files; compaction folds them in.
+    "write.merge.mode": "merge-on-read",
+    "write.update.mode": "merge-on-read",
+    "write.delete.mode": "merge-on-read",
+    "write.parquet.compression-codec": "zstd",
+    "commit.retry.num-retries": "10",
+    "write.metadata.delete-after-commit.enabled": "true",
+    "write.metadata.previous-versions-max": "50",
+}
+
+
+def q(name: str) -> str:
+    return ".".join(f"`{p}`" for p in name.split("."))
+
+
+def position_sql(kind: str) -> str:
+    """A change's place in its source log as a fixed-width string, so plain string order is log order."""
+    w = POSITION_WIDTH
+    if kind == "lsn":
+        return f"lpad(CAST(_source_lsn AS STRING), {w}, '0')"
+    # binlog: file sequence number (mysql-bin.000042), byte position, row within the event.
+    return (
+        "concat(lpad(regexp_extract(_source_file, '([0-9]+)$', 1), 10, '0'), "
+        "lpad(CAST(_source_pos AS STRING), 12, '0'), lpad(CAST(coalesce(_source_row, 0) AS STRING), 6, '0'))"
+    )
+
+
+def key_sql(t: SilverTable, alias: str = "") -> str:
+    a = f"{alias}." if alias else ""
+    return "concat_ws('|', " + ", ".join(f"CAST({a}`{k}` AS STRING)" for k in t.key) + ")"
+
+
+def latest_sql(t: SilverTable, columns: list[tuple[str, str]], window_view: str, pseudonym_key: str) -> str:
+    """The newest change per key in the window: the row image to keep (tokenised) or the delete to apply.
+    Ties on position (a change the connector re-sent after a restart) go to the later Kafka offset."""
+    select = []
+    for out, src in columns:
+        kind = t.tokenise.get(src) if out != src else None
+        select.append(f"{token_sql(f'`{src}`', kind, pseudonym_key)} AS `{out}`" if kind else f"`{src}`")
+    keys = ", ".join(f"`{k}`" for k in t.key)
+    return (
+        f"SELECT {', '.join(select)}, _source_position, _source_ts, _op FROM ("
+        f"SELECT *, {position_sql(t.position)} AS _source_position, row_number() OVER ("
+        f"PARTITION BY {keys} ORDER BY {position_sql(t.position)} DESC, _kafka_offset DESC) AS _rank "
+        f"FROM {window_view}) WHERE _rank = 1"
+    )
+
+
+def merge_source_sql(t: SilverTable, latest_view: str, tombstones: str) -> str:
+    """Drop upserts older than a delete already applied: a late or re-sent change must not resurrect a row."""
+    return (
+        f"SELECT s.* FROM {latest_view} s LEFT JOIN (SELECT key, position FROM {q(tombstones)} "
+        f"WHERE table_name = '{t.name}') d ON d.key = {key_sql(t, 's')} "
+        f"WHERE s._op = 'd' OR d.position IS NULL OR s._source_position > d.position"
+    )
+
+
+def tombstones_merge_sql(t: SilverTable, latest_view: str, tombstones: str) -> str:
+    return (
+        f"MERGE INTO {q(tombstones)} d USING (SELECT '{t.name}' AS table_name, {key_sql(t)} AS key, "
+        f"_source_position AS position, _source_ts AS source_ts FROM {latest_view} WHERE _op = 'd') s "
+        f"ON d.table_name = s.table_name AND d.key = s.key "
+        f"WHEN MATCHED AND s.position > d.position THEN UPDATE SET d.position = s.position, d.source_ts = s.source_ts "
+        f"WHEN NOT MATCHED THEN INSERT (table_name, key, position, source_ts) "
+        f"VALUES (s.table_name, s.key, s.position, s.source_ts)"
+    )
+
+
+def merge_sql(t: SilverTable, columns: list[str], source_view: str) -> str:
+    """Apply the newest change per key, only where it is newer than what silver holds: replaying any window
+    again, or an older change arriving late, changes nothing."""
+    on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in t.key)
+    cols = [*columns, "_source_position", "_source_ts"]
+    sets = ", ".join(f"t.`{c}` = s.`{c}`" for c in cols if c not in t.key)
+    names = ", ".join(f"`{c}`" for c in cols)
+    values = ", ".join(f"s.`{c}`" for c in cols)
+    return (
+        f"MERGE INTO {q(t.name)} t USING {source_view} s ON {on} "
+        f"WHEN MATCHED AND s._op = 'd' AND s._source_position >= t._source_position THEN DELETE "
+        f"WHEN MATCHED AND s._op <> 'd' AND s._source_position > t._source_position THEN UPDATE SET {sets} "
+        f"WHEN NOT MATCHED AND s._op <> 'd' THEN INSERT ({names}) VALUES ({values})"
+    )
+
+
+def partition_sql(spec: str | None) -> str:
+    if not spec:
+        return ""
+    fn, _, rest = spec.partition("(")
+    return f"PARTITIONED BY ({_TRANSFORMS.get(fn.strip(), fn.strip())}({rest})"
+
+
+def properties_sql() -> str:
+    return ", ".join(f"'{k}' = '{v}'" for k, v in TABLE_PROPERTIES.items())
