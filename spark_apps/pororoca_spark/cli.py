@@ -1,0 +1,104 @@
+"""`pororoca curate | kpis | maintain | headline`: the Spark jobs, as Airflow runs them and as you can."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from pororoca.paths import Paths
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+def _today() -> date:
+    return datetime.now(SAO_PAULO).date()
+
+
+def _pick(all_names: list[str], wanted: str | None) -> set[str]:
+    if not wanted:
+        return set(all_names)
+    chosen = set(wanted.split(","))
+    unknown = chosen - set(all_names)
+    if unknown:
+        raise ValueError(f"unknown table(s) {', '.join(sorted(unknown))}; known: {', '.join(all_names)}")
+    return chosen
+
+
+def cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
+    from . import control, curate, entities, session
+
+    tables = entities.load()
+    chosen = _pick([t.name for t in tables], args.tables)
+    tables = [t for t in tables if t.name in chosen]
+    key = session.pseudonymisation_key(paths)
+    spark = session.session(paths, "curate")
+    runs = curate.curate(spark, tables, key, full=args.full)
+    control.record(
+        spark,
+        [
+            control.ControlRow(args.run_id, "curate", r.table, r.started_at, r.finished_at, r.rows_read,
+                               r.rows_written, control.newest_source_ts(spark, r.table))  # fmt: skip
+            for r in runs
+            if spark.catalog.tableExists(f"lakehouse.{r.table}")
+        ],
+    )
+    print(f"curate: {sum(r.rows_read for r in runs):,} changes read, {sum(r.rows_written for r in runs):,} merged")
+    return 0
+
+
+def cmd_kpis(args: argparse.Namespace, paths: Paths) -> int:
+    from . import control, kpis, session
+
+    d = date.fromisoformat(args.date) if args.date else _today()
+    spark = session.session(paths, "kpis")
+    runs = kpis.run(spark, kpis.load(), d)
+    newest = spark.sql("SELECT max(_source_ts) AS ts FROM lakehouse.silver.pix_transfers").collect()[0]["ts"]
+    control.record(
+        spark,
+        [control.ControlRow(args.run_id, "kpis", r.table, r.started_at, r.finished_at, None, r.rows_written, newest)
+         for r in runs],
+    )  # fmt: skip
+    print(f"kpis: {len(runs)} gold tables for {d.isoformat()}")
+    return 0
+
+
+def cmd_maintain(args: argparse.Namespace, paths: Paths) -> int:
+    from . import maintain, session
+
+    spark = session.session(paths, "maintain")
+    plan = maintain.Plan(
+        snapshot_retention_hours=args.retain_hours, orphan_retention_hours=args.orphan_hours, dry_run=args.dry_run
+    )
+    maintain.run(spark, plan, namespaces=args.namespaces.split(","))
+    return 0
+
+
+def cmd_headline(args: argparse.Namespace, paths: Paths) -> int:
+    from . import headline
+
+    return headline.show(paths, date.fromisoformat(args.date) if args.date else None)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    def add(name: str, func, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=func)
+        return sp
+
+    run_id = f"manual__{datetime.now(SAO_PAULO).strftime('%Y%m%dT%H%M%S')}_{uuid.uuid4().hex[:6]}"
+    cur = add("curate", cmd_curate, "merge the new part of every bronze change log into silver (incremental)")
+    cur.add_argument("--tables", help="comma-separated silver tables (default: all of spark_apps/silver.toml)")
+    cur.add_argument("--full", action="store_true", help="ignore the watermarks and re-read all of bronze")
+    cur.add_argument("--run-id", default=run_id, help="the control-table key (Airflow passes its run id)")
+    kp = add("kpis", cmd_kpis, "compute the gold KPI tables for a reference date")
+    kp.add_argument("--date", help="reference date D, YYYY-MM-DD (default: today in America/Sao_Paulo)")
+    kp.add_argument("--run-id", default=run_id)
+    mt = add("maintain", cmd_maintain, "compact, rewrite manifests, expire snapshots and remove orphan files")
+    mt.add_argument("--namespaces", default="bronze,silver,silver_pii,gold")
+    mt.add_argument("--retain-hours", type=float, default=24.0, help="keep snapshots this recent (default 24)")
+    mt.add_argument("--orphan-hours", type=float, default=72.0, help="only remove unreferenced files older than")
+    mt.add_argument("--dry-run", action="store_true", help="print what would be done")
+    hl = add("headline", cmd_headline, "print the headline KPIs from gold")
+    hl.add_argument("--date", help="reference date (default: the newest in gold)")

@@ -1,0 +1,66 @@
+"""Control table `gold.pipeline_runs` (seed 001): per run and table, rows read and written, duration and
+freshness (run end - newest source commit time present in the table). Keyed by (run_id, job, table_name):
+re-running a run replaces its rows instead of adding new ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pyspark.sql import SparkSession
+from pyspark.sql import types as T
+
+TABLE = "lakehouse.gold.pipeline_runs"
+
+SCHEMA = T.StructType(
+    [
+        T.StructField("run_id", T.StringType(), False),
+        T.StructField("job", T.StringType(), False),
+        T.StructField("table_name", T.StringType(), False),
+        T.StructField("started_at", T.TimestampType(), False),
+        T.StructField("finished_at", T.TimestampType(), False),
+        T.StructField("duration_s", T.DoubleType(), False),
+        T.StructField("rows_read", T.LongType(), True),
+        T.StructField("rows_written", T.LongType(), True),
+        T.StructField("newest_source_ts", T.TimestampType(), True),
+        T.StructField("freshness_s", T.DoubleType(), True),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class ControlRow:
+    run_id: str
+    job: str
+    table_name: str
+    started_at: datetime
+    finished_at: datetime
+    rows_read: int | None
+    rows_written: int | None
+    newest_source_ts: datetime | None
+
+    def as_tuple(self) -> tuple:
+        freshness = (self.finished_at - self.newest_source_ts).total_seconds() if self.newest_source_ts else None
+        duration = (self.finished_at - self.started_at).total_seconds()
+        return (self.run_id, self.job, self.table_name, self.started_at, self.finished_at, duration,
+                self.rows_read, self.rows_written, self.newest_source_ts, freshness)  # fmt: skip
+
+
+def newest_source_ts(spark: SparkSession, table: str) -> datetime | None:
+    return spark.sql(f"SELECT max(_source_ts) AS ts FROM lakehouse.{table}").collect()[0]["ts"]
+
+
+def record(spark: SparkSession, rows: list[ControlRow]) -> None:
+    if not rows:
+        return
+    spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.gold")
+    spark.sql(
+        f"CREATE TABLE IF NOT EXISTS {TABLE} ({', '.join(f'{f.name} {f.dataType.simpleString()}' for f in SCHEMA)}) "
+        "USING iceberg TBLPROPERTIES ('format-version' = '2', 'gc.enabled' = 'true')"
+    )
+    spark.createDataFrame([r.as_tuple() for r in rows], SCHEMA).createOrReplaceTempView("control_rows")
+    spark.sql(
+        f"MERGE INTO {TABLE} t USING control_rows s "
+        "ON t.run_id = s.run_id AND t.job = s.job AND t.table_name = s.table_name "
+        "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
+    )

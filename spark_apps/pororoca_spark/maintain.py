@@ -1,0 +1,163 @@
+"""`pororoca maintain`: keep every table fast and small, next to the streaming writers.
+
+Per table: compact small files (and fold in MERGE's delete files; sorted where silver.toml names a sort),
+rewrite manifests, expire old snapshots, remove orphan files. Rewrites commit in bounded file groups with
+partial progress, so a commit conflict with the Iceberg sink costs one group, and each step is retried a
+few times before the table is left for the next night: Iceberg's optimistic commits never corrupt a table,
+they fail. Compaction and manifest rewrites carry the curation watermark into their own commit summary.
+Retention: snapshots younger than `snapshot_retention_hours` and unreferenced files younger than
+`orphan_retention_hours` (files a writer has written but not committed yet) are always kept.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pyspark.sql import SparkSession
+
+from . import entities, watermark
+
+CATALOG = "lakehouse"
+ATTEMPTS = 3
+TARGET_FILE_BYTES = 128 * 1024 * 1024
+MAX_GROUP_BYTES = 1024 * 1024 * 1024  # the most one commit rewrites
+
+
+@dataclass(frozen=True)
+class Plan:
+    snapshot_retention_hours: float = 24.0
+    orphan_retention_hours: float = 72.0
+    dry_run: bool = False
+    retain_last: int = 5
+
+
+@dataclass
+class TableReport:
+    table: str
+    data_files_before: int
+    data_files_after: int
+    delete_files_before: int
+    delete_files_after: int
+    steps: dict[str, str] = field(default_factory=dict)
+
+
+def tables_in(spark: SparkSession, namespace: str) -> list[str]:
+    if not spark.catalog.databaseExists(f"{CATALOG}.{namespace}"):
+        return []
+    return sorted(f"{namespace}.{r['tableName']}" for r in spark.sql(f"SHOW TABLES IN {CATALOG}.{namespace}").collect())
+
+
+def file_counts(spark: SparkSession, table: str) -> tuple[int, int]:
+    row = spark.sql(
+        f"SELECT count_if(content = 0) AS data, count_if(content <> 0) AS deletes FROM {CATALOG}.{table}.files"
+    ).collect()[0]
+    return int(row["data"] or 0), int(row["deletes"] or 0)
+
+
+def _retrying(step, attempts: int = ATTEMPTS) -> str:
+    for attempt in range(1, attempts + 1):
+        try:
+            return step()
+        except Exception as e:  # a commit conflict surfaces as a Py4J/Spark error wrapping Iceberg's
+            if attempt == attempts:
+                lines = [ln for ln in str(e).splitlines() if ln.strip() and "error occurred" not in ln]
+                return f"gave up after {attempts} attempts: {(lines or ['?'])[0][:300]}"
+            time.sleep(2 * attempt)  # back off before re-reading the table's new state
+    return "unreachable"
+
+
+def _jvm_table(spark: SparkSession, table: str):
+    return spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, f"{CATALOG}.{table}")
+
+
+def _carry_watermark(spark: SparkSession, table: str, action):
+    from .curate import stored_watermark
+
+    wm = stored_watermark(spark, table) if table.startswith(("silver.", "silver_pii.")) else None
+    return action.snapshotProperty(watermark.SUMMARY_KEY, watermark.encode(wm)) if wm else action
+
+
+def compact(spark: SparkSession, table: str, sort: tuple[str, ...]) -> str:
+    actions = spark._jvm.org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
+    jt = _jvm_table(spark, table)
+    action = _carry_watermark(spark, table, actions.rewriteDataFiles(jt))
+    if sort:
+        builder = spark._jvm.org.apache.iceberg.SortOrder.builderFor(jt.schema())
+        for c in sort:
+            builder = builder.asc(c)
+        action = action.sort(builder.build())
+    else:
+        action = action.binPack()
+    for k, v in {
+        "min-input-files": "2",
+        "delete-file-threshold": "1",
+        "target-file-size-bytes": str(TARGET_FILE_BYTES),
+        "max-file-group-size-bytes": str(MAX_GROUP_BYTES),
+        "partial-progress.enabled": "true",
+        "partial-progress.max-commits": "10",
+        "max-concurrent-file-group-rewrites": "2",
+        "remove-dangling-deletes": "true",
+    }.items():
+        action = action.option(k, v)
+    result = action.execute()
+    return f"rewrote {result.rewrittenDataFilesCount()} files into {result.addedDataFilesCount()}"
+
+
+def rewrite_manifests(spark: SparkSession, table: str) -> str:
+    actions = spark._jvm.org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
+    action = _carry_watermark(spark, table, actions.rewriteManifests(_jvm_table(spark, table)))
+    result = action.execute()
+    rewritten = sum(1 for _ in result.rewrittenManifests())
+    return f"rewrote {rewritten} manifests"
+
+
+def expire(spark: SparkSession, table: str, plan: Plan) -> str:
+    older = (datetime.now() - timedelta(hours=plan.snapshot_retention_hours)).strftime("%Y-%m-%d %H:%M:%S")
+    r = spark.sql(
+        f"CALL {CATALOG}.system.expire_snapshots(table => '{table}', older_than => TIMESTAMP '{older}', "
+        f"retain_last => {plan.retain_last})"
+    ).collect()[0]
+    return f"deleted {r['deleted_data_files_count']} data and {r['deleted_manifest_files_count']} manifest files"
+
+
+def remove_orphans(spark: SparkSession, table: str, plan: Plan) -> str:
+    older = (datetime.now() - timedelta(hours=plan.orphan_retention_hours)).strftime("%Y-%m-%d %H:%M:%S")
+    rows = spark.sql(
+        f"CALL {CATALOG}.system.remove_orphan_files(table => '{table}', older_than => TIMESTAMP '{older}', "
+        f"prefix_listing => true)"
+    ).collect()
+    return f"removed {len(rows)} orphan files"
+
+
+def maintain_table(spark: SparkSession, table: str, sort: tuple[str, ...], plan: Plan) -> TableReport:
+    data0, del0 = file_counts(spark, table)
+    report = TableReport(table, data0, data0, del0, del0)
+    if plan.dry_run:
+        report.steps["plan"] = f"{data0} data files, {del0} delete files; would compact (sort {list(sort)})"
+        return report
+    # Tables created before GC was enabled by default (Nessie's default is off): turn it on once.
+    spark.sql(f"ALTER TABLE {CATALOG}.{table} SET TBLPROPERTIES ('gc.enabled' = 'true')")
+    report.steps["compact"] = _retrying(lambda: compact(spark, table, sort))
+    report.steps["manifests"] = _retrying(lambda: rewrite_manifests(spark, table))
+    report.steps["expire"] = _retrying(lambda: expire(spark, table, plan))
+    report.steps["orphans"] = _retrying(lambda: remove_orphans(spark, table, plan))
+    report.data_files_after, report.delete_files_after = file_counts(spark, table)
+    return report
+
+
+def run(spark: SparkSession, plan: Plan, namespaces: list[str], log=print) -> list[TableReport]:
+    sorts = {t.name: t.sort for t in entities.load()}
+    tables = [t for ns in namespaces for t in tables_in(spark, ns)]
+    reports = []
+    for i, table in enumerate(tables, 1):
+        t0 = time.monotonic()
+        r = maintain_table(spark, table, sorts.get(table, ()), plan)
+        steps = "; ".join(f"{k}: {v}" for k, v in r.steps.items())
+        log(
+            f"[{i}/{len(tables)}] {table:<36} files {r.data_files_before}+{r.delete_files_before}d -> "
+            f"{r.data_files_after}+{r.delete_files_after}d in {time.monotonic() - t0:.1f}s ({steps})"
+        )
+        reports.append(r)
+    return reports
