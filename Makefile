@@ -19,9 +19,11 @@ $(VENV)/.synced: pyproject.toml requirements.lock
 
 venv: $(VENV)/.synced ## create the project's virtual environment from requirements.lock
 
-lock: ## re-resolve Python pins after editing pyproject.toml
+lock: ## re-resolve Python pins after editing pyproject.toml or stack/venvs/*.in
 	$(UV) lock
 	$(UV) export --format requirements-txt --no-emit-project --all-groups --no-header > requirements.lock
+	$(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
+		--no-header stack/venvs/airflow.in -o stack/venvs/airflow.lock
 
 install: venv ## install every component into ~/.cache/pororoca (idempotent)
 	$(PORO) install
@@ -41,9 +43,11 @@ logs: venv ## show a service's log: make logs S=<service>
 reset: venv ## stop and delete all state (asks for CONFIRM=yes)
 	$(PORO) reset $(if $(filter yes,$(CONFIRM)),--yes,)
 
-demo: up ## start everything, load the fintech sources, stream them into bronze, check every engine
+demo: up ## start everything, load the sources, stream them into bronze, curate and compute KPIs via Airflow
 	$(PORO) sources load --scale 1
 	$(PORO) cdc apply
+	$(PORO) cdc wait
+	$(PORO) pipeline
 	$(PORO) smoke
 
 lint: venv ## ruff

@@ -1,9 +1,10 @@
-"""`pororoca cdc apply|status|replay-dlq`."""
+"""`pororoca cdc apply|status|wait|replay-dlq`."""
 
 from __future__ import annotations
 
 import argparse
 import socket
+import time
 
 from pororoca import lakehouse, services
 from pororoca.paths import Paths
@@ -25,6 +26,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     csub.add_parser("status", help="connectors, tasks, errors, consumer lag and dead letters").set_defaults(
         func=cmd_status
     )
+    w = csub.add_parser(
+        "wait", help="wait until every source finished its snapshot and every change is committed to bronze"
+    )
+    w.add_argument("--timeout", type=float, default=900, help="seconds (default 900)")
+    w.set_defaults(func=cmd_wait)
     r = csub.add_parser("replay-dlq", help="put dead-lettered records back on their topics (after fixing the cause)")
     r.add_argument("--connector", help="only this sink's dead-letter topic")
     r.add_argument("--dry-run", action="store_true", help="count what would be replayed, change nothing")
@@ -114,6 +120,32 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
             print(f"    task {task_id}: {state}{'  ' + error if error else ''}")
         healthy &= r.state == "RUNNING"
     return 0 if healthy else 3
+
+
+def cmd_wait(args: argparse.Namespace, paths: Paths) -> int:
+    """Caught up = no source still snapshotting (its offset carries no `snapshot` flag) and no sink behind
+    (the sink commits its consumer offsets only with the Iceberg commit), twice in a row."""
+    ctx = _context()
+    _require_stack(ctx)
+    url = _url(ctx)
+    bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
+    connectors = connect.definitions(ctx)
+    deadline = time.monotonic() + args.timeout
+    started, steady = time.monotonic(), 0
+    while True:
+        snapshotting = [c.name for c in connectors if not _is_sink(c) and connect.snapshotting(url, c.name)]
+        behind = {c.name: lag.sink_lag(bootstrap, c.name, c.config["topics.regex"]).records
+                  for c in connectors if _is_sink(c)}  # fmt: skip
+        steady = steady + 1 if not snapshotting and not any(behind.values()) else 0
+        if steady >= 2:
+            print(f"cdc wait: bronze has every change ({time.monotonic() - started:.0f}s)")
+            return 0
+        if time.monotonic() > deadline:
+            print(f"cdc wait: not caught up after {args.timeout:.0f}s: snapshotting {snapshotting}, behind {behind}")
+            return 3
+        print(f"  snapshotting: {', '.join(snapshotting) or 'none'}; records not yet in bronze: "
+              f"{sum(behind.values()):,}", flush=True)  # fmt: skip
+        time.sleep(5)
 
 
 def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:

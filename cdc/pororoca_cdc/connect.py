@@ -92,6 +92,15 @@ class ConnectorState:
     topics: list[str]
 
 
+def snapshotting(url: str, name: str) -> bool:
+    """A Debezium source whose stored offset is missing or still flagged `snapshot` has not finished its
+    initial snapshot."""
+    r = requests.get(f"{url}/connectors/{name}/offsets", timeout=TIMEOUT)
+    r.raise_for_status()
+    offsets = r.json().get("offsets") or []
+    return not offsets or any(o["offset"].get("snapshot") not in (None, False, "false") for o in offsets)
+
+
 def status(url: str) -> list[ConnectorState]:
     names = requests.get(f"{url}/connectors", timeout=TIMEOUT).json()
     out = []

@@ -38,8 +38,16 @@ def cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
     control.record(
         spark,
         [
-            control.ControlRow(args.run_id, "curate", r.table, r.started_at, r.finished_at, r.rows_read,
-                               r.rows_written, control.newest_source_ts(spark, r.table))  # fmt: skip
+            control.ControlRow(
+                args.run_id,
+                "curate",
+                r.table,
+                r.started_at,
+                r.finished_at,
+                r.rows_read,
+                r.rows_written,
+                control.newest_source_ts(spark, r.table),
+            )
             for r in runs
             if spark.catalog.tableExists(f"lakehouse.{r.table}")
         ],

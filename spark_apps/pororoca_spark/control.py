@@ -5,7 +5,7 @@ re-running a run replaces its rows instead of adding new ones."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pyspark.sql import SparkSession
 from pyspark.sql import types as T
@@ -40,10 +40,17 @@ class ControlRow:
     newest_source_ts: datetime | None
 
     def as_tuple(self) -> tuple:
-        freshness = (self.finished_at - self.newest_source_ts).total_seconds() if self.newest_source_ts else None
-        duration = (self.finished_at - self.started_at).total_seconds()
-        return (self.run_id, self.job, self.table_name, self.started_at, self.finished_at, duration,
-                self.rows_read, self.rows_written, self.newest_source_ts, freshness)  # fmt: skip
+        started, finished = _utc(self.started_at), _utc(self.finished_at)
+        newest = _utc(self.newest_source_ts) if self.newest_source_ts else None
+        freshness = (finished - newest).total_seconds() if newest else None
+        duration = (finished - started).total_seconds()
+        return (self.run_id, self.job, self.table_name, started, finished, duration,
+                self.rows_read, self.rows_written, newest, freshness)  # fmt: skip
+
+
+def _utc(dt: datetime) -> datetime:
+    """PySpark hands out naive datetimes in this process's local time; astimezone reads them so."""
+    return dt.astimezone(UTC)
 
 
 def newest_source_ts(spark: SparkSession, table: str) -> datetime | None:

@@ -4,6 +4,7 @@ start, and create databases, roles, buckets and keys once a service is healthy. 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import pwd
 import subprocess
@@ -178,11 +179,34 @@ def minio_lakehouse(c: Ctx) -> None:
     admin.policy_set(policy_name, user=c.secrets["lakehouse_access_key"])
 
 
+def airflow_prepare(c: Ctx) -> None:
+    """The admin's generated password where Airflow's simple auth manager reads it (mode 0600), then the
+    metadata schema (`airflow db migrate` is idempotent and a no-op when current)."""
+    conf = c.paths.conf / "airflow"
+    conf.mkdir(parents=True, exist_ok=True)
+    passwords = conf / "passwords.json"
+    fd = os.open(passwords, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"admin": c.secrets["airflow_admin_password"]}, f)
+    (c.paths.logs / "airflow").mkdir(parents=True, exist_ok=True)
+    env = os.environ | {
+        "AIRFLOW_HOME": str(c.data("airflow")),
+        "AIRFLOW_CONFIG": str(conf / "airflow.cfg"),
+        "PATH": f"{c.values['home.airflow']}/bin:/usr/bin:/bin",
+    }
+    r = subprocess.run(
+        [f"{c.values['home.airflow']}/bin/airflow", "db", "migrate"], env=env, capture_output=True, text=True
+    )
+    if r.returncode != 0:
+        raise RuntimeError(f"airflow db migrate failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
+
+
 Hook = Callable[[Ctx], None]
 BEFORE_START: dict[str, list[Hook]] = {
     "postgres": [postgres_init],
     "mariadb": [mariadb_init],
     "kafka": [kafka_format],
+    "airflow": [airflow_prepare],
 }
 AFTER_HEALTHY: dict[str, list[Hook]] = {
     "postgres": [postgres_databases],

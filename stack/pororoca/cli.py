@@ -11,6 +11,7 @@ from pororoca_cdc.connect import ConnectError
 from pororoca_sources import cli as sources_cli
 from pororoca_sources.load import LoadError
 from pororoca_sources.migrate import MigrationError
+from pororoca_spark import cli as spark_cli
 
 from . import install as installer
 from . import manifest, stack
@@ -88,6 +89,44 @@ def cmd_lakehouse_bucket(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def cmd_pipeline(args: argparse.Namespace, paths: Paths) -> int:
+    """Curate then KPIs through Airflow's scheduler (the KPI DAG runs on the silver asset event), then the
+    headline. The DAGs stay unpaused afterwards (the 15-minute schedule is the product) unless --pause."""
+    import time
+
+    from pororoca_spark import headline
+
+    from .airflow import Airflow
+
+    af = Airflow.connect(paths)
+    dags = ("pororoca_curate", "pororoca_kpis")
+    for dag in dags:
+        af.wait_for_dag(dag)
+    for dag in dags:
+        af.set_paused(dag, False)
+    try:
+        before = {r["dag_run_id"] for r in af.runs("pororoca_kpis")}
+        run_id = af.trigger("pororoca_curate")
+        print(f"pipeline: triggered pororoca_curate {run_id}")
+        if af.wait("pororoca_curate", run_id, args.timeout)["state"] != "success":
+            print(af.task_log("pororoca_curate", run_id, "curate")[-3000:], file=sys.stderr)
+            raise RuntimeError(f"pororoca_curate {run_id} failed (log above; Airflow UI: {af.url})")
+        deadline = time.monotonic() + args.timeout
+        while not (new := [r for r in af.runs("pororoca_kpis") if r["dag_run_id"] not in before]):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the silver asset event did not start pororoca_kpis")
+            time.sleep(3)
+        kpi_run = new[-1]["dag_run_id"]  # the oldest new run: the one this curation triggered
+        if af.wait("pororoca_kpis", kpi_run, args.timeout)["state"] != "success":
+            print(af.task_log("pororoca_kpis", kpi_run, "kpis")[-3000:], file=sys.stderr)
+            raise RuntimeError(f"pororoca_kpis {kpi_run} failed (log above; Airflow UI: {af.url})")
+    finally:
+        if args.pause:
+            for dag in dags:
+                af.set_paused(dag, True)
+    return headline.show(paths, None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pororoca", description="Pororoca: the lakehouse for fintechs, on one machine.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,8 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("smoke", cmd_smoke, "write and read a table through every engine, then print where everything is")
     bucket = add("lakehouse-bucket", cmd_lakehouse_bucket, "create the lakehouse bucket if missing (cluster setup)")
     bucket.add_argument("--bucket", required=True)
+    pipe = add("pipeline", cmd_pipeline, "run curation and the KPIs once through Airflow, then print the headline")
+    pipe.add_argument("--timeout", type=float, default=1800, help="seconds to wait for each DAG run")
+    pipe.add_argument("--pause", action="store_true", help="pause the DAGs again afterwards (tests)")
     sources_cli.add_parser(sub)
     cdc_cli.add_parser(sub)
+    spark_cli.add_parser(sub)
     return p
 
 
@@ -120,7 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args, Paths.from_env())
-    except (installer.InstallError, stack.StackError, LoadError, MigrationError, ConnectError, ValueError) as e:
+    except (
+        installer.InstallError,
+        stack.StackError,
+        LoadError,
+        MigrationError,
+        ConnectError,
+        ValueError,
+        RuntimeError,
+    ) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
 

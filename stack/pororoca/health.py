@@ -25,6 +25,13 @@ def tcp(host: str, port: int) -> Health:
         return Health(False, f"tcp {host}:{port}: {e.strerror or e}")
 
 
+def _at(body: object, dotted: str) -> object:
+    """`a.b` looks up body["a"]["b"]: a nested field of a health document."""
+    for part in dotted.split("."):
+        body = body.get(part) if isinstance(body, dict) else None
+    return body
+
+
 def http(url: str, expect_json: dict | None = None) -> Health:
     try:
         r = requests.get(url, timeout=TIMEOUT)
@@ -37,7 +44,7 @@ def http(url: str, expect_json: dict | None = None) -> Health:
             body = r.json()
         except ValueError:
             return Health(False, f"GET {url}: not JSON")
-        wrong = {k: body.get(k) for k, v in expect_json.items() if body.get(k) != v}
+        wrong = {k: _at(body, k) for k, v in expect_json.items() if _at(body, k) != v}
         if wrong:
             return Health(False, f"GET {url}: {wrong}")
     return Health(True, f"GET {url}: 200")

@@ -157,6 +157,27 @@ def install_go(component: Component, paths: Paths, log: Path) -> None:
     _install_into(home, component, work)
 
 
+def install_venv(component: Component, paths: Paths, log: Path) -> None:
+    """A Python service in its own virtual environment, exactly as its hashed lock says. Built in place (a
+    venv's scripts name its path), with the marker written last: an interrupted install is redone."""
+    uv = shutil.which("uv")
+    if uv is None:
+        raise InstallError("uv is not installed: `pip install uv` (it builds the services' virtual environments)")
+    lock = component.lock_file
+    if lock is None or not lock.is_file():
+        raise InstallError(f"{component.name}: no lock file {lock}")
+    home = paths.component_home(component.name, component.version)
+    shutil.rmtree(home, ignore_errors=True)
+    with log.open("a") as out:
+        for cmd in (
+            [uv, "venv", "--quiet", "--python", str(component.raw.get("python", "3.11")), str(home)],
+            [uv, "pip", "sync", "--python", str(home / "bin" / "python"), "--require-hashes", str(lock)],
+        ):
+            if subprocess.run(cmd, stdout=out, stderr=out).returncode != 0:
+                raise InstallError(f"{component.name}: `{' '.join(cmd)}` failed; see {log}")
+    (home / MARKER).write_text(json.dumps({"fingerprint": component.fingerprint, "at": time.time()}))
+
+
 def ensure_debian(component: Component) -> None:
     if not Path(component.binary).exists():
         apt(list(component.packages))
@@ -211,7 +232,7 @@ def ensure_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
     return homes
 
 
-INSTALLERS = {"maven": install_maven, "go": install_go}
+INSTALLERS = {"maven": install_maven, "go": install_go, "venv": install_venv}
 
 
 def install(manifest: Manifest, paths: Paths, only: set[str] | None = None) -> None:
@@ -246,13 +267,13 @@ def install(manifest: Manifest, paths: Paths, only: set[str] | None = None) -> N
         INSTALLERS[c.source](c, paths, log)
         say(f"  - {c.name} {c.version}: done in {time.monotonic() - t0:.0f}s")
 
-    # The Go build is CPU-bound, Maven downloads are I/O-bound: overlap them. Maven runs one at a time
-    # because concurrent writers to one local repository are not safe.
-    go_jobs = [c for c in todo if c.source == "go"]
+    # The Go build is CPU-bound, Maven downloads are I/O-bound: overlap them (virtual environments go beside
+    # Go). Maven runs one at a time because concurrent writers to one local repository are not safe.
+    go_jobs = [c for c in todo if c.source in ("go", "venv")]
     with ThreadPoolExecutor(max_workers=1) as pool:
         futures = [pool.submit(run, c) for c in go_jobs]
         for c in todo:
-            if c.source != "go":
+            if c.source not in ("go", "venv"):
                 run(c)
         for f in futures:
             f.result()

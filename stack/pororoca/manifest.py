@@ -53,9 +53,17 @@ class Component:
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
+    def lock_file(self) -> Path | None:
+        """A `venv` component's hashed requirements lock (path relative to the repository root)."""
+        return MANIFEST_PATH.parent / self.raw["lock"] if "lock" in self.raw else None
+
+    @property
     def fingerprint(self) -> str:
         """Changes whenever anything that decides the installed bytes changes."""
-        blob = json.dumps([self.version, [a.__dict__ for a in self.artifacts], self.raw], sort_keys=True)
+        lock = self.lock_file
+        locked = hashlib.sha256(lock.read_bytes()).hexdigest() if lock and lock.is_file() else ""
+        parts: list[object] = [self.version, [a.__dict__ for a in self.artifacts], self.raw]
+        blob = json.dumps([*parts, locked] if locked else parts, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,9 @@ class StackConfig:
             *(f"postgres_{db}_password" for db in self.databases),
             *(f"postgres_{r}_password" for r in self.replication_roles),
             "mariadb_admin_password",
+            "airflow_admin_password",
+            "airflow_secret_key",
+            "airflow_jwt_secret",
             *(f"mariadb_{db}_password" for db in self.mariadb_databases),
             *(f"mariadb_{u}_password" for u in self.replication_users),
         ]
@@ -180,6 +184,8 @@ def base_context(
         "host": HOST,
         "state": str(paths.state),
         "cache": str(paths.cache),
+        "repo": str(REPO_ROOT),
+        "python": sys.executable,  # the project's interpreter: what Airflow tasks run `pororoca` with
         "lakehouse.bucket": config.bucket,
         "lakehouse.region": config.region,
     }

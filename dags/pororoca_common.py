@@ -1,0 +1,67 @@
+"""What every Pororoca DAG shares: how a task runs the project's CLI, retries, and failure alerts.
+Nothing here touches a database or the lake at import time (the DAG processor parses these files often)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import Asset
+
+SILVER = Asset("lakehouse://lakehouse/silver", extra={"layer": "silver"})
+GOLD = Asset("lakehouse://lakehouse/gold", extra={"layer": "gold"})
+TZ = "America/Sao_Paulo"
+log = logging.getLogger("pororoca.alerts")
+
+
+def pororoca(args: str) -> str:
+    """A bash command running the project's CLI with the stack's own interpreter (set by the stack)."""
+    return f'exec "${{POROROCA_PYTHON:-python3}}" -m pororoca.cli {args}'
+
+
+def local_date(moment: datetime) -> str:
+    """A run's reference date: its date in America/Sao_Paulo."""
+    return moment.astimezone(ZoneInfo(TZ)).date().isoformat()
+
+
+def alert(context: dict) -> None:
+    """Make a failure visible: an ERROR in the task log, a line in the stack's alert file, and a POST to
+    POROROCA_ALERT_WEBHOOK when one is configured (chat, pager)."""
+    ti = context.get("task_instance") or context.get("ti")
+    event = {
+        "at": datetime.now(UTC).isoformat(),
+        "dag_id": getattr(ti, "dag_id", None),
+        "task_id": getattr(ti, "task_id", None),
+        "run_id": getattr(ti, "run_id", None),
+        "try_number": getattr(ti, "try_number", None),
+        "error": str(context.get("exception") or "")[:2000],
+    }
+    log.error("pororoca task failed: %s", json.dumps(event))
+    alerts = os.environ.get("POROROCA_ALERTS_FILE")
+    if alerts:
+        Path(alerts).parent.mkdir(parents=True, exist_ok=True)
+        with open(alerts, "a") as f:
+            f.write(json.dumps(event) + "\n")
+    hook = os.environ.get("POROROCA_ALERT_WEBHOOK")
+    if hook:
+        req = urllib.request.Request(
+            hook, data=json.dumps(event).encode(), headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            urllib.request.urlopen(req, timeout=10).close()
+        except OSError as e:  # an alerting outage must not hide the original failure
+            log.error("alert webhook failed: %s", e)
+
+
+DEFAULT_ARGS = {
+    "owner": "pororoca",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "on_failure_callback": alert,
+}
