@@ -5,7 +5,7 @@ VENV := .venv
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc test-charts kind-up kind-down images
+.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation test-charts kind-up kind-down images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ bench-sources: install ## initial load time at scale 1 and the live workload's r
 
 bench-cdc: install ## change rate into bronze and freshness at rising rates (bench/results/cdc.json)
 	$(VENV)/bin/python bench/cdc_bench.py
+
+bench-curation: install ## curation throughput, KPI time, Trino on silver before/after maintenance (bench/results/curation.json)
+	$(VENV)/bin/python bench/curation_bench.py --scales $(or $(SCALES),1)
 
 # --- Kubernetes (needs Docker, kind and helm; nothing here can run containers) -------------------------------
 MANIFEST_VERSION = $(shell $(VENV)/bin/python -c "import tomllib;print(tomllib.load(open('versions.toml','rb'))['components']['$(1)']['version'])")

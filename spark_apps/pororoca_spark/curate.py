@@ -79,14 +79,16 @@ def curate_table(spark: SparkSession, t: SilverTable, pseudonym_key: str, full: 
         .collect()
     )
     rows_read = sum(r["n"] for r in stats)
+    columns = t.output_columns(bronze.columns)
+    latest = spark.sql(m.latest_sql(t, columns, f"{view}__window", pseudonym_key))
     if rows_read == 0:
-        now = datetime.now().astimezone()
-        return TableRun(t.name, 0, 0, None, started, now, full or stored is None)
+        # Nothing new. A source table still empty gets its (empty) silver table anyway: readers can rely on it.
+        latest.createOrReplaceTempView(f"{view}__source")
+        _ensure_target(spark, t, f"{view}__source")
+        return TableRun(t.name, 0, 0, None, started, datetime.now().astimezone(), full or stored is None)
     seen = {int(r["_kafka_partition"]): int(r["o"]) for r in stats}
     newest = max(r["ts"] for r in stats if r["ts"] is not None) if any(r["ts"] for r in stats) else None
 
-    columns = t.output_columns(bronze.columns)
-    latest = spark.sql(m.latest_sql(t, columns, f"{view}__window", pseudonym_key))
     latest.persist()
     latest.createOrReplaceTempView(f"{view}__latest")
     spark.sql(m.tombstones_merge_sql(t, f"{view}__latest", f"{CATALOG}.{m.TOMBSTONES}"))

@@ -1,0 +1,165 @@
+"""`make bench-curation`: bronze -> silver throughput, KPI job time per scale, and Trino query time on silver
+after a long streaming run, before and after maintenance, against a freshly written copy of the same rows.
+
+Runs on the bench stack (state `<state>-bench`, ports +2000). For each scale: load the sources, capture them
+into bronze, curate everything (initial merge), compute the KPIs. Then, at the first scale, a streaming run
+(live workload with curation every CURATE_EVERY_S) leaves silver as streaming leaves it: many small files
+and delete files. Writes bench/results/curation.json; never fails on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import threading
+import time
+
+from common import CLI, timed, use_bench_stack, write
+
+from pororoca import lakehouse
+
+STREAM_S = 600
+CURATE_EVERY_S = 60
+STREAM_RATE = 1_000
+QUERIES = {
+    "pix_by_day": "SELECT date(created_at), count(*), sum(amount) FROM silver.{t} GROUP BY 1 ORDER BY 1",
+    "top_payers": "SELECT payer_account_id, sum(amount) s FROM silver.{t} GROUP BY 1 ORDER BY s DESC LIMIT 20",
+    "point_lookups": "SELECT count(*) FROM silver.{t} WHERE transfer_id IN (7, 70, 700, 7000, 70000)",
+    "last_week": "SELECT status, count(*) FROM silver.{t} WHERE created_at > now() - INTERVAL '7' DAY GROUP BY 1",
+}
+
+
+def run(*args: str, timeout: float = 7200) -> str:
+    r = subprocess.run([CLI, *args], capture_output=True, text=True, env=os.environ.copy(), timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"pororoca {' '.join(args)}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+    return r.stdout
+
+
+def merged(out: str) -> tuple[int, int]:
+    m = re.search(r"curate: ([\d,]+) changes read, ([\d,]+) merged", out)
+    return (int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))) if m else (0, 0)
+
+
+def query_times(cur, table: str, repeats: int = 5) -> dict[str, float]:
+    out = {}
+    for name, sql in QUERIES.items():
+        times = []
+        for _ in range(repeats):
+            t = time.monotonic()
+            cur.execute(sql.format(t=table))
+            cur.fetchall()
+            times.append(time.monotonic() - t)
+        out[name] = round(statistics.median(times), 3)
+    return out
+
+
+def files(cur, table: str) -> dict[str, int]:
+    cur.execute(f'SELECT content, count(*) FROM silver."{table}$files" GROUP BY content')
+    counts = dict(cur.fetchall())
+    return {"data_files": counts.get(0, 0), "delete_files": counts.get(1, 0) + counts.get(2, 0)}
+
+
+def scale_run(scale: str) -> dict:
+    t = time.monotonic()
+    run("sources", "load", "--scale", scale, "--seed", "42", "--reset")
+    load_s = time.monotonic() - t
+    run("cdc", "apply")
+    t = time.monotonic()
+    run("cdc", "wait", "--timeout", "7200")
+    capture_s = time.monotonic() - t
+    t = time.monotonic()
+    read, written = merged(run("curate", "--full"))
+    curate_s = time.monotonic() - t
+    kpi_s = timed("kpis")
+    return {
+        "scale": float(scale),
+        "load_s": round(load_s, 1),
+        "bronze_capture_s": round(capture_s, 1),
+        "initial_curation": {
+            "rows_read": read,
+            "rows_merged": written,
+            "seconds": round(curate_s, 1),
+            "rows_per_s": round(read / curate_s),
+        },
+        "kpis_s": kpi_s,
+    }
+
+
+def streaming_run(paths) -> dict:
+    """Live changes while curation runs every minute, as the 15-minute schedule would but denser."""
+    stop = threading.Event()
+    rounds: list[dict] = []
+
+    def curate_loop() -> None:
+        while not stop.is_set():
+            t = time.monotonic()
+            read, written = merged(run("curate"))
+            rounds.append({"rows_read": read, "rows_merged": written, "seconds": round(time.monotonic() - t, 1)})
+            stop.wait(max(0.0, CURATE_EVERY_S - (time.monotonic() - t)))
+
+    loop = threading.Thread(target=curate_loop)
+    loop.start()
+    run("sources", "simulate", "--rate", str(STREAM_RATE), "--duration", str(STREAM_S), timeout=STREAM_S + 600)
+    stop.set()
+    loop.join()
+    run("cdc", "wait", "--timeout", "1800")
+    read, written = merged(run("curate"))
+    rounds.append({"rows_read": read, "rows_merged": written, "seconds": None})
+    incremental = [r for r in rounds if r["seconds"] and r["rows_read"]]
+    return {
+        "rate_offered": STREAM_RATE,
+        "seconds": STREAM_S,
+        "curation_rounds": len(rounds),
+        "incremental_rows_per_s": round(
+            sum(r["rows_read"] for r in incremental) / max(1e-9, sum(r["seconds"] for r in incremental))
+        ),
+        "rounds": rounds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scales", default="1", help="comma-separated source scales (e.g. 1,10)")
+    args = parser.parse_args()
+    paths = use_bench_stack()
+    run("up")
+    scales = args.scales.split(",")
+    result: dict = {"scales": [], "streaming": None, "trino_on_silver": None}
+    # The largest first: the streaming run then works on the smallest, as loaded last.
+    for scale in sorted(scales, key=float, reverse=True):
+        result["scales"].append(scale_run(scale))
+        write("curation", result)
+    result["streaming"] = streaming_run(paths)
+    cur = lakehouse.trino_connection(lakehouse.Endpoints.of(paths)).cursor()
+    cur.execute("DROP TABLE IF EXISTS silver.pix_transfers_fresh")
+    cur.execute("CREATE TABLE silver.pix_transfers_fresh AS SELECT * FROM silver.pix_transfers")
+    cur.fetchall()
+    streamed = {"files": files(cur, "pix_transfers"), "query_s": query_times(cur, "pix_transfers")}
+    fresh = {"files": files(cur, "pix_transfers_fresh"), "query_s": query_times(cur, "pix_transfers_fresh")}
+    t = time.monotonic()
+    run("maintain", "--namespaces", "silver")
+    maintain_s = time.monotonic() - t
+    maintained = {"files": files(cur, "pix_transfers"), "query_s": query_times(cur, "pix_transfers")}
+    total = {k: round(sum(v["query_s"].values()), 3) for k, v in
+             {"streamed": streamed, "fresh": fresh, "maintained": maintained}.items()}  # fmt: skip
+    result["trino_on_silver"] = {
+        "table": "silver.pix_transfers",
+        "after_streaming": streamed,
+        "fresh_copy": fresh,
+        "after_maintenance": maintained,
+        "maintenance_s": round(maintain_s, 1),
+        "ratio_streamed_to_fresh": round(total["streamed"] / total["fresh"], 2),
+        "ratio_maintained_to_fresh": round(total["maintained"] / total["fresh"], 2),
+        "target_ratio": 1.2,
+    }
+    cur.execute("DROP TABLE silver.pix_transfers_fresh")
+    write("curation", result)
+    run("down")
+
+
+if __name__ == "__main__":
+    main()

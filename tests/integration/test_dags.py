@@ -1,0 +1,58 @@
+"""The DAGs import cleanly in Airflow's own environment, do no I/O at import, and carry the contract of the
+flow: schedules, retries, failure alerts, idempotent commands and the silver asset between them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pororoca import manifest
+from pororoca.paths import Paths
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def dags() -> dict:
+    airflow = manifest.load()["airflow"]
+    python = Paths.from_env().component_home(airflow.name, airflow.version) / "bin" / "python"
+    assert python.exists(), f"{python}: run `make install`"
+    env = os.environ | {"PYTHONPATH": str(REPO / "dags"), "AIRFLOW_HOME": "/nonexistent-airflow-home",
+                        "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__UNIT_TEST_MODE": "True"}  # fmt: skip
+    r = subprocess.run(
+        [str(python), str(Path(__file__).parent / "dag_check.py"), str(REPO / "dags")],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_every_dag_file_imports_without_errors_or_connections(dags):
+    assert dags["errors"] == {}
+    assert set(dags["dags"]) == {"pororoca_curate", "pororoca_kpis", "pororoca_maintenance"}
+
+
+def test_curation_runs_every_15_minutes_and_announces_silver(dags):
+    curate = dags["dags"]["pororoca_curate"]
+    assert "*/15" in curate["schedule"] and curate["max_active_runs"] == 1 and not curate["catchup"]
+    (task,) = curate["tasks"].values()
+    assert task["outlets"] == ["lakehouse://lakehouse/silver"]
+    assert "pororoca.cli curate --run-id" in task["command"]
+
+
+def test_kpis_follow_silver_and_maintenance_runs_nightly(dags):
+    assert dags["dags"]["pororoca_kpis"]["asset_triggered"]
+    assert "3" in dags["dags"]["pororoca_maintenance"]["schedule"]
+    assert set(dags["dags"]["pororoca_maintenance"]["tasks"]) == {
+        "maintain_bronze", "maintain_silver", "maintain_silver_pii", "maintain_gold"
+    }  # fmt: skip
+
+
+def test_every_task_retries_alerts_on_failure_and_is_bounded_in_time(dags):
+    for dag in dags["dags"].values():
+        for task_id, t in dag["tasks"].items():
+            assert t["retries"] >= 2 and t["on_failure"] and t["timeout"], task_id
