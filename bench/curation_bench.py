@@ -21,7 +21,7 @@ from common import CLI, timed, use_bench_stack, write
 
 from pororoca import lakehouse
 
-STREAM_S = 600
+STREAM_S = 300
 CURATE_EVERY_S = 60
 STREAM_RATE = 1_000
 QUERIES = {

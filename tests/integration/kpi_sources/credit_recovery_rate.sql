@@ -14,5 +14,5 @@ SELECT count(*) AS contracts_defaulted,
        count(*) FILTER (WHERE all_paid AND EXISTS (
          SELECT 1 FROM collection_actions a WHERE a.contract_id = c.contract_id
            AND (a.performed_at AT TIME ZONE 'America/Sao_Paulo')::date <= c.last_paid)) AS contracts_recovered,
-       sum(overdue) AS overdue_amount, coalesce(sum(paid), 0) AS recovered_amount
+       sum(overdue) AS overdue_amount, sum(coalesce(paid, 0)) AS recovered_amount
 FROM c
