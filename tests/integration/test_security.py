@@ -28,7 +28,17 @@ def _service_pids(paths) -> dict[str, list[int]]:
 def test_every_listening_socket_is_on_loopback(paths):
     owned = {pid: name for name, pids in _service_pids(paths).items() for pid in pids}
     listening = [c for c in psutil.net_connections("inet") if c.status == psutil.CONN_LISTEN and c.pid in owned]
-    assert {owned[c.pid] for c in listening} >= {"postgres", "mariadb", "minio", "kafka", "connect", "nessie", "trino"}
+    assert {owned[c.pid] for c in listening} >= {
+        "postgres",
+        "mariadb",
+        "minio",
+        "kafka",
+        "connect",
+        "nessie",
+        "trino",
+        "airflow",
+        "airflow_scheduler",
+    }
     for c in listening:
         addr = ipaddress.ip_address(c.laddr.ip)
         mapped = getattr(addr, "ipv4_mapped", None)
