@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from . import lakehouse, manifest, stack
+from . import lakehouse, manifest, services, stack
 from .paths import Paths
 
 NAMESPACE = "smoke"
@@ -35,6 +35,7 @@ def run(paths: Paths) -> int:
         cur.execute(f"SELECT count(*), max(at) FROM {lakehouse.CATALOG}.{TABLE}")
         count, latest = cur.fetchone()
     print(f"smoke: wrote {TABLE} through Nessie (snapshot #{snapshots}); Trino reads {count} rows, latest {latest}")
+    airflow_port = services.port_values(services.load())["airflow_port"]
     trino = manifest.load()["trino"]
     cli = paths.component_home(trino.name, trino.version) / "bin" / "trino-cli.jar"
     print(
@@ -46,6 +47,8 @@ Pororoca is running (state: {paths.state})
   Object storage     {ep.s3}   bucket `{ep.bucket}` (MinIO)
   Kafka              {ep.kafka_bootstrap}
   Kafka Connect      {ep.connect_url}
+  Airflow            http://127.0.0.1:{airflow_port}   user `admin`, password `airflow_admin_password` below
+  Gold KPIs          `pororoca headline`; tables gold.* in Trino (definitions in spark_apps/gold/*.sql)
   Credentials        {paths.credentials} (mode 0600)
   Logs               {paths.logs}   (`make logs S=<service>`)
   Stop / wipe        `make down` keeps data; `make reset` deletes it"""
