@@ -9,11 +9,11 @@ from datetime import datetime
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from pororoca.lakehouse import CATALOG
+
 from . import merge_sql as m
 from . import watermark
 from .entities import SilverTable
-
-CATALOG = "lakehouse"
 
 
 @dataclass(frozen=True)

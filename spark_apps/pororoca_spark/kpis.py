@@ -13,7 +13,8 @@ from string import Template
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-CATALOG = "lakehouse"
+from pororoca.lakehouse import CATALOG
+
 GOLD_DIR = Path(__file__).resolve().parent.parent / "gold"
 SCOPES = ("reference_date", "all")
 

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 
 from pyspark.sql import SparkSession
 
+from pororoca.lakehouse import CATALOG
+
 from . import entities, watermark
 
-CATALOG = "lakehouse"
 ATTEMPTS = 3
 TARGET_FILE_BYTES = 128 * 1024 * 1024
 MAX_GROUP_BYTES = 1024 * 1024 * 1024  # the most one commit rewrites
