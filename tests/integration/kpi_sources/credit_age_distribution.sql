@@ -6,15 +6,7 @@ WITH people AS (
     WHEN age BETWEEN 25 AND 34 THEN '25-34' WHEN age BETWEEN 35 AND 44 THEN '35-44'
     WHEN age BETWEEN 45 AND 54 THEN '45-54' WHEN age BETWEEN 55 AND 64 THEN '55-64' ELSE '65+' END AS age_band
   FROM people
-), active AS (
-  SELECT contract_id, customer_id FROM loan_contracts
-  WHERE disbursed_on <= %(d)s::date AND (closed_on IS NULL OR closed_on > %(d)s::date)
-), worst AS (
-  SELECT a.customer_id,
-         max(CASE WHEN i.due_date < %(d)s::date AND (i.paid_on IS NULL OR i.paid_on > %(d)s::date)
-                  THEN %(d)s::date - i.due_date ELSE 0 END) AS max_dpd
-  FROM active a LEFT JOIN installments i USING (contract_id) GROUP BY a.customer_id
-)
+), {credit_at_d}
 SELECT b.age_band, count(*) AS customers, count(w.customer_id) AS credit_customers,
        count(*) FILTER (WHERE w.max_dpd >= 90) AS customers_in_default
 FROM banded b LEFT JOIN worst w USING (customer_id) GROUP BY b.age_band

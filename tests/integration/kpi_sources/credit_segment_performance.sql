@@ -1,12 +1,4 @@
-WITH active AS (
-  SELECT contract_id, customer_id FROM loan_contracts
-  WHERE disbursed_on <= %(d)s::date AND (closed_on IS NULL OR closed_on > %(d)s::date)
-), worst AS (
-  SELECT a.customer_id,
-         max(CASE WHEN i.due_date < %(d)s::date AND (i.paid_on IS NULL OR i.paid_on > %(d)s::date)
-                  THEN %(d)s::date - i.due_date ELSE 0 END) AS max_dpd
-  FROM active a LEFT JOIN installments i USING (contract_id) GROUP BY a.customer_id
-), seg AS (
+WITH {credit_at_d}, seg AS (
   SELECT c.customer_id, s.dimension, s.segment FROM customers c
   CROSS JOIN LATERAL (VALUES ('income_band', c.income_band), ('uf', c.uf::text), ('occupation', c.occupation),
                              ('education', c.education)) AS s(dimension, segment)
