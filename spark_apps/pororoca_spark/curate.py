@@ -85,7 +85,7 @@ def curate_table(spark: SparkSession, t: SilverTable, pseudonym_key: str, full: 
         # Nothing new. A source table still empty gets its (empty) silver table anyway: readers can rely on it.
         latest.createOrReplaceTempView(f"{view}__source")
         _ensure_target(spark, t, f"{view}__source")
-        return TableRun(t.name, 0, 0, None, started, datetime.now().astimezone(), full or stored is None)
+        return TableRun(t.name, 0, 0, None, started, datetime.now().astimezone(), stored is None)
     seen = {int(r["_kafka_partition"]): int(r["o"]) for r in stats}
     newest = max(r["ts"] for r in stats if r["ts"] is not None) if any(r["ts"] for r in stats) else None
 
