@@ -24,6 +24,8 @@ lock: ## re-resolve Python pins after editing pyproject.toml or stack/venvs/*.in
 	$(UV) export --format requirements-txt --no-emit-project --all-groups --no-header > requirements.lock
 	$(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
 		--no-header stack/venvs/airflow.in -o stack/venvs/airflow.lock
+	$(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
+		--no-header stack/venvs/superset.in -o stack/venvs/superset.lock
 
 install: venv ## install every component into ~/.cache/pororoca (idempotent)
 	$(PORO) install

@@ -201,12 +201,43 @@ def airflow_prepare(c: Ctx) -> None:
         raise RuntimeError(f"airflow db migrate failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
 
 
+def superset_env(c: Ctx) -> dict[str, str]:
+    return os.environ | {
+        "SUPERSET_CONFIG_PATH": str(c.paths.conf / "superset" / "superset_config.py"),
+        "SUPERSET_HOME": str(c.data("superset")),
+        "FLASK_APP": "superset",
+        "PATH": f"{c.values['home.superset']}/bin:/usr/bin:/bin",
+    }
+
+
+def superset_prepare(c: Ctx) -> None:
+    """Metadata schema, built-in roles and permissions (both idempotent), then the admin user once, with its
+    generated password given on stdin (never on a command line)."""
+    superset = f"{c.values['home.superset']}/bin/superset"
+    env = superset_env(c)
+
+    def run(*args: str, stdin: str | None = None) -> None:
+        r = subprocess.run([superset, *args], env=env, input=stdin, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"superset {args[0]} failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
+
+    run("db", "upgrade")
+    with postgres_connect(c, "superset") as conn:
+        has_admin = conn.execute("SELECT 1 FROM ab_user WHERE username = 'admin'").fetchone()
+    if not has_admin:
+        password = c.secrets["superset_admin_password"]
+        run("fab", "create-admin", "--username", "admin", "--firstname", "Pororoca", "--lastname", "Admin",
+            "--email", "admin@pororoca.invalid", stdin=f"{password}\n{password}\n")  # fmt: skip
+    run("init")
+
+
 Hook = Callable[[Ctx], None]
 BEFORE_START: dict[str, list[Hook]] = {
     "postgres": [postgres_init],
     "mariadb": [mariadb_init],
     "kafka": [kafka_format],
     "airflow": [airflow_prepare],
+    "superset": [superset_prepare],
 }
 AFTER_HEALTHY: dict[str, list[Hook]] = {
     "postgres": [postgres_databases],

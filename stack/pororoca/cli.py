@@ -15,6 +15,7 @@ from pororoca_spark import cli as spark_cli
 
 from . import install as installer
 from . import manifest, stack
+from .dashboards import ASSETS
 from .paths import Paths
 
 
@@ -127,6 +128,34 @@ def cmd_pipeline(args: argparse.Namespace, paths: Paths) -> int:
     return headline.show(paths, None)
 
 
+def cmd_dashboards(args: argparse.Namespace, paths: Paths) -> int:
+    """Superset's KPI dashboards as code: import `superset_dashboards/` (idempotent: assets are matched by
+    UUID and overwritten) and give them to the Analyst role, or write Superset's current assets back."""
+    from pathlib import Path
+
+    from . import dashboards, services
+    from .services import peer_host
+    from .superset import Superset, sync_analyst_role
+
+    root = Path(args.dir)
+    trino_host, trino_port = peer_host("trino"), services.port_values(services.load())["trino_port"]
+    ss = Superset.connect(paths)
+    if args.action == "export":
+        assets = dashboards.from_bundle(ss.export_assets(), f"{trino_host}:{trino_port}")
+        changed = dashboards.write_dir(assets, root)
+        print(f"dashboards: exported {len(assets)} assets to {root}; {len(changed)} file(s) changed")
+        for rel in changed:
+            print(f"  {rel}")
+        return 0
+    assets = dashboards.read_dir(root)
+    ss.import_assets(dashboards.to_bundle(assets, trino_host, trino_port))
+    slugs = dashboards.dashboard_slugs(assets)
+    print(f"dashboards: imported {len(assets)} assets ({', '.join(slugs)})")
+    print(f"dashboards: {sync_analyst_role(paths, manifest.load(), slugs)}")
+    print(f"dashboards: open {ss.url}/dashboard/list/")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pororoca", description="Pororoca: the lakehouse for fintechs, on one machine.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -153,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     pipe = add("pipeline", cmd_pipeline, "run curation and the KPIs once through Airflow, then print the headline")
     pipe.add_argument("--timeout", type=float, default=1800, help="seconds to wait for each DAG run")
     pipe.add_argument("--pause", action="store_true", help="pause the DAGs again afterwards (tests)")
+    dash = add("dashboards", cmd_dashboards, "import superset_dashboards/ into Superset, or export UI edits")
+    dash.add_argument("action", choices=["apply", "export"])
+    dash.add_argument("--dir", default=str(ASSETS), help="the assets directory")
     sources_cli.add_parser(sub)
     cdc_cli.add_parser(sub)
     spark_cli.add_parser(sub)

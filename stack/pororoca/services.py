@@ -85,6 +85,9 @@ class StackConfig:
             "airflow_admin_password",
             "airflow_secret_key",
             "airflow_jwt_secret",
+            "superset_admin_password",
+            "superset_analyst_password",
+            "superset_secret_key",
             *(f"mariadb_{db}_password" for db in self.mariadb_databases),
             *(f"mariadb_{u}_password" for u in self.replication_users),
         ]

@@ -1,0 +1,53 @@
+# Superset's configuration, rendered by `pororoca up` (mode 0600: it holds secrets). Metadata in the stack's
+# PostgreSQL; the UI speaks pt-BR and formats numbers the Brazilian way (1.234,56; R$).
+SQLALCHEMY_DATABASE_URI = (
+    "postgresql+psycopg2://superset:${secret.postgres_superset_password}@${postgres_host}:${postgres_port}/superset"
+)
+SECRET_KEY = "${secret.superset_secret_key}"
+DATA_DIR = "${state}/data/superset"
+
+BABEL_DEFAULT_LOCALE = "pt_BR"
+LANGUAGES = {"pt_BR": {"flag": "br", "name": "Português"}, "en": {"flag": "us", "name": "English"}}
+D3_FORMAT = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["R$ ", ""]}
+D3_TIME_FORMAT = {
+    "dateTime": "%A, %e de %B de %Y, %X",
+    "date": "%d/%m/%Y",
+    "time": "%H:%M:%S",
+    "periods": ["AM", "PM"],
+    "days": ["domingo", "segunda", "terça", "quarta", "quinta", "sexta", "sábado"],
+    "shortDays": ["dom", "seg", "ter", "qua", "qui", "sex", "sáb"],
+    "months": [
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ],
+    "shortMonths": ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"],
+}
+DEFAULT_TIME_FILTER = "No filter"
+
+# Dashboards are shown to the roles named on them (the Analyst role sees the KPI dashboards only).
+FEATURE_FLAGS = {"DASHBOARD_RBAC": True}
+
+# Gold changes every 15 minutes: chart results are cached for 5, shared by all web workers.
+_CACHE_DIR = "${state}/data/superset/cache"
+DATA_CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 300}
+CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 300}
+FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 86400}
+EXPLORE_FORM_DATA_CACHE_CONFIG = FILTER_STATE_CACHE_CONFIG
+RATELIMIT_STORAGE_URI = "memory://"
+
+# Served over plain HTTP on loopback; behind TLS set this to True.
+SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_SAMESITE = "Lax"
+# Analysts never upload files or run DML through Superset.
+UPLOAD_FOLDER = "${state}/data/superset/uploads"
+PREVENT_UNSAFE_DB_CONNECTIONS = True

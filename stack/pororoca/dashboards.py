@@ -1,0 +1,137 @@
+"""Superset dashboards as code. `superset_dashboards/` holds Superset's own asset format (one YAML file per
+database, dataset, chart and dashboard, linked by UUID), normalised so that a file changes only when its
+meaning does: no numeric ids, no derived state, sorted keys, the Trino address as placeholders, and each
+chart's saved query as YAML rather than an embedded JSON string. `apply` turns the directory into an import
+bundle; `export` turns Superset's export back into the directory."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import yaml
+
+from .render import render
+
+ASSETS = Path(__file__).resolve().parents[2] / "superset_dashboards"
+KINDS = ("databases", "datasets", "charts", "dashboards")
+TRINO_PLACEHOLDER = "${trino_host}:${trino_port}"
+# Derived by Superset from the rest (ids, colour assignments made while rendering): never worth a diff.
+_CHART_PARAMS_DROP = ("datasource", "slice_id", "dashboards")
+_DASHBOARD_METADATA_DROP = ("shared_label_colors", "map_label_colors", "color_scheme_domain", "positions")
+
+Assets = dict[str, dict]  # path relative to the assets root -> parsed YAML
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+
+
+def dump(obj: object) -> str:
+    return yaml.safe_dump(obj, sort_keys=True, allow_unicode=True, width=120, default_flow_style=False)
+
+
+def read_dir(root: Path = ASSETS) -> Assets:
+    assets = {}
+    for kind in KINDS:
+        for path in sorted((root / kind).rglob("*.yaml")):
+            assets[str(path.relative_to(root))] = yaml.safe_load(path.read_text())
+    if not assets:
+        raise ValueError(f"no Superset assets under {root}")
+    return assets
+
+
+def write_dir(assets: Assets, root: Path = ASSETS) -> list[str]:
+    """Replace the directory's assets with these; returns the files whose content changed."""
+    changed = []
+    stale = {p for kind in KINDS for p in (root / kind).rglob("*.yaml")}
+    for rel, obj in sorted(assets.items()):
+        path = root / rel
+        text = dump(obj)
+        stale.discard(path)
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            changed.append(rel)
+    for path in sorted(stale):
+        path.unlink()
+        changed.append(str(path.relative_to(root)))
+    return changed
+
+
+def _name(kind: str, obj: dict) -> str:
+    if kind == "databases":
+        return f"databases/{slug(obj['database_name'])}.yaml"
+    if kind == "datasets":
+        return f"datasets/{slug(obj['schema'] or 'default')}/{slug(obj['table_name'])}.yaml"
+    if kind == "charts":
+        return f"charts/{slug(obj['slice_name'])}.yaml"
+    return f"dashboards/{slug(obj.get('slug') or obj['dashboard_title'])}.yaml"
+
+
+def normalise(kind: str, obj: dict, trino_address: str) -> dict:
+    """One exported asset as the repository keeps it."""
+    obj = json.loads(json.dumps(obj))  # a deep copy
+    if kind == "databases":
+        obj["sqlalchemy_uri"] = obj["sqlalchemy_uri"].replace(trino_address, TRINO_PLACEHOLDER)
+    elif kind == "charts":
+        for key in _CHART_PARAMS_DROP:
+            obj.get("params", {}).pop(key, None)
+        context = obj.get("query_context")
+        if isinstance(context, str):
+            context = json.loads(context)
+        if context:
+            context.pop("datasource", None)
+            context.pop("form_data", None)  # the chart's params, kept once
+            for query in context.get("queries", []):
+                query.pop("datasource", None)
+        obj["query_context"] = context or None
+    elif kind == "dashboards":
+        for key in _DASHBOARD_METADATA_DROP:
+            obj.get("metadata", {}).pop(key, None)
+        for node in (obj.get("position") or {}).values():
+            if isinstance(node, dict) and node.get("type") == "CHART":
+                node.get("meta", {}).pop("chartId", None)
+    return obj
+
+
+def from_bundle(bundle: bytes, trino_address: str) -> Assets:
+    """Superset's export zip (`<root>/<kind>/...yaml`) as normalised repository assets."""
+    assets = {}
+    with zipfile.ZipFile(io.BytesIO(bundle)) as z:
+        for name in z.namelist():
+            parts = name.split("/")
+            if len(parts) < 3 or parts[1] not in KINDS or not name.endswith(".yaml"):
+                continue
+            kind = parts[1]
+            obj = normalise(kind, yaml.safe_load(z.read(name)), trino_address)
+            assets[_name(kind, obj)] = obj
+    return assets
+
+
+def to_bundle(assets: Assets, trino_host: str, trino_port: int) -> bytes:
+    """The repository's assets as a Superset import bundle for this stack's Trino."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("pororoca/metadata.yaml", dump({"version": "1.0.0", "type": "assets", "timestamp": ""}))
+        for rel, obj in sorted(assets.items()):
+            obj = json.loads(json.dumps(obj))
+            if rel.startswith("databases/"):
+                obj["sqlalchemy_uri"] = render(
+                    obj["sqlalchemy_uri"], {"trino_host": trino_host, "trino_port": str(trino_port)}, rel
+                )
+            if rel.startswith("charts/") and obj.get("query_context"):
+                context = obj["query_context"]
+                context["form_data"] = obj["params"]
+                obj["query_context"] = json.dumps(context, sort_keys=True)
+            z.writestr(f"pororoca/{rel}", dump(obj))
+    return out.getvalue()
+
+
+def dashboard_slugs(assets: Assets) -> list[str]:
+    return sorted(obj["slug"] for rel, obj in assets.items() if rel.startswith("dashboards/"))
