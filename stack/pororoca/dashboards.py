@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -94,10 +95,46 @@ def normalise(kind: str, obj: dict, trino_address: str) -> dict:
     elif kind == "dashboards":
         for key in _DASHBOARD_METADATA_DROP:
             obj.get("metadata", {}).pop(key, None)
-        for node in (obj.get("position") or {}).values():
-            if isinstance(node, dict) and node.get("type") == "CHART":
-                node.get("meta", {}).pop("chartId", None)
+        _stable_chart_ids(obj)
     return obj
+
+
+def _stable_chart_ids(dashboard: dict) -> None:
+    """Chart ids differ between Superset installations; the import re-maps them by UUID from the layout. Replace
+    them with 1..n in UUID order, wherever the layout and the metadata name them, so the file stays the same."""
+    charts = [n for n in (dashboard.get("position") or {}).values() if isinstance(n, dict) and n.get("type") == "CHART"]
+    ids = {n["meta"]["chartId"]: n["meta"]["uuid"] for n in charts if "chartId" in n.get("meta", {})}
+    stable = {old: i for i, (old, _) in enumerate(sorted(ids.items(), key=lambda kv: kv[1]), start=1)}
+
+    def remap(value: object) -> object:
+        return stable.get(value, value) if isinstance(value, int) else value
+
+    def remap_scope(node: dict) -> None:
+        for key in ("excluded", "chartsInScope"):
+            if isinstance(node.get(key), list):
+                node[key] = sorted(remap(v) for v in node[key])
+        if isinstance(node.get("scope"), dict):
+            remap_scope(node["scope"])
+
+    for node in charts:
+        node["meta"]["chartId"] = remap(node["meta"].get("chartId"))
+    meta = dashboard.get("metadata") or {}
+    for f in meta.get("native_filter_configuration", []):
+        remap_scope(f)
+    if isinstance(meta.get("global_chart_configuration"), dict):
+        remap_scope(meta["global_chart_configuration"])
+    config = {}
+    for key, conf in (meta.get("chart_configuration") or {}).items():
+        new_id = remap(int(key))
+        conf["id"] = new_id
+        remap_scope(conf.get("crossFilters") or {})
+        config[str(new_id)] = conf
+    if "chart_configuration" in meta:
+        meta["chart_configuration"] = config
+    if "timed_refresh_immune_slices" in meta:
+        meta["timed_refresh_immune_slices"] = sorted(remap(v) for v in meta["timed_refresh_immune_slices"])
+    if "expanded_slices" in meta:
+        meta["expanded_slices"] = {str(remap(int(k))): v for k, v in meta["expanded_slices"].items()}
 
 
 def from_bundle(bundle: bytes, trino_address: str) -> Assets:
@@ -118,7 +155,10 @@ def to_bundle(assets: Assets, trino_host: str, trino_port: int) -> bytes:
     """The repository's assets as a Superset import bundle for this stack's Trino."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("pororoca/metadata.yaml", dump({"version": "1.0.0", "type": "assets", "timestamp": ""}))
+        z.writestr(
+            "pororoca/metadata.yaml",
+            dump({"version": "1.0.0", "type": "assets", "timestamp": datetime.now(UTC).isoformat()}),
+        )
         for rel, obj in sorted(assets.items()):
             obj = json.loads(json.dumps(obj))
             if rel.startswith("databases/"):
