@@ -148,12 +148,32 @@ def cmd_dashboards(args: argparse.Namespace, paths: Paths) -> int:
             print(f"  {rel}")
         return 0
     assets = dashboards.read_dir(root)
+    if args.action == "check":
+        return _check_dashboards(paths, ss.url, dashboards.chart_counts(assets))
     ss.import_assets(dashboards.to_bundle(assets, trino_host, trino_port))
     slugs = dashboards.dashboard_slugs(assets)
     print(f"dashboards: imported {len(assets)} assets ({', '.join(slugs)})")
     print(f"dashboards: {sync_analyst_role(paths, manifest.load(), slugs)}")
     print(f"dashboards: open {ss.url}/dashboard/list/")
     return 0
+
+
+def _check_dashboards(paths: Paths, url: str, counts: dict[str, int]) -> int:
+    """Open every dashboard as the analyst in headless Chromium; a screenshot of each goes to the logs."""
+    from . import credentials
+    from .browser import DashboardBrowser
+
+    password = credentials.load(paths.credentials)["superset_analyst_password"]
+    failed = 0
+    with DashboardBrowser(url, "analyst", password) as browser:
+        for slug, expected in counts.items():
+            shot = paths.logs / "dashboards" / f"{slug}.png"
+            r = browser.render(slug, expected, screenshot=shot)
+            print(f"dashboards: {slug}: {len(r.charts)} charts in {r.seconds:.2f}s ({shot})")
+            for problem in r.problems:
+                print(f"  {problem}")
+            failed += bool(r.problems)
+    return 1 if failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,8 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     pipe = add("pipeline", cmd_pipeline, "run curation and the KPIs once through Airflow, then print the headline")
     pipe.add_argument("--timeout", type=float, default=1800, help="seconds to wait for each DAG run")
     pipe.add_argument("--pause", action="store_true", help="pause the DAGs again afterwards (tests)")
-    dash = add("dashboards", cmd_dashboards, "import superset_dashboards/ into Superset, or export UI edits")
-    dash.add_argument("action", choices=["apply", "export"])
+    dash = add("dashboards", cmd_dashboards, "apply superset_dashboards/, export UI edits, or check every chart renders")
+    dash.add_argument("action", choices=["apply", "export", "check"])
     dash.add_argument("--dir", default=str(ASSETS), help="the assets directory")
     sources_cli.add_parser(sub)
     cdc_cli.add_parser(sub)

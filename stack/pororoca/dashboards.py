@@ -174,4 +174,13 @@ def to_bundle(assets: Assets, trino_host: str, trino_port: int) -> bytes:
 
 
 def dashboard_slugs(assets: Assets) -> list[str]:
-    return sorted(obj["slug"] for rel, obj in assets.items() if rel.startswith("dashboards/"))
+    return sorted(chart_counts(assets))
+
+
+def chart_counts(assets: Assets) -> dict[str, int]:
+    """Dashboard slug -> how many charts its layout places."""
+    return {
+        obj["slug"]: sum(1 for n in obj["position"].values() if isinstance(n, dict) and n.get("type") == "CHART")
+        for rel, obj in assets.items()
+        if rel.startswith("dashboards/")
+    }

@@ -1,0 +1,120 @@
+"""Open Superset dashboards in headless Chromium (Debian's) as a real user and report, per chart, whether it
+drew something, is still loading, failed or came back empty, and how long the whole dashboard took."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Per chart on the page: its title, and whether it drew (a big number, an ECharts canvas or a table with rows),
+# is loading, shows an error, or says there is no data.
+_CHART_STATES = """() => [...document.querySelectorAll('[data-test="chart-grid-component"]')].map(h => {
+  const body = h.querySelector('[data-test="slice-container"]');
+  const text = h.innerText || '';
+  const bigNumber = body && body.querySelector('.header-line');
+  return {
+    name: (h.querySelector('[data-test="editable-title"]') || {}).innerText || '?',
+    drawn: !!body && !!(body.querySelector('canvas') || body.querySelector('table tbody tr')
+                        || (bigNumber && bigNumber.innerText.trim())),
+    loading: !!h.querySelector('[aria-label="Loading"], [data-test="loading-indicator"], .loading'),
+    error: !!h.querySelector('[data-test="error-alert"], [data-test="chart-error"], .alert-danger, [role="alert"]'),
+    empty: /No results were returned|Nenhum resultado|No data/i.test(text),
+    text: text.slice(0, 300),
+  };
+})"""
+_SETTLED = f"""n => {{
+  const s = ({_CHART_STATES})();
+  return s.length >= n && s.every(c => c.drawn || c.error || c.empty) && !s.some(c => c.loading && !c.drawn);
+}}"""
+
+
+@dataclass(frozen=True)
+class ChartState:
+    name: str
+    drawn: bool
+    loading: bool
+    error: bool
+    empty: bool
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return self.drawn and not (self.error or self.empty)
+
+
+@dataclass(frozen=True)
+class DashboardRender:
+    slug: str
+    seconds: float
+    charts: list[ChartState]
+    expected: int
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if len(self.charts) != self.expected:
+            found.append(f"{len(self.charts)} of {self.expected} charts on the page")
+        for c in self.charts:
+            if not c.ok:
+                state = "error" if c.error else "empty" if c.empty else "loading" if c.loading else "not drawn"
+                found.append(f"{c.name}: {state} ({c.text[:120]!r})")
+        return found
+
+
+class DashboardBrowser:
+    """A signed-in headless Chromium session: `with DashboardBrowser(url, user, password) as b: b.render(slug, n)`."""
+
+    def __init__(self, url: str, username: str, password: str, chromium: str = CHROMIUM) -> None:
+        self.url, self.username, self.password, self.chromium = url, username, password, chromium
+
+    def __enter__(self) -> DashboardBrowser:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError as e:  # pragma: no cover - the project's venv has it
+            raise RuntimeError("playwright is not installed: `make venv`") from e
+        if not Path(self.chromium).exists():
+            raise RuntimeError(f"no Chromium at {self.chromium}: `pororoca install` installs Debian's chromium")
+        self._pw = sync_playwright().start()
+        self._browser = self._pw.chromium.launch(executable_path=self.chromium, args=CHROMIUM_ARGS)
+        self.page = self._browser.new_page(viewport={"width": 1600, "height": 2400}, locale="pt-BR")
+        self.page.goto(f"{self.url}/login/")
+        self.page.fill("#username", self.username)
+        self.page.fill("#password", self.password)
+        self.page.click("button[type=submit]")
+        try:
+            self.page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+        except Exception as e:
+            raise RuntimeError(f"Superset did not sign {self.username!r} in at {self.url}") from e
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self._browser.close()
+        self._pw.stop()
+
+    def render(
+        self, slug: str, expected: int, timeout: float = 60.0, screenshot: Path | None = None
+    ) -> DashboardRender:
+        """Open the dashboard and wait until each of its `expected` charts drew, failed or came back empty."""
+        start = time.monotonic()
+        self.page.goto(f"{self.url}/superset/dashboard/{slug}/")
+        with contextlib.suppress(Exception):  # a timeout: report what the page shows
+            self.page.wait_for_function(_SETTLED, arg=expected, polling=50, timeout=timeout * 1000)
+        seconds = time.monotonic() - start
+        charts = [ChartState(**s) for s in self.page.evaluate(_CHART_STATES)]
+        if screenshot:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(screenshot), full_page=True)
+        return DashboardRender(slug, seconds, charts, expected)

@@ -1,0 +1,114 @@
+"""The dashboards-as-code format: the repository's assets survive a trip through an import bundle and back,
+exports from another installation (other ids, other Trino address) give the same files, and the assets
+keep the product's rules (pt-BR, gold only, BRL, every chart with a saved query)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import yaml
+
+from pororoca import dashboards
+
+ASSETS = dashboards.read_dir()
+
+
+def _as_export(bundle: bytes, chart_ids: dict[str, int]) -> bytes:
+    """What Superset's export of an imported bundle looks like: ids of that installation in the layout."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(bundle)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            obj = yaml.safe_load(src.read(name))
+            if "/dashboards/" in name:
+                for node in obj["position"].values():
+                    if isinstance(node, dict) and node.get("type") == "CHART":
+                        node["meta"]["chartId"] = chart_ids[node["meta"]["uuid"]]
+                obj["metadata"]["shared_label_colors"] = {"Pix": "#1FA8C9"}
+            if "/charts/" in name:
+                obj["params"]["datasource"] = "42__table"
+            dst.writestr(name.replace("pororoca/", "export_20261122/"), yaml.safe_dump(obj, allow_unicode=True))
+    return out.getvalue()
+
+
+def test_bundle_round_trip_gives_back_the_repository_files():
+    bundle = dashboards.to_bundle(ASSETS, "10.1.2.3", 8443)
+    uuids = sorted({a["uuid"] for rel, a in ASSETS.items() if rel.startswith("charts/")})
+    ids = {u: 1000 + 7 * i for i, u in enumerate(reversed(uuids))}  # another installation's ids
+    assert dashboards.from_bundle(_as_export(bundle, ids), "10.1.2.3:8443") == ASSETS
+
+
+def test_the_bundle_names_this_stacks_trino_and_embeds_each_charts_query_as_json():
+    with zipfile.ZipFile(io.BytesIO(dashboards.to_bundle(ASSETS, "127.0.0.1", 19080))) as z:
+        names = z.namelist()
+        db = yaml.safe_load(z.read("pororoca/databases/pororoca_trino.yaml"))
+        chart = yaml.safe_load(z.read("pororoca/charts/tpv.yaml"))
+    assert "pororoca/metadata.yaml" in names
+    assert db["sqlalchemy_uri"] == "trino://superset@127.0.0.1:19080/lakehouse"
+    context = json.loads(chart["query_context"])
+    assert context["form_data"]["viz_type"] == "big_number_total"
+    assert context["queries"][0]["metrics"] == ["tpv"]
+
+
+def test_chart_ids_are_renumbered_and_references_follow():
+    dashboard = {
+        "position": {
+            "CHART-a": {"type": "CHART", "meta": {"chartId": 77, "uuid": "bbb"}},
+            "CHART-b": {"type": "CHART", "meta": {"chartId": 12, "uuid": "aaa"}},
+        },
+        "metadata": {
+            "native_filter_configuration": [{"scope": {"excluded": [77]}, "chartsInScope": [12, 77]}],
+            "chart_configuration": {"77": {"id": 77, "crossFilters": {"chartsInScope": [12]}}},
+            "timed_refresh_immune_slices": [12],
+        },
+    }
+    out = dashboards.normalise("dashboards", dashboard, "x:1")
+    assert out["position"]["CHART-b"]["meta"]["chartId"] == 1  # uuid aaa sorts first
+    assert out["position"]["CHART-a"]["meta"]["chartId"] == 2
+    f = out["metadata"]["native_filter_configuration"][0]
+    assert f["scope"]["excluded"] == [2] and f["chartsInScope"] == [1, 2]
+    assert out["metadata"]["chart_configuration"] == {"2": {"id": 2, "crossFilters": {"chartsInScope": [1]}}}
+    assert out["metadata"]["timed_refresh_immune_slices"] == [1]
+
+
+def test_four_dashboards_with_native_filters_for_period_uf_and_segment():
+    boards = {a["slug"]: a for rel, a in ASSETS.items() if rel.startswith("dashboards/")}
+    assert set(boards) == {"risco-de-credito", "pagamentos-e-pix", "fraude", "saude-da-plataforma"}
+    assert boards["risco-de-credito"]["dashboard_title"] == "Risco de Crédito"
+    filters = {b: {f["name"] for f in d["metadata"]["native_filter_configuration"]} for b, d in boards.items()}
+    assert {"Período", "UF", "Segmento"} <= filters["risco-de-credito"]
+    assert {"Período", "UF"} <= filters["pagamentos-e-pix"]
+    assert all("Período" in f for f in filters.values())
+
+
+def test_every_credit_kpi_of_seed_001_has_a_chart_on_the_credit_dashboard():
+    datasets = {a["uuid"]: a["table_name"] for rel, a in ASSETS.items() if rel.startswith("datasets/")}
+    charts = {a["uuid"]: datasets[a["dataset_uuid"]] for rel, a in ASSETS.items() if rel.startswith("charts/")}
+    board = next(a for rel, a in ASSETS.items() if rel == "dashboards/risco_de_credito.yaml")
+    on_board = {charts[n["meta"]["uuid"]] for n in board["position"].values() if isinstance(n, dict) and "meta" in n
+                and "uuid" in n["meta"]}  # fmt: skip
+    kpis = {"credit_default_rate", "credit_average_loan", "credit_approval_rate", "credit_age_distribution",
+            "credit_refinancing_rate", "credit_days_late", "credit_recovery_rate", "credit_default_rate_monthly",
+            "credit_segment_performance", "credit_active_per_customer", "credit_market_types"}  # fmt: skip
+    assert kpis <= on_board
+
+
+def test_datasets_read_gold_only_with_pt_br_labels_and_brl_money():
+    datasets = [a for rel, a in ASSETS.items() if rel.startswith("datasets/")]
+    assert datasets and all(d["schema"] == "gold" for d in datasets)
+    assert all("gold.silver" not in (d["sql"] or "") and "silver" not in (d["sql"] or "") for d in datasets)
+    assert not any(d["table_name"] == "credit_customer_exposure" for d in datasets)  # subject-level
+    for d in datasets:
+        assert d["description"], d["table_name"]
+        assert all(c["verbose_name"] for c in d["columns"]), d["table_name"]
+    money = [m for d in datasets for m in d["metrics"] if m["currency"]]
+    assert money and all(m["currency"]["symbol"] == "BRL" for m in money)
+
+
+def test_every_chart_has_a_saved_query_on_its_own_metrics():
+    for rel, chart in ASSETS.items():
+        if rel.startswith("charts/"):
+            query = chart["query_context"]["queries"][0]
+            metrics = chart["params"].get("metrics") or [chart["params"]["metric"]]
+            assert query["metrics"] == metrics, rel
