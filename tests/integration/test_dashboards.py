@@ -1,0 +1,186 @@
+"""Superset's KPI dashboards on the real stack: applied from superset_dashboards/ idempotently, every chart's
+data equal to the same numbers read from Trino, Trino's `superset` user read-only on gold, the Analyst role
+limited to the KPI dashboards and gold, and every dashboard rendered in headless Chromium."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import trino
+
+from pororoca import credentials, dashboards, lakehouse
+from pororoca.browser import DashboardBrowser
+from pororoca.superset import Superset, SupersetError
+
+from .conftest import pororoca
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def gold(paths):
+    """Gold as the curation tests leave it; computed here (directly, without Airflow) when this module runs alone."""
+    conn = lakehouse.trino_connection(lakehouse.Endpoints.of(paths))
+    cur = conn.cursor()
+    cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'gold'")
+    if cur.fetchone()[0] < 17:
+        pororoca("sources", "load", "--scale", "0.02", "--seed", "42", "--as-of", "2026-11-22")
+        pororoca("cdc", "apply")
+        pororoca("cdc", "wait", "--timeout", "600", timeout=700)
+        pororoca("curate", timeout=1800)
+        pororoca("kpis", timeout=1800)
+    return conn
+
+
+@pytest.fixture(scope="module")
+def superset(paths, gold):
+    pororoca("dashboards", "apply", timeout=600)
+    return Superset.connect(paths)
+
+
+def q(conn, sql: str) -> list[tuple]:
+    cur = conn.cursor()
+    cur.execute(sql)
+    return [tuple(r) for r in cur.fetchall()]
+
+
+def inventory(ss: Superset) -> dict[str, int]:
+    return {kind: len(ss.list(kind)) for kind in ("database", "dataset", "chart", "dashboard")}
+
+
+def test_applying_twice_changes_nothing_and_superset_holds_exactly_the_repository(superset, paths):
+    before, exported = inventory(superset), superset.export_assets()
+    pororoca("dashboards", "apply", timeout=600)
+    assert inventory(superset) == before
+    trino_address = f"127.0.0.1:{lakehouse.Endpoints.of(paths).trino_port}"
+    again = dashboards.from_bundle(superset.export_assets(), trino_address)
+    assert again == dashboards.from_bundle(exported, trino_address)
+    assert again == dashboards.read_dir()
+    assert before == {"database": 1, "dataset": 16, "chart": 37, "dashboard": 4}
+
+
+def _plain(value: object) -> object:
+    """A value as Superset's JSON carries it: temporal values as epoch milliseconds, numbers as floats."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp() * 1000
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp() * 1000
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _key(row: tuple) -> str:
+    return repr([round(v, 6) if isinstance(v, float) else v for v in row])
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def test_every_chart_returns_rows_equal_to_its_query_in_trino(superset, gold):
+    charts = superset.list("chart")
+    assert len(charts) == 37
+    for chart in charts:
+        body = superset.call(
+            "GET", f"/api/v1/chart/{chart['id']}/data/", params={"format": "json", "type": "full", "force": "true"}
+        ).json()
+        result = body["result"][0]
+        assert result["status"] == "success" and not result.get("error"), chart["slice_name"]
+        assert result["data"], f"{chart['slice_name']}: no rows"
+        # The same SQL Superset ran, run again in Trino as an engineer: same rows, same values (compared by
+        # position: Superset renames aliases such as `tpv__` back to the metric's name).
+        cur = gold.cursor()
+        cur.execute(result["query"].strip().rstrip(";"))
+        direct = [tuple(map(_plain, row)) for row in cur.fetchall()]
+        shown = [tuple(row[c] for c in result["colnames"]) for row in result["data"]]
+        assert len(direct) == len(shown), chart["slice_name"]
+        for mine, theirs in zip(sorted(shown, key=_key), sorted(direct, key=_key), strict=True):
+            assert all(_same(a, b) for a, b in zip(mine, theirs, strict=True)), (chart["slice_name"], mine, theirs)
+
+
+def chart_value(ss: Superset, name: str) -> list[dict]:
+    (chart,) = [c for c in ss.list("chart") if c["slice_name"] == name]
+    return ss.chart_data(chart["id"])
+
+
+def test_sampled_kpis_equal_independent_trino_queries(superset, gold):
+    [(rate,)] = q(gold, "SELECT default_rate FROM gold.credit_default_rate ORDER BY reference_date DESC LIMIT 1")
+    assert chart_value(superset, "Taxa de Inadimplência")[0]["taxa_inadimplencia"] == pytest.approx(rate)
+    [(tpv, n)] = q(gold, "SELECT sum(tpv), sum(transactions) FROM gold.payments_hourly")
+    assert chart_value(superset, "TPV")[0]["tpv"] == pytest.approx(float(tpv))
+    assert chart_value(superset, "Ticket Médio")[0]["ticket_medio"] == pytest.approx(
+        float(tpv) / n, abs=0.005
+    )  # in cents
+    [(frauds, transactions)] = q(
+        gold,
+        "SELECT sum(frauds), sum(transactions) FROM gold.fraud_daily WHERE fraud_type = 'todos' "
+        "AND reference_date = (SELECT max(reference_date) FROM gold.fraud_daily)",
+    )
+    assert chart_value(superset, "Taxa de Fraude")[0]["taxa_fraude"] == pytest.approx(frauds / transactions)
+    by_uf = {r["segment"]: r["taxa_inadimplencia"] for r in chart_value(superset, "Performance por Segmento")
+             if r["dimension"] == "uf"}  # fmt: skip
+    latest = q(
+        gold,
+        "SELECT segment, default_rate FROM gold.credit_segment_performance WHERE dimension = 'uf' "
+        "AND reference_date = (SELECT max(reference_date) FROM gold.credit_segment_performance)",
+    )
+    assert by_uf.keys() == dict(latest).keys()
+    assert all(_same(by_uf[uf], rate) for uf, rate in latest), (by_uf, latest)
+
+
+def test_trino_user_superset_reads_gold_and_nothing_else(paths, gold):
+    ep = lakehouse.Endpoints.of(paths)
+    conn = lakehouse.trino_connection(ep, user="superset")
+    assert q(conn, "SELECT count(*) FROM gold.credit_default_rate")[0][0] > 0
+    for sql in (
+        "SELECT count(*) FROM silver.customers",
+        "SELECT count(*) FROM silver_pii.customers",
+        "SELECT count(*) FROM bronze.core_customers",
+        "INSERT INTO gold.pipeline_runs (run_id, job, table_name) VALUES ('x', 'x', 'x')",
+        "DELETE FROM gold.credit_default_rate",
+        "CREATE TABLE gold.intruder (x int)",
+    ):
+        with pytest.raises(trino.exceptions.TrinoUserError, match="Access Denied"):
+            q(conn, sql)
+
+
+def test_the_analyst_sees_the_kpi_dashboards_and_gold_datasets_only(paths, superset):
+    analyst = Superset.connect(paths, "analyst")
+    assert {d["slug"] for d in analyst.list("dashboard")} == {
+        "risco-de-credito",
+        "pagamentos-e-pix",
+        "fraude",
+        "saude-da-plataforma",
+    }
+    datasets = analyst.list("dataset")
+    assert len(datasets) == 16 and {d["schema"] for d in datasets} == {"gold"}
+    # no SQL Lab, no database administration
+    with pytest.raises(SupersetError, match=r"HTTP 40[13]"):
+        analyst.call("POST", "/api/v1/sqllab/execute/", json={"database_id": 1, "sql": "SELECT 1"})
+    with pytest.raises(SupersetError, match=r"HTTP 40[134]"):
+        analyst.call("DELETE", f"/api/v1/dashboard/{analyst.list('dashboard')[0]['id']}")
+
+
+def test_every_dashboard_renders_in_headless_chromium(paths, superset):
+    counts = dashboards.chart_counts(dashboards.read_dir())
+    password = credentials.load(paths.credentials)["superset_analyst_password"]
+    with DashboardBrowser(superset.url, "analyst", password) as browser:
+        for slug, expected in counts.items():
+            shot = paths.logs / "dashboards" / f"{slug}.png"
+            shot.unlink(missing_ok=True)
+            r = browser.render(slug, expected, timeout=120, screenshot=shot)
+            assert not r.problems, (slug, r.problems)
+            assert shot.stat().st_size > 20_000
+            texts = {c.name: c.text for c in r.charts}
+            if slug == "pagamentos-e-pix":
+                # Brazilian money: R$ with thousands dots and decimal comma
+                assert re.search(r"R\$\s?\d{1,3}(\.\d{3})*,\d{2}", texts["TPV"]), texts["TPV"]
+            if slug == "risco-de-credito":
+                assert re.search(r"\d+,\d{2}\s?%", texts["Taxa de Inadimplência"]), texts["Taxa de Inadimplência"]
