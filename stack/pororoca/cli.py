@@ -202,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     pipe = add("pipeline", cmd_pipeline, "run curation and the KPIs once through Airflow, then print the headline")
     pipe.add_argument("--timeout", type=float, default=1800, help="seconds to wait for each DAG run")
     pipe.add_argument("--pause", action="store_true", help="pause the DAGs again afterwards (tests)")
-    dash = add("dashboards", cmd_dashboards, "apply superset_dashboards/, export UI edits, or check every chart renders")
+    dash = add(
+        "dashboards", cmd_dashboards, "apply superset_dashboards/, export UI edits, or check every chart renders"
+    )
     dash.add_argument("action", choices=["apply", "export", "check"])
     dash.add_argument("--dir", default=str(ASSETS), help="the assets directory")
     sources_cli.add_parser(sub)
