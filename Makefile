@@ -5,7 +5,7 @@ VENV := .venv
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation test-charts kind-up kind-down images
+.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-dashboards test-charts kind-up kind-down images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -45,11 +45,13 @@ logs: venv ## show a service's log: make logs S=<service>
 reset: venv ## stop and delete all state (asks for CONFIRM=yes)
 	$(PORO) reset $(if $(filter yes,$(CONFIRM)),--yes,)
 
-demo: up ## start everything, load the sources, stream them into bronze, curate and compute KPIs via Airflow
+demo: up ## start everything, load the sources, stream them into bronze, curate and compute KPIs via Airflow, dashboards
 	$(PORO) sources load --scale 1
 	$(PORO) cdc apply
 	$(PORO) cdc wait
 	$(PORO) pipeline
+	$(PORO) dashboards apply
+	$(PORO) dashboards check
 	$(PORO) smoke
 
 lint: venv ## ruff
@@ -83,6 +85,9 @@ bench-cdc: install ## change rate into bronze and freshness at rising rates (ben
 
 bench-curation: install ## curation throughput, KPI time, Trino on silver before/after maintenance (bench/results/curation.json)
 	$(VENV)/bin/python bench/curation_bench.py --scales $(or $(SCALES),1)
+
+bench-dashboards: install ## warm render time of every Superset dashboard in Chromium (bench/results/dashboards.json)
+	$(VENV)/bin/python bench/dashboards_bench.py --scales $(or $(SCALES),1)
 
 # --- Kubernetes (needs Docker, kind and helm; nothing here can run containers) -------------------------------
 MANIFEST_VERSION = $(shell $(VENV)/bin/python -c "import tomllib;print(tomllib.load(open('versions.toml','rb'))['components']['$(1)']['version'])")
