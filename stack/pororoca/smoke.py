@@ -35,7 +35,8 @@ def run(paths: Paths) -> int:
         cur.execute(f"SELECT count(*), max(at) FROM {lakehouse.CATALOG}.{TABLE}")
         count, latest = cur.fetchone()
     print(f"smoke: wrote {TABLE} through Nessie (snapshot #{snapshots}); Trino reads {count} rows, latest {latest}")
-    airflow_port = services.port_values(services.load())["airflow_port"]
+    ports = services.port_values(services.load())
+    airflow_port, superset_port = ports["airflow_port"], ports["superset_port"]
     trino = manifest.load()["trino"]
     cli = paths.component_home(trino.name, trino.version) / "bin" / "trino-cli.jar"
     print(
@@ -49,6 +50,8 @@ Pororoca is running (state: {paths.state})
   Kafka Connect      {ep.connect_url}
   Airflow            http://127.0.0.1:{airflow_port}   user `admin`, password `airflow_admin_password` below
   Gold KPIs          `pororoca headline`; tables gold.* in Trino (definitions in spark_apps/gold/*.sql)
+  Superset           http://127.0.0.1:{superset_port}   dashboards "Risco de Crédito", "Pagamentos e Pix", "Fraude",
+                     "Saúde da Plataforma"; users `analyst` and `admin` (`superset_*_password` below)
   Credentials        {paths.credentials} (mode 0600)
   Logs               {paths.logs}   (`make logs S=<service>`)
   Stop / wipe        `make down` keeps data; `make reset` deletes it"""
