@@ -207,6 +207,8 @@ def superset_env(c: Ctx) -> dict[str, str]:
         "SUPERSET_HOME": str(c.data("superset")),
         "FLASK_APP": "superset",
         "PATH": f"{c.values['home.superset']}/bin:/usr/bin:/bin",
+        "SUPERSET_SECRET_KEY": c.secrets["superset_secret_key"],
+        "SUPERSET_DB_PASSWORD": c.secrets["postgres_superset_password"],
     }
 
 

@@ -133,7 +133,7 @@ def cmd_dashboards(args: argparse.Namespace, paths: Paths) -> int:
     UUID and overwritten) and give them to the Analyst role, or write Superset's current assets back."""
     from pathlib import Path
 
-    from . import dashboards, services
+    from . import credentials, dashboards, services
     from .services import peer_host
     from .superset import Superset, sync_analyst_role
 
@@ -153,7 +153,8 @@ def cmd_dashboards(args: argparse.Namespace, paths: Paths) -> int:
     ss.import_assets(dashboards.to_bundle(assets, trino_host, trino_port))
     slugs = dashboards.dashboard_slugs(assets)
     print(f"dashboards: imported {len(assets)} assets ({', '.join(slugs)})")
-    print(f"dashboards: {sync_analyst_role(paths, manifest.load(), slugs)}")
+    password = credentials.load(paths.credentials)["superset_analyst_password"]
+    print(f"dashboards: {sync_analyst_role(ss, password, slugs)}")
     print(f"dashboards: open {ss.url}/dashboard/list/")
     return 0
 

@@ -3,16 +3,12 @@ want), import and export asset bundles, and read charts and their data."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import requests
 
 from . import credentials, services
-from .manifest import Manifest
 from .paths import Paths
 from .services import peer_host
 
@@ -93,21 +89,46 @@ class Superset:
         return [row for result in body["result"] for row in result["data"]]
 
 
-ROLE_SCRIPT = Path(__file__).resolve().parents[1] / "superset" / "analyst_role.py"
+ANALYST_ROLE = "Analyst"
+ANALYST_USER = "analyst"
 
 
-def sync_analyst_role(paths: Paths, man: Manifest, slugs: list[str]) -> str:
-    """The Analyst role, user and dashboard roles, set through Superset's own security manager (its REST API
-    cannot grant dataset access): runs in Superset's virtual environment with the stack's configuration."""
-    home = paths.component_home("superset", man["superset"].version)
-    env = os.environ | {
-        "SUPERSET_CONFIG_PATH": str(paths.conf / "superset" / "superset_config.py"),
-        "SUPERSET_HOME": str(paths.data / "superset"),
-        "PATH": f"{home}/bin:/usr/bin:/bin",
-    }
-    password = credentials.load(paths.credentials)["superset_analyst_password"]
-    cmd = [str(home / "bin" / "python"), str(ROLE_SCRIPT), *slugs]
-    r = subprocess.run(cmd, env=env, input=password, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SupersetError(f"the Analyst role sync failed:\n{r.stdout[-1500:]}{r.stderr[-3000:]}")
-    return r.stdout.strip().splitlines()[-1]
+def sync_analyst_role(ss: Superset, password: str, slugs: list[str], schema: str = "gold") -> str:
+    """The Analyst role: Gamma's read-and-explore permissions plus access to every dataset in `schema`, and
+    nothing else; the dashboards named by `slugs` shown to it (dashboard RBAC); the `analyst` user in it.
+    Through Superset's security API, so it works against any Superset (idempotent: the role's permission
+    set is replaced, the user's password and roles re-set)."""
+    role_id = (
+        _role_id(ss, ANALYST_ROLE)
+        or ss.call("POST", "/api/v1/security/roles/", json={"name": ANALYST_ROLE}).json()["id"]
+    )
+    gamma = _role_id(ss, "Gamma")
+    wanted = {p["id"] for p in ss.call("GET", f"/api/v1/security/roles/{gamma}/permissions/").json()["result"]}
+    datasets = [d for d in ss.list("dataset") if d["schema"] == schema]
+    views = {f"[{d['database']['database_name']}].[{d['table_name']}](id:{d['id']})" for d in datasets}
+    granted = [
+        p["id"]
+        for p in ss.list("security/permissions-resources")
+        if p["permission"]["name"] == "datasource_access" and p["view_menu"]["name"] in views
+    ]
+    if len(granted) != len(views):
+        raise SupersetError(f"found dataset permissions for {len(granted)} of {len(views)} {schema} datasets")
+    wanted |= set(granted)
+    ss.call("POST", f"/api/v1/security/roles/{role_id}/permissions", json={"permission_view_menu_ids": sorted(wanted)})
+
+    user = {"first_name": "Analista", "last_name": "Pororoca", "email": "analyst@pororoca.invalid", "active": True,
+            "roles": [role_id], "password": password}  # fmt: skip
+    existing = [u for u in ss.list("security/users") if u["username"] == ANALYST_USER]
+    if existing:
+        ss.call("PUT", f"/api/v1/security/users/{existing[0]['id']}", json=user)
+    else:
+        ss.call("POST", "/api/v1/security/users/", json={**user, "username": ANALYST_USER})
+
+    boards = [d for d in ss.list("dashboard") if d["slug"] in slugs]
+    for d in boards:
+        ss.call("PUT", f"/api/v1/dashboard/{d['id']}", json={"roles": [role_id], "published": True})
+    return f"role {ANALYST_ROLE}: {len(wanted)} permissions ({len(granted)} datasets); {len(boards)} dashboards"
+
+
+def _role_id(ss: Superset, name: str) -> int | None:
+    return next((r["id"] for r in ss.list("security/roles") if r["name"] == name), None)

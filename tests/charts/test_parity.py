@@ -3,6 +3,7 @@ files/conf is stack/conf) and pins the images of the versions manifest."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 
@@ -19,6 +20,7 @@ SHARED = {  # local template -> (ConfigMap, key)
     "trino/catalog/lakehouse.properties": (f"{RELEASE}-trino", "lakehouse.properties"),
     "connect/connect-distributed.properties": (f"{RELEASE}-connect", "connect-distributed.properties"),
     "mariadb/my.cnf": (f"{RELEASE}-mariadb", "pororoca.cnf"),
+    "trino/access-control.properties": (f"{RELEASE}-trino", "access-control.properties"),
 }
 
 
@@ -57,6 +59,33 @@ def test_shared_configuration_differs_only_where_the_local_template_has_a_placeh
             assert chart[matched] == value, setting
         else:
             assert PLACEHOLDER.search(chart[matched]) is None, f"{setting}: {chart[matched]}"
+
+
+def test_trino_access_rules_and_superset_config_are_the_local_files():
+    rendered = render("default")
+    trino = rendered.named("ConfigMap", f"{RELEASE}-trino")["data"]
+    assert json.loads(trino["rules.json"]) == json.loads((ROOT / "stack/conf/trino/rules.json").read_text())
+    local = (ROOT / "stack/conf/superset/superset_config.py").read_text().splitlines()
+    chart = rendered.named("ConfigMap", f"{RELEASE}-superset")["data"]["superset_config.py"].splitlines()
+    assert len(chart) == len(local)
+    for mine, theirs in zip(local, chart, strict=True):
+        if PLACEHOLDER.search(mine):
+            assert PLACEHOLDER.search(theirs) is None and f"{RELEASE}-postgresql" in theirs, theirs
+        else:
+            assert mine == theirs
+
+
+def test_the_dashboards_job_applies_the_repository_dashboards_after_superset_init():
+    rendered = render("default")
+    job = rendered.named("Job", f"{RELEASE}-dashboards")
+    init = rendered.named("Job", f"{RELEASE}-superset-init")
+    weight = int(job["metadata"]["annotations"]["helm.sh/hook-weight"])
+    assert weight > int(init["metadata"]["annotations"]["helm.sh/hook-weight"])
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["pororoca", "dashboards", "apply"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["POROROCA_SUPERSET_HOST"] == f"{RELEASE}-superset"
+    assert env["POROROCA_TRINO_HOST"] == f"{RELEASE}-trino"
 
 
 def test_images_agree_with_the_versions_manifest():

@@ -140,6 +140,8 @@ nessie_host: {{ .Release.Name }}-nessie
 nessie_port: 19120
 trino_host: {{ .Release.Name }}-trino
 trino_port: 8080
+superset_host: {{ .Release.Name }}-superset
+superset_port: 8088
 minio_host: {{ .Release.Name }}-minio
 minio_port: 9000
 {{- end -}}
@@ -147,7 +149,7 @@ minio_port: 9000
 {{/* Environment of every container running the project image: the same CLI as on a laptop, pointed at Services. */}}
 {{- define "pororoca.projectEnv" -}}
 {{- $subs := include "pororoca.peerSubs" . | fromYaml }}
-{{- range $service := list "postgres" "mariadb" "kafka" "connect" "nessie" "trino" "minio" }}
+{{- range $service := list "postgres" "mariadb" "kafka" "connect" "nessie" "trino" "minio" "superset" }}
 - name: POROROCA_{{ upper $service }}_HOST
   value: {{ index $subs (printf "%s_host" $service) | quote }}
 - name: POROROCA_{{ upper $service }}_PORT
@@ -236,7 +238,7 @@ every address a component is configured with is a Service of this release, and t
 */}}
 {{- define "pororoca.peers" -}}
 {{- $airflow := list "airflow-api-server" "airflow-scheduler" "airflow-dag-processor" "airflow-migrate" "spark" }}
-{{- $project := list "connectors" "sources-load" "workload" "minio-bucket" "test" }}
+{{- $project := list "connectors" "dashboards" "sources-load" "workload" "minio-bucket" "test" }}
 postgresql:
   from: {{ concat (list "nessie" "connect" "superset" "superset-init" "openmetadata") $airflow $project | toJson }}
   ports: [5432]
@@ -265,7 +267,7 @@ airflow-api-server:
   from: {{ concat (list "openmetadata") $airflow (list "test") | toJson }}
   ports: [8080]
 superset:
-  from: [openmetadata, airflow-scheduler, test]
+  from: {{ concat (list "openmetadata") $airflow $project | toJson }}
   ports: [8088]
 openmetadata:
   from: {{ concat $airflow (list "test") | toJson }}

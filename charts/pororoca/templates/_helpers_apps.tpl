@@ -57,6 +57,7 @@
 {{ include "pororoca.secretEnv" (dict "root" . "name" "SUPERSET_DB_PASSWORD" "key" "postgres_superset_password") }}
 {{ include "pororoca.secretEnv" (dict "root" . "name" "SUPERSET_ADMIN_PASSWORD" "key" "superset_admin_password") }}
 - {name: SUPERSET_CONFIG_PATH, value: /etc/superset/superset_config.py}
+- {name: SUPERSET_HOME, value: /app/superset_home}
 {{- end }}
 {{- define "pororoca.openmetadataEnv" -}}
 - {name: DB_DRIVER_CLASS, value: org.postgresql.Driver}

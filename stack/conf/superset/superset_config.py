@@ -1,10 +1,16 @@
-# Superset's configuration, rendered by `pororoca up` (mode 0600: it holds secrets). Metadata in the stack's
-# PostgreSQL; the UI speaks pt-BR and formats numbers the Brazilian way (1.234,56; R$).
+# Superset's configuration, shared by the local runtime (rendered by `pororoca up`) and the Helm chart.
+# Secrets come from the environment, never from this file. Metadata in the stack's PostgreSQL; the UI speaks
+# pt-BR and formats numbers the Brazilian way (1.234,56; R$).
+import os
+from urllib.parse import quote
+
 SQLALCHEMY_DATABASE_URI = (
-    "postgresql+psycopg2://superset:${secret.postgres_superset_password}@${postgres_host}:${postgres_port}/superset"
+    "postgresql+psycopg2://superset:"
+    + quote(os.environ["SUPERSET_DB_PASSWORD"], safe="")
+    + "@${postgres_host}:${postgres_port}/superset"
 )
-SECRET_KEY = "${secret.superset_secret_key}"
-DATA_DIR = "${state}/data/superset"
+SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
+DATA_DIR = os.environ["SUPERSET_HOME"]
 
 BABEL_DEFAULT_LOCALE = "pt_BR"
 LANGUAGES = {"pt_BR": {"flag": "br", "name": "Português"}, "en": {"flag": "us", "name": "English"}}
@@ -39,16 +45,16 @@ DEFAULT_TIME_FILTER = "No filter"
 FEATURE_FLAGS = {"DASHBOARD_RBAC": True, "DASHBOARD_VIRTUALIZATION": False}
 
 # Gold changes every 15 minutes: chart results are cached for 5, shared by all web workers.
-_CACHE_DIR = "${state}/data/superset/cache"
+_CACHE_DIR = os.path.join(DATA_DIR, "cache")
 DATA_CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 300}
 CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 300}
 FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 86400}
 EXPLORE_FORM_DATA_CACHE_CONFIG = FILTER_STATE_CACHE_CONFIG
 RATELIMIT_STORAGE_URI = "memory://"
 
-# Served over plain HTTP on loopback; behind TLS set this to True.
-SESSION_COOKIE_SECURE = False
+# Plain HTTP on loopback locally; behind TLS (a cluster's ingress) set SUPERSET_COOKIE_SECURE=true.
+SESSION_COOKIE_SECURE = os.environ.get("SUPERSET_COOKIE_SECURE", "false") == "true"
 SESSION_COOKIE_SAMESITE = "Lax"
 # Analysts never upload files or run DML through Superset.
-UPLOAD_FOLDER = "${state}/data/superset/uploads"
+UPLOAD_FOLDER = os.path.join(DATA_DIR, "uploads")
 PREVENT_UNSAFE_DB_CONNECTIONS = True
