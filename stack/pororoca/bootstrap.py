@@ -213,8 +213,9 @@ def superset_env(c: Ctx) -> dict[str, str]:
 
 
 def superset_prepare(c: Ctx) -> None:
-    """Metadata schema, built-in roles and permissions (both idempotent), then the admin user once, with its
-    generated password given on stdin (never on a command line)."""
+    """Metadata schema (`db upgrade`, a quick no-op when current), the admin user once (its generated password
+    on stdin, never on a command line), then built-in roles and permissions (`init`, slow) once per schema
+    revision: a marker written after it succeeds makes later starts skip it."""
     superset = f"{c.values['home.superset']}/bin/superset"
     env = superset_env(c)
 
@@ -225,12 +226,17 @@ def superset_prepare(c: Ctx) -> None:
 
     run("db", "upgrade")
     with postgres_connect(c, "superset") as conn:
+        (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         has_admin = conn.execute("SELECT 1 FROM ab_user WHERE username = 'admin'").fetchone()
     if not has_admin:
         password = c.secrets["superset_admin_password"]
         run("fab", "create-admin", "--username", "admin", "--firstname", "Pororoca", "--lastname", "Admin",
             "--email", "admin@pororoca.invalid", stdin=f"{password}\n{password}\n")  # fmt: skip
-    run("init")
+    marker = c.data("superset") / f".initialised-{revision}"
+    if not marker.exists():
+        run("init")
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
 
 
 Hook = Callable[[Ctx], None]

@@ -38,6 +38,7 @@ def test_every_listening_socket_is_on_loopback(paths):
         "trino",
         "airflow",
         "airflow_scheduler",
+        "superset",
     }
     for c in listening:
         addr = ipaddress.ip_address(c.laddr.ip)
