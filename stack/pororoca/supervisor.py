@@ -91,8 +91,7 @@ class Supervisor:
 
     def start_daemon(self) -> None:
         socket_path(self.paths).parent.mkdir(parents=True, exist_ok=True)
-        supervisord = Path(sys.executable).parent / "supervisord"
-        subprocess.run([str(supervisord), "-c", str(self.conf)], check=True)
+        subprocess.run([sys.executable, "-m", "pororoca.supervisord_main", "-c", str(self.conf)], check=True)
         deadline = time.monotonic() + 30
         while not self.is_running():
             if time.monotonic() > deadline:

@@ -51,6 +51,9 @@ CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE
 FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 86400}
 EXPLORE_FORM_DATA_CACHE_CONFIG = FILTER_STATE_CACHE_CONFIG
 RATELIMIT_STORAGE_URI = "memory://"
+# The front end's bundles are content-hashed: browsers may keep them for a year instead of asking again on
+# every dashboard load (dozens of requests that otherwise queue with the chart queries).
+SEND_FILE_MAX_AGE_DEFAULT = 31_536_000
 
 # Plain HTTP on loopback locally; behind TLS (a cluster's ingress) set SUPERSET_COOKIE_SECURE=true.
 SESSION_COOKIE_SECURE = os.environ.get("SUPERSET_COOKIE_SECURE", "false") == "true"
