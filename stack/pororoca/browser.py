@@ -3,7 +3,6 @@ drew something, is still loading, failed or came back empty, and how long the wh
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,10 +107,19 @@ class DashboardBrowser:
         self, slug: str, expected: int, timeout: float = 60.0, screenshot: Path | None = None
     ) -> DashboardRender:
         """Open the dashboard and wait until each of its `expected` charts drew, failed or came back empty."""
+        from playwright.sync_api import Error, TimeoutError
+
         start = time.monotonic()
+        deadline = start + timeout
         self.page.goto(f"{self.url}/superset/dashboard/{slug}/")
-        with contextlib.suppress(Exception):  # a timeout: report what the page shows
-            self.page.wait_for_function(_SETTLED, arg=expected, polling=50, timeout=timeout * 1000)
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                self.page.wait_for_function(_SETTLED, arg=expected, polling=50, timeout=left * 1000)
+                break
+            except TimeoutError:
+                break  # report what the page shows
+            except Error:
+                continue  # the page navigated (a redirect) while being read: read the new one
         seconds = time.monotonic() - start
         charts = [ChartState(**s) for s in self.page.evaluate(_CHART_STATES)]
         if screenshot:
