@@ -21,6 +21,7 @@ COPY stack stack
 COPY sources sources
 COPY cdc cdc
 COPY iceberg_catalog iceberg_catalog
+COPY governance governance
 RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps -e . \
     && POROROCA_CACHE_DIR=/cache /opt/pororoca/venv/bin/pororoca install --only iceberg_sink,spark \
     && mkdir -p /opt/pororoca/plugins /opt/pororoca/spark-jars \

@@ -239,6 +239,14 @@ def superset_prepare(c: Ctx) -> None:
         marker.touch()
 
 
+def trino_security(c: Ctx) -> None:
+    """TLS key pair, users, groups and access rules from the LGPD classification (`governance sync`)."""
+    from pororoca_governance import trino_security as security
+
+    security.ensure_tls(c.paths, HOST)
+    security.sync(c.paths)
+
+
 Hook = Callable[[Ctx], None]
 BEFORE_START: dict[str, list[Hook]] = {
     "postgres": [postgres_init],
@@ -246,9 +254,12 @@ BEFORE_START: dict[str, list[Hook]] = {
     "kafka": [kafka_format],
     "airflow": [airflow_prepare],
     "superset": [superset_prepare],
+    "trino": [trino_security],
 }
 AFTER_HEALTHY: dict[str, list[Hook]] = {
     "postgres": [postgres_databases],
     "mariadb": [mariadb_users],
     "minio": [minio_lakehouse],
+    # Also when Trino is already running: `up` re-renders the committed rules over a later sync's.
+    "trino": [trino_security],
 }

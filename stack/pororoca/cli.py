@@ -8,6 +8,7 @@ import sys
 
 from pororoca_cdc import cli as cdc_cli
 from pororoca_cdc.connect import ConnectError
+from pororoca_governance import cli as governance_cli
 from pororoca_sources import cli as sources_cli
 from pororoca_sources.load import LoadError
 from pororoca_sources.migrate import MigrationError
@@ -138,10 +139,16 @@ def cmd_dashboards(args: argparse.Namespace, paths: Paths) -> int:
     from .superset import Superset, sync_analyst_role
 
     root = Path(args.dir)
-    trino_host, trino_port = peer_host("trino"), services.port_values(services.load())["trino_port"]
+    secrets = credentials.load(paths.credentials)
+    trino = dashboards.TrinoTarget(
+        host=peer_host("trino"),
+        port=services.port_values(services.load())["trino_port"],
+        ca=str(paths.trino_ca) if paths.trino_ca.exists() else None,
+        password=secrets.get("trino_superset_password"),
+    )
     ss = Superset.connect(paths)
     if args.action == "export":
-        assets = dashboards.from_bundle(ss.export_assets(), f"{trino_host}:{trino_port}")
+        assets = dashboards.from_bundle(ss.export_assets(), trino.address)
         changed = dashboards.write_dir(assets, root)
         print(f"dashboards: exported {len(assets)} assets to {root}; {len(changed)} file(s) changed")
         for rel in changed:
@@ -150,11 +157,10 @@ def cmd_dashboards(args: argparse.Namespace, paths: Paths) -> int:
     assets = dashboards.read_dir(root)
     if args.action == "check":
         return _check_dashboards(paths, ss.url, dashboards.chart_counts(assets))
-    ss.import_assets(dashboards.to_bundle(assets, trino_host, trino_port))
+    ss.import_assets(dashboards.to_bundle(assets, trino), dashboards.bundle_passwords(assets, trino))
     slugs = dashboards.dashboard_slugs(assets)
     print(f"dashboards: imported {len(assets)} assets ({', '.join(slugs)})")
-    password = credentials.load(paths.credentials)["superset_analyst_password"]
-    print(f"dashboards: {sync_analyst_role(ss, password, slugs)}")
+    print(f"dashboards: {sync_analyst_role(ss, secrets['superset_analyst_password'], slugs)}")
     print(f"dashboards: open {ss.url}/dashboard/list/")
     return 0
 
@@ -211,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     sources_cli.add_parser(sub)
     cdc_cli.add_parser(sub)
     spark_cli.add_parser(sub)
+    governance_cli.add_parser(sub)
     return p
 
 

@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -75,11 +76,32 @@ def _name(kind: str, obj: dict) -> str:
     return f"dashboards/{slug(obj.get('slug') or obj['dashboard_title'])}.yaml"
 
 
+@dataclass(frozen=True)
+class TrinoTarget:
+    """How this installation's Superset reaches Trino: the address, and (when Trino speaks HTTPS with
+    passwords) the certificate to trust and the `superset` user's password. None of it is kept in the
+    repository: the database asset is the same for every installation."""
+
+    host: str
+    port: int
+    ca: str | None = None
+    password: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+_MASKED_PASSWORD = "XXXXXXXXXX"  # how Superset exports (and accepts on import) a stored password
+
+
 def normalise(kind: str, obj: dict, trino_address: str) -> dict:
     """One exported asset as the repository keeps it."""
     obj = json.loads(json.dumps(obj))  # a deep copy
     if kind == "databases":
-        obj["sqlalchemy_uri"] = obj["sqlalchemy_uri"].replace(trino_address, TRINO_PLACEHOLDER)
+        uri = obj["sqlalchemy_uri"].replace(f":{_MASKED_PASSWORD}@", "@")
+        obj["sqlalchemy_uri"] = uri.replace(trino_address, TRINO_PLACEHOLDER)
+        obj.get("extra", {}).get("engine_params", {}).pop("connect_args", None)
     elif kind == "charts":
         for key in _CHART_PARAMS_DROP:
             obj.get("params", {}).pop(key, None)
@@ -151,8 +173,9 @@ def from_bundle(bundle: bytes, trino_address: str) -> Assets:
     return assets
 
 
-def to_bundle(assets: Assets, trino_host: str, trino_port: int) -> bytes:
-    """The repository's assets as a Superset import bundle for this stack's Trino."""
+def to_bundle(assets: Assets, trino: TrinoTarget) -> bytes:
+    """The repository's assets as a Superset import bundle for this stack's Trino (its password goes in the
+    import request, see `bundle_passwords`)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(
@@ -162,15 +185,27 @@ def to_bundle(assets: Assets, trino_host: str, trino_port: int) -> bytes:
         for rel, obj in sorted(assets.items()):
             obj = json.loads(json.dumps(obj))
             if rel.startswith("databases/"):
-                obj["sqlalchemy_uri"] = render(
-                    obj["sqlalchemy_uri"], {"trino_host": trino_host, "trino_port": str(trino_port)}, rel
-                )
+                uri = render(obj["sqlalchemy_uri"], {"trino_host": trino.host, "trino_port": str(trino.port)}, rel)
+                if trino.password:
+                    user, rest = uri.split("://", 1)[1].split("@", 1)
+                    uri = f"trino://{user}:{_MASKED_PASSWORD}@{rest}"
+                obj["sqlalchemy_uri"] = uri
+                if trino.ca:
+                    engine = obj.setdefault("extra", {}).setdefault("engine_params", {})
+                    engine["connect_args"] = {"http_scheme": "https", "verify": trino.ca}
             if rel.startswith("charts/") and obj.get("query_context"):
                 context = obj["query_context"]
                 context["form_data"] = obj["params"]
                 obj["query_context"] = json.dumps(context, sort_keys=True)
             z.writestr(f"pororoca/{rel}", dump(obj))
     return out.getvalue()
+
+
+def bundle_passwords(assets: Assets, trino: TrinoTarget) -> dict[str, str]:
+    """The `passwords` field of Superset's import: bundle path of each database -> its password."""
+    if not trino.password:
+        return {}
+    return {f"pororoca/{rel}": trino.password for rel in assets if rel.startswith("databases/")}
 
 
 def dashboard_slugs(assets: Assets) -> list[str]:

@@ -32,6 +32,8 @@ class Endpoints:
     access_key: str
     secret_key: str
     trino_port: int
+    trino_ca: str | None  # HTTPS with this certificate; None: plain HTTP (a cluster without Trino TLS yet)
+    trino_passwords: dict[str, str]
     kafka_bootstrap: str
     connect_url: str
 
@@ -51,6 +53,12 @@ class Endpoints:
             access_key=secrets["lakehouse_access_key"],
             secret_key=secrets["lakehouse_secret_key"],
             trino_port=ports["trino_port"],
+            trino_ca=str(paths.trino_ca) if paths.trino_ca.exists() else None,
+            trino_passwords={
+                k.removeprefix("trino_").removesuffix("_password"): v
+                for k, v in secrets.items()
+                if k.startswith("trino_") and k.endswith("_password")
+            },
             kafka_bootstrap=f"{peer_host('kafka')}:{ports['kafka_port']}",
             connect_url=f"http://{peer_host('connect')}:{ports['connect_port']}",
         )
@@ -104,10 +112,19 @@ def table_history(ep: Endpoints, table: str, ref: str = "main") -> list[TableCom
 
 
 def trino_connection(ep: Endpoints, user: str = "pororoca") -> trino.dbapi.Connection:
+    """As one of the Trino users of the access policy (`governance/lgpd/access.toml`), with its password."""
+    import trino.auth
     import trino.dbapi
 
     host = peer_host("trino")
-    return trino.dbapi.connect(host=host, port=ep.trino_port, user=user, catalog=CATALOG, http_scheme="http")
+    if ep.trino_ca is None:
+        return trino.dbapi.connect(host=host, port=ep.trino_port, user=user, catalog=CATALOG, http_scheme="http")
+    if user not in ep.trino_passwords:
+        raise RuntimeError(f"no Trino password for user {user!r}: known users {sorted(ep.trino_passwords)}")
+    return trino.dbapi.connect(
+        host=host, port=ep.trino_port, user=user, catalog=CATALOG, http_scheme="https",
+        auth=trino.auth.BasicAuthentication(user, ep.trino_passwords[user]), verify=ep.trino_ca,
+    )  # fmt: skip
 
 
 def spark_conf(ep: Endpoints, jars: list[str]) -> dict[str, str]:

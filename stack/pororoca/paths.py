@@ -49,6 +49,16 @@ class Paths:
         return self.state / "credentials.json"
 
     @property
+    def tls(self) -> Path:
+        """Generated keys and certificates (Trino's HTTPS): private files, never in git."""
+        return self.state / "tls"
+
+    @property
+    def trino_ca(self) -> Path:
+        """The certificate clients trust for Trino's HTTPS (self-signed, generated on first start)."""
+        return self.tls / "trino-ca.pem"
+
+    @property
     def conf(self) -> Path:
         return self.state / "conf"
 

@@ -88,6 +88,8 @@ class StackConfig:
             "superset_admin_password",
             "superset_analyst_password",
             "superset_secret_key",
+            # Signs Trino's node-to-node requests; the users' passwords are added by `governance sync`.
+            "trino_shared_secret",
             *(f"mariadb_{db}_password" for db in self.mariadb_databases),
             *(f"mariadb_{u}_password" for u in self.replication_users),
         ]

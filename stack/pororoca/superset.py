@@ -3,6 +3,7 @@ want), import and export asset bundles, and read charts and their data."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -77,8 +78,12 @@ class Superset:
                 return rows
             page += 1
 
-    def import_assets(self, bundle: bytes) -> None:
-        self.call("POST", "/api/v1/assets/import/", files={"bundle": ("bundle.zip", bundle, "application/zip")})
+    def import_assets(self, bundle: bytes, passwords: dict[str, str] | None = None) -> None:
+        self.call(
+            "POST", "/api/v1/assets/import/",
+            files={"bundle": ("bundle.zip", bundle, "application/zip")},
+            data={"passwords": json.dumps(passwords or {})},
+        )  # fmt: skip
 
     def export_assets(self) -> bytes:
         return self.call("GET", "/api/v1/assets/export/").content

@@ -33,19 +33,21 @@ def _as_export(bundle: bytes, chart_ids: dict[str, int]) -> bytes:
 
 
 def test_bundle_round_trip_gives_back_the_repository_files():
-    bundle = dashboards.to_bundle(ASSETS, "10.1.2.3", 8443)
+    trino = dashboards.TrinoTarget("10.1.2.3", 8443, ca="/state/tls/trino-ca.pem", password="s3cret")
+    bundle = dashboards.to_bundle(ASSETS, trino)
     uuids = sorted({a["uuid"] for rel, a in ASSETS.items() if rel.startswith("charts/")})
     ids = {u: 1000 + 7 * i for i, u in enumerate(reversed(uuids))}  # another installation's ids
     assert dashboards.from_bundle(_as_export(bundle, ids), "10.1.2.3:8443") == ASSETS
 
 
 def test_the_bundle_names_this_stacks_trino_and_embeds_each_charts_query_as_json():
-    with zipfile.ZipFile(io.BytesIO(dashboards.to_bundle(ASSETS, "127.0.0.1", 19080))) as z:
+    with zipfile.ZipFile(io.BytesIO(dashboards.to_bundle(ASSETS, dashboards.TrinoTarget("127.0.0.1", 19080)))) as z:
         names = z.namelist()
         db = yaml.safe_load(z.read("pororoca/databases/pororoca_trino.yaml"))
         chart = yaml.safe_load(z.read("pororoca/charts/tpv.yaml"))
     assert "pororoca/metadata.yaml" in names
     assert db["sqlalchemy_uri"] == "trino://superset@127.0.0.1:19080/lakehouse"
+    assert "connect_args" not in db["extra"]["engine_params"]
     context = json.loads(chart["query_context"])
     assert context["form_data"]["viz_type"] == "big_number_total"
     assert context["queries"][0]["metrics"] == ["tpv"]
@@ -112,3 +114,15 @@ def test_every_chart_has_a_saved_query_on_its_own_metrics():
             query = chart["query_context"]["queries"][0]
             metrics = chart["params"].get("metrics") or [chart["params"]["metric"]]
             assert query["metrics"] == metrics, rel
+
+
+def test_over_https_the_bundle_trusts_the_stacks_certificate_and_sends_the_password_apart():
+    trino = dashboards.TrinoTarget("127.0.0.1", 19080, ca="/state/tls/trino-ca.pem", password="s3cret")
+    with zipfile.ZipFile(io.BytesIO(dashboards.to_bundle(ASSETS, trino))) as z:
+        raw = z.read("pororoca/databases/pororoca_trino.yaml").decode()
+    db = yaml.safe_load(raw)
+    assert "s3cret" not in raw
+    assert db["sqlalchemy_uri"] == "trino://superset:XXXXXXXXXX@127.0.0.1:19080/lakehouse"
+    assert db["extra"]["engine_params"]["connect_args"] == {"http_scheme": "https", "verify": "/state/tls/trino-ca.pem"}
+    assert dashboards.bundle_passwords(ASSETS, trino) == {"pororoca/databases/pororoca_trino.yaml": "s3cret"}
+    assert dashboards.bundle_passwords(ASSETS, dashboards.TrinoTarget("h", 1)) == {}

@@ -1,0 +1,124 @@
+"""The LGPD classification (tags, classified columns, subject-level tables) and the access policy, as data."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LGPD_DIR = Path(__file__).resolve().parent.parent / "lgpd"
+CLASSIFICATION_PATH = LGPD_DIR / "classification.toml"
+ACCESS_PATH = LGPD_DIR / "access.toml"
+
+
+class ClassificationError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    description: str
+    mask: str | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    tags: dict[str, Tag]
+    columns: dict[str, tuple[str, ...]]  # "<namespace>.<table>.<column>" -> tag names
+    subject_level: frozenset[str]  # "<namespace>.<table>"
+
+    def masked_columns(self) -> dict[str, dict[str, str]]:
+        """table -> column -> mask name, for every column with a masking tag (the first one wins)."""
+        out: dict[str, dict[str, str]] = {}
+        for qualified, tags in sorted(self.columns.items()):
+            masks = [self.tags[t].mask for t in tags if self.tags[t].mask]
+            if masks:
+                table, column = qualified.rsplit(".", 1)
+                out.setdefault(table, {})[column] = masks[0]  # type: ignore[assignment]
+        return out
+
+    def with_tags(self, extra: dict[str, tuple[str, ...]]) -> Classification:
+        """Tags decided elsewhere (a steward in the catalog) replace this file's for the same column."""
+        merged = dict(self.columns) | extra
+        _check_columns(merged, self.tags)
+        return Classification(self.tags, merged, self.subject_level)
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    description: str
+    users: tuple[str, ...]
+    read: tuple[str, ...] = ()
+    write: tuple[str, ...] = ()
+    masked: bool = True
+    superuser: bool = False
+    subject_level: bool = False
+    ddl: bool = False
+    audit: str | None = None  # "read" | "insert"
+    view_all_queries: bool = False
+    retention: bool = False
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    catalog: str
+    restricted: tuple[str, ...]
+    retention_session_properties: tuple[str, ...]
+    roles: dict[str, Role]
+    masks: dict[str, str] = field(default_factory=dict)
+
+    def users(self) -> dict[str, str]:
+        """user -> role."""
+        return {u: r.name for r in self.roles.values() for u in r.users}
+
+
+def _check_columns(columns: dict[str, tuple[str, ...]], tags: dict[str, Tag]) -> None:
+    for qualified, names in columns.items():
+        if qualified.count(".") != 2:
+            raise ClassificationError(f"column {qualified!r}: expected <namespace>.<table>.<column>")
+        unknown = [t for t in names if t not in tags]
+        if unknown:
+            raise ClassificationError(f"column {qualified!r}: unknown tag(s) {unknown}; known: {sorted(tags)}")
+
+
+def load_classification(path: Path = CLASSIFICATION_PATH) -> Classification:
+    data = tomllib.loads(path.read_text())
+    tags = {
+        name: Tag(name=name, description=t["description"], mask=t.get("mask"))
+        for name, t in data.get("tags", {}).items()
+    }
+    columns = {k: tuple(v) for k, v in data.get("columns", {}).items()}
+    _check_columns(columns, tags)
+    subject_level = frozenset(t for t, spec in data.get("tables", {}).items() if spec.get("subject_level"))
+    return Classification(tags=tags, columns=columns, subject_level=subject_level)
+
+
+def load_access(path: Path = ACCESS_PATH) -> AccessPolicy:
+    data = tomllib.loads(path.read_text())
+    roles = {
+        name: Role(name=name, users=tuple(r.pop("users")), description=r.pop("description"),
+                   read=tuple(r.pop("read", ())), write=tuple(r.pop("write", ())), **r)
+        for name, r in data["roles"].items()
+    }  # fmt: skip
+    policy = AccessPolicy(
+        catalog=data["catalog"],
+        restricted=tuple(data["restricted"]),
+        retention_session_properties=tuple(data["retention_session_properties"]),
+        roles=roles,
+        masks=dict(data["masks"]),
+    )
+    seen: dict[str, str] = {}
+    for role in roles.values():
+        for user in role.users:
+            if user in seen:
+                raise ClassificationError(f"user {user!r} is in roles {seen[user]!r} and {role.name!r}: one role each")
+            seen[user] = role.name
+    return policy
+
+
+def check_masks(classification: Classification, policy: AccessPolicy) -> None:
+    missing = {t.mask for t in classification.tags.values() if t.mask and t.mask not in policy.masks}
+    if missing:
+        raise ClassificationError(f"tags use masks {sorted(missing)} that access.toml does not define")

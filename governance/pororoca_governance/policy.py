@@ -1,0 +1,103 @@
+"""Compile the LGPD classification and the access policy into Trino's file-based access rules (pure).
+
+Trino applies the first rule that matches a user and a table, so each role's most specific rules come first:
+denied subject-level tables, then masked tables, then its namespaces, then a deny. Unknown users match
+nothing but the final deny.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .classification import AccessPolicy, Classification, Role
+
+READ = ["SELECT"]
+WRITE = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"]
+
+
+def _alternatives(names: list[str] | tuple[str, ...]) -> str:
+    return "|".join(re.escape(n) for n in names)
+
+
+def mask_expression(template: str, column: str) -> str:
+    return template.replace("{c}", '"' + column.replace('"', '""') + '"')
+
+
+def _table_rules(role: Role, classification: Classification, policy: AccessPolicy) -> list[dict]:
+    group, catalog = role.name, policy.catalog
+    readable = {ns: READ for ns in role.read} | {ns: WRITE for ns in role.write}
+    if role.audit:
+        readable["audit"] = READ if role.audit == "read" else ["SELECT", "INSERT"]
+    rules: list[dict] = []
+    if role.superuser:
+        readable = {".*": WRITE}
+    if not role.subject_level:
+        for qualified in sorted(classification.subject_level):
+            ns, table = qualified.split(".", 1)
+            rules.append({"group": group, "catalog": catalog, "schema": ns, "table": table, "privileges": []})
+    if role.masked:
+        for qualified, columns in classification.masked_columns().items():
+            ns, table = qualified.split(".", 1)
+            if ns not in readable or (qualified in classification.subject_level and not role.subject_level):
+                continue
+            masks = [
+                {"name": col, "mask": mask_expression(policy.masks[mask], col)} for col, mask in sorted(columns.items())
+            ]
+            rules.append({
+                "group": group, "catalog": catalog, "schema": ns, "table": table,
+                "privileges": readable[ns], "columns": masks,
+            })  # fmt: skip
+    for privileges in (WRITE, READ, ["SELECT", "INSERT"]):
+        namespaces = sorted(ns for ns, p in readable.items() if p == privileges)
+        if namespaces:
+            schema = ".*" if role.superuser else _alternatives(namespaces)
+            rules.append({"group": group, "catalog": catalog, "schema": schema, "privileges": privileges})
+    if role.view_all_queries:
+        rules.append({"group": group, "catalog": "system", "privileges": READ})
+    rules.append({"group": group, "privileges": []})
+    return rules
+
+
+def compile_rules(classification: Classification, policy: AccessPolicy) -> dict:
+    roles = list(policy.roles.values())
+    catalogs: list[dict] = []
+    for role in roles:
+        writes = role.superuser or bool(role.write) or role.audit == "insert"
+        catalogs.append({"group": role.name, "catalog": policy.catalog, "allow": "all" if writes else "read-only"})
+    privileged = _alternatives([r.name for r in roles if r.view_all_queries])
+    catalogs += [{"group": privileged, "catalog": "system", "allow": "read-only"}, {"allow": "none"}]
+
+    schemas: list[dict] = []
+    for role in roles:
+        if role.superuser:
+            schemas.append({"group": role.name, "owner": True})
+        elif role.ddl:
+            schemas.append({"group": role.name, "schema": _alternatives(sorted(role.write)), "owner": True})
+    schemas.append({"owner": False})
+
+    tables = [rule for role in roles for rule in _table_rules(role, classification, policy)]
+    tables.append({"privileges": []})
+
+    retention = _alternatives([r.name for r in roles if r.retention])
+    return {
+        "catalogs": catalogs,
+        "schemas": schemas,
+        "tables": tables,
+        # Query text can hold a CPF: only privileged roles see other users' queries.
+        "queries": [{"group": privileged, "allow": ["execute", "kill", "view"]}, {"allow": ["execute"]}],
+        "catalog_session_properties": [
+            {"group": retention, "allow": True},
+            {"property": _alternatives(policy.retention_session_properties), "allow": False},
+            {"allow": True},
+        ],
+    }
+
+
+def render_rules(rules: dict) -> str:
+    return json.dumps(rules, indent=2, ensure_ascii=False) + "\n"
+
+
+def group_file(policy: AccessPolicy) -> str:
+    """Trino's file group provider: `group:user,user` per line."""
+    return "".join(f"{r.name}:{','.join(r.users)}\n" for r in policy.roles.values())
