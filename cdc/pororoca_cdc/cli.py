@@ -68,6 +68,11 @@ def _is_sink(c: connect.Connector) -> bool:
     return "errors.deadletterqueue.topic.name" in c.config
 
 
+def _is_cdc_sink(c: connect.Connector) -> bool:
+    """A sink landing captured changes in bronze (not the access-audit sink, busy whenever Trino is)."""
+    return _is_sink(c) and c.config.get("iceberg.tables.auto-create-props.pororoca.layer") == "bronze"
+
+
 def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
     ctx = _context()
     _require_stack(ctx)
@@ -135,7 +140,7 @@ def cmd_wait(args: argparse.Namespace, paths: Paths) -> int:
     while True:
         snapshotting = [c.name for c in connectors if not _is_sink(c) and connect.snapshotting(url, c.name)]
         behind = {c.name: lag.sink_lag(bootstrap, c.name, c.config["topics.regex"]).records
-                  for c in connectors if _is_sink(c)}  # fmt: skip
+                  for c in connectors if _is_cdc_sink(c)}  # fmt: skip
         steady = steady + 1 if not snapshotting and not any(behind.values()) else 0
         if steady >= 2:
             print(f"cdc wait: bronze has every change ({time.monotonic() - started:.0f}s)")

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import pwd
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -239,6 +240,19 @@ def superset_prepare(c: Ctx) -> None:
         marker.touch()
 
 
+def trino_plugins(c: Ctx) -> None:
+    """Trino's plugin directory: the server's own plugins and our audit listener, as links."""
+    plugins = c.data("trino") / "plugins"
+    shutil.rmtree(plugins, ignore_errors=True)
+    plugins.mkdir(parents=True)
+    sources = [
+        *Path(c.values["home.trino"], "plugin").iterdir(),
+        *Path(c.values["home.trino_audit"], "plugin").iterdir(),
+    ]
+    for source in sources:
+        (plugins / source.name).symlink_to(source)
+
+
 def trino_security(c: Ctx) -> None:
     """TLS key pair, users, groups and access rules from the LGPD classification (`governance sync`)."""
     from pororoca_governance import trino_security as security
@@ -254,7 +268,7 @@ BEFORE_START: dict[str, list[Hook]] = {
     "kafka": [kafka_format],
     "airflow": [airflow_prepare],
     "superset": [superset_prepare],
-    "trino": [trino_security],
+    "trino": [trino_plugins, trino_security],
 }
 AFTER_HEALTHY: dict[str, list[Hook]] = {
     "postgres": [postgres_databases],

@@ -218,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     cdc_cli.add_parser(sub)
     spark_cli.add_parser(sub)
     governance_cli.add_parser(sub)
+    governance_cli.add_lgpd_parser(sub)
     return p
 
 

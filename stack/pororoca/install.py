@@ -101,12 +101,43 @@ def _layout_trino(c: Component, dl: Path, home: Path) -> None:
             cli.chmod(0o755)
 
 
+def _layout_trino_audit(c: Component, dl: Path, home: Path) -> None:
+    """Compile our event listener against Trino's SPI; the plugin directory holds it and the Kafka client
+    with its own dependencies, never the SPI (Trino provides that to every plugin)."""
+    javac = jdk.find_javac(c.java or 24)
+    if javac is None:
+        raise InstallError(
+            f"{c.name}: needs a JDK with javac >= {c.java} under /usr/lib/jvm (Trino's SPI is Java {c.java})"
+        )
+    src = c.source_dir
+    assert src is not None
+    classes = dl / "_classes"
+    java_files = [str(p) for p in sorted((src / "src").rglob("*.java"))]
+    classpath = ":".join(str(p) for p in sorted(dl.glob("*.jar")))
+    r = subprocess.run(
+        [str(javac), "--release", str(c.java), "-encoding", "UTF-8", "-d", str(classes), "-cp", classpath, *java_files],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if r.returncode != 0:
+        raise InstallError(f"{c.name}: javac failed:\n{r.stderr[-3000:]}")
+    shutil.copytree(src / "src" / "META-INF", classes / "META-INF")
+    plugin = home / "plugin" / "pororoca-audit"
+    plugin.mkdir(parents=True)
+    shutil.make_archive(str(plugin / "pororoca-trino-audit"), "zip", classes)
+    (plugin / "pororoca-trino-audit.zip").rename(plugin / "pororoca-trino-audit.jar")
+    spi_side = ("trino-spi-", "slice-", "jackson-annotations-", "opentelemetry-", "jol-core-", "error_prone")
+    for jar in dl.glob("*.jar"):
+        if not jar.name.startswith(spi_side):
+            shutil.copy2(jar, plugin / jar.name)
+
+
 LAYOUTS: dict[str, Callable[[Component, Path, Path], None]] = {
     "kafka": _layout_jars("lib"),
     "debezium": _layout_debezium,
     "iceberg_sink": _layout_jars("iceberg-kafka-connect"),
     "nessie": _layout_nessie,
     "trino": _layout_trino,
+    "trino_audit": _layout_trino_audit,
     "spark": _layout_jars("jars"),
 }
 

@@ -27,6 +27,14 @@ def candidates(extra: tuple[Path, ...] = ()) -> list[Path]:
     return homes
 
 
+def find_javac(min_major: int) -> Path | None:
+    """A `javac` of at least this major version (to build a plugin against a server's SPI)."""
+    suitable = [
+        (v, h) for h in candidates() if (v := major_version(h)) and v >= min_major and (h / "bin" / "javac").exists()
+    ]
+    return min(suitable)[1] / "bin" / "javac" if suitable else None
+
+
 def find(req: JdkRequirement, extra: tuple[Path, ...] = ()) -> Path | None:
     """The lowest suitable JDK: the closest to what the component was tested on."""
     suitable = [(v, h) for h in candidates(extra) if (v := major_version(h)) and req.min <= v <= req.max]

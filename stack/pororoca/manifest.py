@@ -58,10 +58,20 @@ class Component:
         return MANIFEST_PATH.parent / self.raw["lock"] if "lock" in self.raw else None
 
     @property
+    def source_dir(self) -> Path | None:
+        """Sources in this repository that the installer compiles (path relative to the repository root)."""
+        return MANIFEST_PATH.parent / self.raw["sources"] if "sources" in self.raw else None
+
+    @property
     def fingerprint(self) -> str:
         """Changes whenever anything that decides the installed bytes changes."""
         lock = self.lock_file
         locked = hashlib.sha256(lock.read_bytes()).hexdigest() if lock and lock.is_file() else ""
+        if self.source_dir:  # our own code built at install: its sources decide the bytes too
+            digest = hashlib.sha256()
+            for f in sorted(p for p in self.source_dir.rglob("*") if p.is_file()):
+                digest.update(str(f.relative_to(self.source_dir)).encode() + b"\0" + f.read_bytes())
+            locked += digest.hexdigest()
         parts: list[object] = [self.version, [a.__dict__ for a in self.artifacts], self.raw]
         blob = json.dumps([*parts, locked] if locked else parts, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -42,8 +42,9 @@ def run(paths: Paths) -> int:
     print(
         f"""
 Pororoca is running (state: {paths.state})
-  Trino SQL          http://127.0.0.1:{ep.trino_port}   catalog `{lakehouse.CATALOG}`
-                     {cli} --server 127.0.0.1:{ep.trino_port} --catalog {lakehouse.CATALOG}
+  Trino SQL          https://127.0.0.1:{ep.trino_port}   catalog `{lakehouse.CATALOG}`, users by role (governance/lgpd/)
+                     {cli} --server https://127.0.0.1:{ep.trino_port} --truststore-path {ep.trino_ca}
+                       --user analyst --password --catalog {lakehouse.CATALOG}   (password: `trino_analyst_password`)
   Iceberg REST       {ep.iceberg_rest}   (Nessie)
   Object storage     {ep.s3}   bucket `{ep.bucket}` (MinIO)
   Kafka              {ep.kafka_bootstrap}
@@ -52,6 +53,8 @@ Pororoca is running (state: {paths.state})
   Gold KPIs          `pororoca headline`; tables gold.* in Trino (definitions in spark_apps/gold/*.sql)
   Superset           http://127.0.0.1:{superset_port}   dashboards "Risco de Crédito", "Pagamentos e Pix", "Fraude",
                      "Saúde da Plataforma"; users `analyst` and `admin` (`superset_*_password` below)
+  LGPD               `pororoca lgpd export|erase --cpf ...` (DPO), `pororoca lgpd access-report`;
+                     `pororoca governance sync` applies classification changes to Trino without a restart
   Credentials        {paths.credentials} (mode 0600)
   Logs               {paths.logs}   (`make logs S=<service>`)
   Stop / wipe        `make down` keeps data; `make reset` deletes it"""

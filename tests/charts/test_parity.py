@@ -65,6 +65,8 @@ def test_trino_access_rules_and_superset_config_are_the_local_files():
     rendered = render("default")
     trino = rendered.named("ConfigMap", f"{RELEASE}-trino")["data"]
     assert json.loads(trino["rules.json"]) == json.loads((ROOT / "stack/conf/trino/rules.json").read_text())
+    assert trino["groups.txt"] == (ROOT / "stack/conf/trino/groups.txt").read_text()
+    assert "file.group-file=/etc/trino/groups.txt" in trino["group-provider.properties"]
     local = (ROOT / "stack/conf/superset/superset_config.py").read_text().splitlines()
     chart = rendered.named("ConfigMap", f"{RELEASE}-superset")["data"]["superset_config.py"].splitlines()
     assert len(chart) == len(local)

@@ -47,7 +47,8 @@ def test_every_listening_socket_is_on_loopback(paths):
 
 
 def test_secrets_are_private_files(paths):
-    for path in (paths.credentials, paths.state / "supervisord.conf"):
+    trino = paths.conf / "trino"
+    for path in (paths.credentials, paths.state / "supervisord.conf", paths.tls / "trino.pem", trino / "password.db"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 

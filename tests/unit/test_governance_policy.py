@@ -45,6 +45,7 @@ def masks(rule: dict) -> dict[str, str]:
 def test_the_committed_rules_are_the_compiled_classification():
     committed = json.loads((ROOT / "stack/conf/trino/rules.json").read_text())
     assert committed == RULES, "run `pororoca governance compile` after editing governance/lgpd/"
+    assert (ROOT / "stack/conf/trino/groups.txt").read_text() == policy.group_file(ACCESS)
 
 
 def test_analysts_see_raw_identifiers_only_masked():

@@ -1,0 +1,150 @@
+"""Where a data subject's rows are (pure): the ownership graph of `lgpd/subjects.toml` over silver's entities,
+resolved one entity at a time into SQL predicates on every table that holds the entity."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .classification import LGPD_DIR
+
+SUBJECTS_PATH = LGPD_DIR / "subjects.toml"
+SILVER_PATH = Path(__file__).resolve().parents[2] / "spark_apps" / "silver.toml"
+
+
+class SubjectError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Owner:
+    column: str
+    of: str
+    of_column: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    tables: tuple[str, ...]  # bronze change log first, then silver, silver_pii, gold
+    owners: tuple[Owner, ...]
+
+
+@dataclass(frozen=True)
+class SubjectModel:
+    root: str
+    root_key: str
+    entities: dict[str, Entity]  # in resolution order: every entity after those it is owned through
+
+    def needed_columns(self, entity: str) -> set[str]:
+        """Columns of `entity` whose values other entities' ownership reads."""
+        cols = {self.root_key} if entity == self.root else set()
+        for e in self.entities.values():
+            cols |= {o.of_column for o in e.owners if o.of == entity}
+        return cols
+
+
+def _silver_tables() -> dict[str, list[str]]:
+    """entity -> [bronze source, silver table(s)...] from silver.toml."""
+    out: dict[str, list[str]] = {}
+    for t in tomllib.loads(SILVER_PATH.read_text())["tables"]:
+        entity = t["name"].split(".", 1)[1]
+        tables = out.setdefault(entity, [t["source"]])
+        tables.append(t["name"])
+    return out
+
+
+def load(path: Path = SUBJECTS_PATH) -> SubjectModel:
+    data = tomllib.loads(path.read_text())
+    silver = _silver_tables()
+    specs = {data["root"]: {"owner": []}} | data["entities"]
+    entities: dict[str, Entity] = {}
+    for name, spec in specs.items():
+        if name not in silver:
+            raise SubjectError(f"{path.name}: entity {name!r} is not a silver table in {SILVER_PATH.name}")
+        owners = tuple(Owner(o["column"], o["of"], o.get("of_column", o["column"])) for o in spec["owner"])
+        entities[name] = Entity(name, tuple(silver[name]), owners)
+    for table, spec in data.get("gold", {}).items():
+        owners = tuple(Owner(o["column"], o["of"], o.get("of_column", o["column"])) for o in spec["owner"])
+        entities[table] = Entity(table, (table,), owners)
+    return SubjectModel(data["root"], data["root_key"], _ordered(entities, data["root"]))
+
+
+def _ordered(entities: dict[str, Entity], root: str) -> dict[str, Entity]:
+    done: dict[str, Entity] = {root: entities[root]}
+    pending = [e for e in entities if e != root]
+    while pending:
+        ready = [e for e in pending if all(o.of in done for o in entities[e].owners)]
+        if not ready:
+            raise SubjectError(f"ownership cycle or unknown owner among {pending}")
+        for e in ready:
+            done[e] = entities[e]
+            pending.remove(e)
+    return done
+
+
+def literal(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        raise SubjectError(f"cannot match on {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def in_list(column: str, values: set) -> str:
+    if not values:
+        return "FALSE"
+    return f'"{column}" IN ({", ".join(literal(v) for v in sorted(values, key=str))})'
+
+
+Tokeniser = Callable[[str, str], str]  # (value, kind) -> silver's token
+
+
+def predicate(
+    model: SubjectModel,
+    entity: Entity,
+    found: dict[str, dict[str, set]],
+    columns: set[str],
+    token_kinds: dict[str, str] | None = None,
+    tokenise: Tokeniser | None = None,
+) -> str:
+    """Rows of one of `entity`'s tables owned by the subject, given the values already found for its owners
+    and the table's columns. Where silver replaced an owner column by its token, the values are tokenised."""
+    token_kinds = token_kinds or {}
+    owners = entity.owners or (Owner(model.root_key, model.root, model.root_key),)
+    parts = []
+    for o in owners:
+        values = found.get(o.of, {}).get(o.of_column, set())
+        if o.column in columns:
+            parts.append(in_list(o.column, values))
+        elif f"{o.column}_token" in columns and o.column in token_kinds and tokenise:
+            parts.append(in_list(f"{o.column}_token", {tokenise(str(v), token_kinds[o.column]) for v in values}))
+    return " OR ".join(p for p in parts if p != "FALSE") or "FALSE"
+
+
+def token_kinds() -> dict[str, dict[str, str]]:
+    """silver table -> tokenised column -> kind (silver.toml)."""
+    return {t["name"]: t.get("tokenise", {}) for t in tomllib.loads(SILVER_PATH.read_text())["tables"]}
+
+
+_CPF = re.compile(r"^\d{3}\.?\d{3}\.?\d{3}-?\d{2}$")
+
+
+def parse_cpf(text: str) -> str:
+    """The 11 digits of a CPF, or a clear error (wrong shape or check digits)."""
+    from pororoca_sources.ids import is_valid_cpf
+
+    text = text.strip()
+    if not _CPF.match(text):
+        raise SubjectError(f"malformed CPF {text!r}: expected 11 digits, e.g. 123.456.789-09 or 12345678909")
+    digits = re.sub(r"\D", "", text)
+    if not is_valid_cpf(digits):
+        raise SubjectError(f"invalid CPF {text!r}: its check digits do not match (typo?)")
+    return digits
+
+
+def masked_cpf(digits: str) -> str:
+    return f"***.***.***-{digits[-2:]}"

@@ -1,0 +1,25 @@
+package io.pororoca.trino.audit;
+
+import io.trino.spi.Plugin;
+import io.trino.spi.eventlistener.EventListener;
+import io.trino.spi.eventlistener.EventListenerFactory;
+
+import java.util.List;
+import java.util.Map;
+
+public final class AuditPlugin implements Plugin {
+    @Override
+    public Iterable<EventListenerFactory> getEventListenerFactories() {
+        return List.of(new EventListenerFactory() {
+            @Override
+            public String getName() {
+                return "pororoca-audit";
+            }
+
+            @Override
+            public EventListener create(Map<String, String> config, EventListenerContext context) {
+                return new AuditListener(config);
+            }
+        });
+    }
+}

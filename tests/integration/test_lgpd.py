@@ -1,0 +1,322 @@
+"""LGPD in force on the real stack: Trino identities over HTTPS, masks and denials compiled from the
+classification (and changed by `governance sync` without a restart), the access audit written by Trino's event
+listener, and the DPO's export and erasure, checked down to the data files in object storage."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import time
+
+import pyarrow.compute as pc
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+import pytest
+import requests
+import trino
+
+from pororoca import credentials, lakehouse
+from pororoca.supervisor import Supervisor
+from pororoca_governance.classification import CLASSIFICATION_PATH
+from pororoca_sources.ids import random_cpf
+from pororoca_spark.pseudonym import token
+
+from .conftest import pororoca
+
+pytestmark = pytest.mark.integration
+
+MASKED_CPF = re.compile(r"^\*\*\*\.\*\*\*\.\*\*\*-\d{2}$")
+
+
+@pytest.fixture(scope="module")
+def ep(paths):
+    """Silver as the curation tests leave it; curated here (directly, without Airflow) when this module runs alone."""
+    ep = lakehouse.Endpoints.of(paths)
+    if not rows(ep, "pororoca", "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'silver_pii'")[0][
+        0
+    ]:
+        pororoca("sources", "load", "--scale", "0.02", "--seed", "42", "--as-of", "2026-11-22")
+        pororoca("cdc", "apply")
+        pororoca("cdc", "wait", "--timeout", "600", timeout=700)
+        pororoca("curate", timeout=1800)
+        pororoca("kpis", timeout=1800)
+    pororoca("cdc", "apply")  # the access-audit sink, whatever ran before
+    return ep
+
+
+def rows(ep, user: str, sql: str) -> list[tuple]:
+    with lakehouse.trino_connection(ep, user) as conn:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return [tuple(r) for r in cur.fetchall()]
+
+
+def denied(ep, user: str, sql: str) -> bool:
+    try:
+        rows(ep, user, sql)
+    except trino.exceptions.TrinoUserError as e:
+        return e.error_name == "PERMISSION_DENIED"
+    return False
+
+
+def poll(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"not within {timeout:.0f}s: {what}")
+
+
+@pytest.fixture(scope="module")
+def subject(ep):
+    """A customer with accounts, Pix transfers and a credit contract: the DPO's requests below are about them."""
+    cpf, customer_id = rows(
+        ep,
+        "pororoca",
+        "SELECT p.cpf, p.customer_id FROM silver_pii.customers p "
+        "WHERE EXISTS (SELECT 1 FROM silver.loan_contracts l WHERE l.customer_id = p.customer_id) "
+        "AND EXISTS (SELECT 1 FROM silver.accounts a JOIN silver.pix_transfers t ON t.payer_account_id = a.account_id "
+        "WHERE a.customer_id = p.customer_id) ORDER BY p.customer_id LIMIT 1",
+    )[0]
+    return {"cpf": cpf, "customer_id": customer_id}
+
+
+def test_trino_takes_only_https_with_a_valid_password(ep):
+    url = f"https://127.0.0.1:{ep.trino_port}/v1/statement"
+    assert requests.post(url, data="SELECT 1", verify=ep.trino_ca, timeout=10).status_code == 401
+    wrong = requests.post(url, data="SELECT 1", auth=("analyst", "not-the-password"), verify=ep.trino_ca, timeout=10)
+    assert wrong.status_code == 401
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.post(f"http://127.0.0.1:{ep.trino_port}/v1/statement", data="SELECT 1", timeout=10)
+    assert rows(ep, "analyst", "SELECT 1") == [(1,)]
+
+
+def test_analysts_see_identifiers_masked_and_are_denied_restricted_data(ep):
+    raw = dict(rows(ep, "pororoca", "SELECT customer_id, cpf FROM bronze.core_customers"))
+    seen = rows(ep, "analyst", "SELECT customer_id, cpf, email, phone, full_name, uf FROM bronze.core_customers")
+    assert seen
+    for customer_id, cpf, email, phone, name, uf in seen:
+        assert MASKED_CPF.match(cpf) and cpf.endswith(raw[customer_id][-2:]), cpf
+        assert re.fullmatch(r"[^@]\*\*\*@.+", email), email
+        assert re.fullmatch(r"\(\*\*\) \*\*\*\*\*-\d{4}", phone), phone
+        assert name.endswith("***") and len(name) == 4
+        assert len(uf) == 2  # not personal on its own: readable
+    assert rows(ep, "analyst", "SELECT count(*) FROM silver.customers")[0][0] == len(raw)
+    for sql in (
+        "SELECT * FROM silver_pii.customers",
+        "SELECT * FROM gold.credit_customer_exposure",
+        "SELECT * FROM audit.erasure_receipts",
+        "INSERT INTO gold.payments_hourly SELECT * FROM gold.payments_hourly LIMIT 0",
+        "SET SESSION lakehouse.expire_snapshots_min_retention = '0s'",
+    ):
+        assert denied(ep, "analyst", sql), sql
+
+
+def test_engineers_stewards_and_superset_get_what_the_policy_says(ep):
+    assert all(re.fullmatch(r"\d{11}", c) for (c,) in rows(ep, "engineer", "SELECT cpf FROM bronze.core_customers"))
+    assert denied(ep, "engineer", "SELECT * FROM silver_pii.customers")
+    assert denied(ep, "engineer", "SELECT * FROM audit.erasure_receipts")
+    assert all(MASKED_CPF.match(c) for (c,) in rows(ep, "steward", "SELECT cpf FROM silver_pii.customers"))
+    assert denied(ep, "steward", "DELETE FROM silver.customers WHERE false")
+    assert rows(ep, "superset", "SELECT count(*) FROM gold.payments_hourly")[0][0] > 0
+    assert denied(ep, "superset", "SELECT * FROM bronze.core_customers")
+
+
+def test_a_new_tag_masks_the_column_after_sync_without_restarting_trino(ep, paths, tmp_path):
+    pid = Supervisor(paths).info("trino")["pid"]
+    before = {o for (o,) in rows(ep, "analyst", "SELECT occupation FROM silver.customers")}
+    assert not any(o.endswith("***") for o in before)
+    tagged = tmp_path / "classification.toml"
+    text = CLASSIFICATION_PATH.read_text().replace(
+        '"silver.customers.birth_date"',
+        '"silver.customers.occupation" = ["PersonalData", "Name"]\n"silver.customers.birth_date"',
+    )
+    tagged.write_text(text)
+    try:
+        pororoca("governance", "sync", "--classification", str(tagged))
+        masked = poll(
+            lambda: all(o.endswith("***") for (o,) in rows(ep, "analyst", "SELECT occupation FROM silver.customers")),
+            60,
+            "occupation masked for analysts",
+        )
+        assert masked
+        assert not any(o.endswith("***") for (o,) in rows(ep, "engineer", "SELECT occupation FROM silver.customers"))
+    finally:
+        pororoca("governance", "sync")
+    poll(
+        lambda: not any(o.endswith("***") for (o,) in rows(ep, "analyst", "SELECT occupation FROM silver.customers")),
+        60,
+        "occupation readable again after the tag is gone",
+    )
+    assert Supervisor(paths).info("trino")["pid"] == pid
+
+
+def test_every_query_reading_personal_columns_is_in_the_audit(ep):
+    queries = {}
+    for user, sql in [
+        ("analyst", "SELECT cpf FROM bronze.core_customers LIMIT 3"),
+        ("engineer", "SELECT email, phone FROM bronze.core_customers LIMIT 3"),
+        ("steward", "SELECT full_name FROM silver_pii.customers LIMIT 3"),
+        ("pororoca", "SELECT count(cpf_token) FROM silver.customers"),
+        ("analyst", "SELECT count(*) FROM gold.payments_hourly"),
+    ]:
+        with lakehouse.trino_connection(ep, user) as conn:
+            cur = conn.cursor()
+            cur.execute(sql)
+            cur.fetchall()
+            queries[cur.query_id] = (user, sql)
+
+    def landed():
+        ids = ", ".join(f"'{q}'" for q in queries)
+        found = rows(
+            ep, "dpo", f'SELECT query_id, "user", columns, state FROM audit.trino_queries WHERE query_id IN ({ids})'
+        )
+        return found if len(found) == len(queries) else None
+
+    found = {q: (u, cols, s) for q, u, cols, s in poll(landed, 180, "the audit rows of 5 queries")}
+    for query_id, (user, _) in queries.items():
+        assert found[query_id][0] == user and found[query_id][2] == "FINISHED"
+    by_user = {found[q][0] + ":" + sql: set(found[q][1]) for q, (_, sql) in queries.items()}
+    assert "lakehouse.bronze.core_customers.cpf" in by_user["analyst:SELECT cpf FROM bronze.core_customers LIMIT 3"]
+    assert (
+        "lakehouse.silver_pii.customers.full_name"
+        in by_user["steward:SELECT full_name FROM silver_pii.customers LIMIT 3"]
+    )
+    assert denied(ep, "analyst", "SELECT * FROM audit.trino_queries")
+    assert denied(ep, "engineer", "SELECT * FROM audit.trino_queries")
+
+    report = json.loads(pororoca("lgpd", "access-report", "--from", "2026-01-01", "--json").stdout)
+    reported = {r["query_id"]: r for r in report}
+    personal = [q for q, (_, sql) in queries.items() if "gold" not in sql]
+    assert all(q in reported for q in personal)
+    gold_only = next(q for q, (_, sql) in queries.items() if "gold" in sql)
+    assert gold_only not in reported
+    assert reported[personal[0]]["masked"] is True and reported[personal[1]]["masked"] is False
+
+
+def test_bad_requests_say_why_and_change_nothing(ep):
+    snapshot = rows(ep, "pororoca", 'SELECT snapshot_id FROM bronze."core_customers$snapshots" ORDER BY committed_at')
+    r = pororoca("lgpd", "erase", "--cpf", "123", check=False)
+    assert r.returncode == 2 and "malformed CPF" in r.stderr
+    r = pororoca("lgpd", "erase", "--cpf", "529.982.247-24", check=False)
+    assert r.returncode == 2 and "check digits" in r.stderr
+    known = {c for (c,) in rows(ep, "pororoca", "SELECT cpf FROM bronze.core_customers")}
+    rng = random.Random(7)
+    unknown = next(c for c in (random_cpf(rng) for _ in range(100)) if c not in known)
+    r = pororoca("lgpd", "erase", "--cpf", unknown, check=False)
+    assert r.returncode == 2 and "no data subject" in r.stderr and unknown not in r.stderr
+    r = pororoca("lgpd", "export", check=False)
+    assert r.returncode == 2 and "--cpf" in r.stderr
+    assert (
+        rows(ep, "pororoca", 'SELECT snapshot_id FROM bronze."core_customers$snapshots" ORDER BY committed_at')
+        == snapshot
+    )
+
+
+def test_the_subject_gets_their_data_as_json_and_csv(ep, paths, subject, tmp_path):
+    out = pororoca("lgpd", "export", "--cpf", subject["cpf"], "--out", str(tmp_path)).stdout
+    assert "exported" in out
+    (folder,) = tmp_path.iterdir()
+    doc = json.loads((folder / "subject.json").read_text())
+    key = credentials.load(paths.credentials)["pseudonymisation_key"]
+    assert doc["meta"]["subject_token"] == token(subject["cpf"], "cpf", key)
+    tables = doc["tables"]
+    assert [r["cpf"] for r in tables["silver_pii.customers"]] == [subject["cpf"]]
+    assert [r["cpf_token"] for r in tables["silver.customers"]] == [doc["meta"]["subject_token"]]
+    accounts = rows(
+        ep, "pororoca", f"SELECT count(*) FROM silver.accounts WHERE customer_id = {subject['customer_id']}"
+    )
+    assert len(tables["silver.accounts"]) == accounts[0][0] > 0
+    assert tables["silver.loan_contracts"] and tables["silver.pix_transfers"]
+    assert not any(t.startswith("bronze.") for t in tables)
+    with (folder / "silver.accounts.csv").open() as f:
+        assert len(list(csv.DictReader(f))) == accounts[0][0]
+
+
+def _data_files(ep, table: str) -> list[str]:
+    ns, name = table.split(".")
+    location = lakehouse.iceberg_catalog(ep).load_table((ns, name)).location()
+    fs = _fs(ep)
+    sel = pafs.FileSelector(location.split("://", 1)[1] + "/data", recursive=True, allow_not_found=True)
+    return [i.path for i in fs.get_file_info(sel) if i.path.endswith(".parquet")]
+
+
+def _fs(ep) -> pafs.S3FileSystem:
+    scheme, _, endpoint = ep.s3.partition("://")
+    return pafs.S3FileSystem(
+        access_key=ep.access_key, secret_key=ep.secret_key, endpoint_override=endpoint, scheme=scheme, region=ep.region
+    )
+
+
+def _matches(ep, path: str, column: str, values: set) -> int:
+    with _fs(ep).open_input_file(path) as f:
+        pf = pq.ParquetFile(f)
+        if column not in pf.schema_arrow.names:
+            return 0
+        col = pc.cast(pf.read(columns=[column]).column(column), "string")
+    return pc.sum(pc.is_in(col, value_set=__import__("pyarrow").array([str(v) for v in values]))).as_py() or 0
+
+
+def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subject):
+    cpf, cid = subject["cpf"], subject["customer_id"]
+    key = credentials.load(paths.credentials)["pseudonymisation_key"]
+    accounts = {
+        a for (a,) in rows(ep, "pororoca", f"SELECT account_id FROM bronze.core_accounts WHERE customer_id = {cid}")
+    }
+    acc = ", ".join(map(str, accounts))
+    old = rows(
+        ep, "pororoca", 'SELECT snapshot_id FROM bronze."core_customers$snapshots" ORDER BY committed_at DESC LIMIT 1'
+    )[0][0]
+    checks = {
+        "bronze.core_customers": f"cpf = '{cpf}'",
+        "silver.customers": f"customer_id = {cid}",
+        "silver_pii.customers": f"cpf = '{cpf}'",
+        "bronze.core_accounts": f"customer_id = {cid}",
+        "silver.accounts": f"customer_id = {cid}",
+        "silver.loan_contracts": f"customer_id = {cid}",
+        "silver.pix_transfers": f"payer_account_id IN ({acc})",
+        "bronze.core_pix_transfers": f"payer_account_id IN ({acc})",
+    }
+    for table, cond in checks.items():
+        assert rows(ep, "pororoca", f"SELECT count(*) FROM {table} WHERE {cond}")[0][0] > 0, table
+    others = rows(ep, "pororoca", f"SELECT count(*) FROM silver.customers WHERE customer_id <> {cid}")[0][0]
+
+    out = pororoca("lgpd", "erase", "--cpf", cpf, timeout=1800).stdout
+    assert "receipt" in out
+
+    for table, cond in checks.items():
+        assert rows(ep, "pororoca", f"SELECT count(*) FROM {table} WHERE {cond}")[0][0] == 0, table
+    assert rows(ep, "pororoca", f"SELECT count(*) FROM silver.customers WHERE customer_id <> {cid}")[0][0] == others
+    try:
+        travelled = rows(
+            ep, "pororoca", f"SELECT count(*) FROM bronze.core_customers FOR VERSION AS OF {old} WHERE cpf = '{cpf}'"
+        )
+        assert travelled == [(0,)]
+    except trino.exceptions.TrinoUserError as e:
+        assert "snapshot" in e.message.lower()
+    for table, column, values in [
+        ("bronze.core_customers", "cpf", {cpf}),
+        ("silver_pii.customers", "cpf", {cpf}),
+        ("silver.customers", "cpf_token", {token(cpf, "cpf", key)}),
+        ("silver.customers", "customer_id", {cid}),
+        ("bronze.core_accounts", "customer_id", {cid}),
+        ("silver.pix_transfers", "payer_account_id", accounts),
+    ]:
+        files = _data_files(ep, table)
+        assert files, table
+        assert sum(_matches(ep, f, column, values) for f in files) == 0, f"{table}.{column} still in a data file"
+
+    receipts = rows(
+        ep,
+        "dpo",
+        "SELECT subject_token, rows_deleted, files_checked, verified, tables_json FROM audit.erasure_receipts",
+    )
+    mine = [r for r in receipts if r[0] == token(cpf, "cpf", key)]
+    assert len(mine) == 1 and mine[0][1] > 0 and mine[0][2] > 0 and mine[0][3] is True
+    assert cpf not in mine[0][4]
+    r = pororoca("lgpd", "erase", "--cpf", cpf, check=False)
+    assert r.returncode == 2 and "no data subject" in r.stderr

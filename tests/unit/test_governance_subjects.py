@@ -1,0 +1,82 @@
+"""Finding a data subject's rows (pure parts): the ownership graph, predicates per table, CPF input, and
+which audited reads touched personal data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pororoca_governance import audit, subjects
+from pororoca_governance.classification import load_access, load_classification
+
+MODEL = subjects.load()
+
+
+def test_every_entity_is_resolved_after_the_ones_it_is_owned_through():
+    order = list(MODEL.entities)
+    assert order[0] == "customers"
+    for name, entity in MODEL.entities.items():
+        assert all(order.index(o.of) < order.index(name) for o in entity.owners), name
+    assert MODEL.entities["customers"].tables == ("bronze.core_customers", "silver.customers", "silver_pii.customers")
+    assert MODEL.entities["gold.credit_customer_exposure"].tables == ("gold.credit_customer_exposure",)
+    assert MODEL.needed_columns("accounts") == {"account_id"}
+    assert MODEL.needed_columns("pix_keys") == {"key_value"}
+
+
+def test_predicates_follow_the_owners_and_use_tokens_where_silver_has_them():
+    found = {"accounts": {"account_id": {3, 1}}, "pix_keys": {"key_value": {"a@b.com"}}}
+    transfers = MODEL.entities["pix_transfers"]
+    bronze = subjects.predicate(MODEL, transfers, found, {"payer_account_id", "payee_account_id", "payee_key"})
+    assert bronze == '"payer_account_id" IN (1, 3) OR "payee_account_id" IN (1, 3) OR "payee_key" IN (\'a@b.com\')'
+    silver = subjects.predicate(
+        MODEL, transfers, found, {"payer_account_id", "payee_account_id", "payee_key_token"},
+        {"payee_key": "text"}, lambda v, kind: f"tok({kind}:{v})",
+    )  # fmt: skip
+    assert silver.endswith("\"payee_key_token\" IN ('tok(text:a@b.com)')")
+    root = subjects.predicate(MODEL, MODEL.entities["customers"], {"customers": {"customer_id": {7}}}, {"customer_id"})
+    assert root == '"customer_id" IN (7)'
+    nothing = subjects.predicate(MODEL, MODEL.entities["devices"], {}, {"customer_id"})
+    assert nothing == "FALSE"
+
+
+def test_literals_cannot_break_out_of_the_sql():
+    assert subjects.literal("o'brien") == "'o''brien'"
+    with pytest.raises(subjects.SubjectError):
+        subjects.literal(None)
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [("123", "malformed"), ("529.982.247-24", "check digits"), ("5299822472x", "malformed"), ("", "malformed")],
+)
+def test_a_bad_cpf_is_refused_with_the_reason(text, error):
+    with pytest.raises(subjects.SubjectError, match=error):
+        subjects.parse_cpf(text)
+
+
+def test_a_good_cpf_is_accepted_with_or_without_punctuation():
+    assert subjects.parse_cpf("529.982.247-25") == subjects.parse_cpf(" 52998224725 ") == "52998224725"
+    assert subjects.masked_cpf("52998224725") == "***.***.***-25"
+
+
+def test_the_access_report_keeps_reads_of_personal_columns_only():
+    at = datetime(2026, 11, 22, tzinfo=UTC)
+    rows = [
+        (
+            at,
+            "analyst",
+            "FINISHED",
+            "q1",
+            ["lakehouse.bronze.core_customers.cpf", "lakehouse.bronze.core_customers.uf"],
+        ),
+        (at, "engineer", "FINISHED", "q2", ["lakehouse.bronze.core_customers.email"]),
+        (at, "superset", "FINISHED", "q3", ["lakehouse.gold.payments_hourly.tpv"]),
+        (at, "stranger", "FAILED", "q4", ["lakehouse.silver_pii.customers.full_name"]),
+    ]
+    reads = audit.personal_reads(rows, load_classification(), load_access())
+    assert [(r.query_id, r.role, r.masked, r.columns) for r in reads] == [
+        ("q1", "analyst", True, ("bronze.core_customers.cpf",)),
+        ("q2", "engineer", False, ("bronze.core_customers.email",)),
+        ("q4", "?", False, ("silver_pii.customers.full_name",)),
+    ]
