@@ -243,13 +243,12 @@ def superset_prepare(c: Ctx) -> None:
 def trino_plugins(c: Ctx) -> None:
     """Trino's plugin directory: the server's own plugins and our audit listener, as links."""
     plugins = c.data("trino") / "plugins"
+    audit = Path(c.values["home.trino_audit"], "plugin")
+    if not audit.is_dir():
+        raise RuntimeError(f"the Trino audit listener is not installed ({audit}): run `make install`")
     shutil.rmtree(plugins, ignore_errors=True)
     plugins.mkdir(parents=True)
-    sources = [
-        *Path(c.values["home.trino"], "plugin").iterdir(),
-        *Path(c.values["home.trino_audit"], "plugin").iterdir(),
-    ]
-    for source in sources:
+    for source in [*Path(c.values["home.trino"], "plugin").iterdir(), *audit.iterdir()]:
         (plugins / source.name).symlink_to(source)
 
 

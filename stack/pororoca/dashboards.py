@@ -202,10 +202,10 @@ def to_bundle(assets: Assets, trino: TrinoTarget) -> bytes:
 
 
 def bundle_passwords(assets: Assets, trino: TrinoTarget) -> dict[str, str]:
-    """The `passwords` field of Superset's import: bundle path of each database -> its password."""
+    """The `passwords` field of Superset's import: each database file (path below the bundle root) -> its password."""
     if not trino.password:
         return {}
-    return {f"pororoca/{rel}": trino.password for rel in assets if rel.startswith("databases/")}
+    return {rel: trino.password for rel in assets if rel.startswith("databases/")}
 
 
 def dashboard_slugs(assets: Assets) -> list[str]:

@@ -124,5 +124,5 @@ def test_over_https_the_bundle_trusts_the_stacks_certificate_and_sends_the_passw
     assert "s3cret" not in raw
     assert db["sqlalchemy_uri"] == "trino://superset:XXXXXXXXXX@127.0.0.1:19080/lakehouse"
     assert db["extra"]["engine_params"]["connect_args"] == {"http_scheme": "https", "verify": "/state/tls/trino-ca.pem"}
-    assert dashboards.bundle_passwords(ASSETS, trino) == {"pororoca/databases/pororoca_trino.yaml": "s3cret"}
+    assert dashboards.bundle_passwords(ASSETS, trino) == {"databases/pororoca_trino.yaml": "s3cret"}
     assert dashboards.bundle_passwords(ASSETS, dashboards.TrinoTarget("h", 1)) == {}

@@ -41,6 +41,8 @@ public final class AuditListener implements EventListener {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "50");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+        // Trino calls listeners as queries complete: never hold a query up waiting for an absent broker.
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "2000");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "trino-audit");
         // Kafka resolves classes through the thread's context loader; Trino's is not this plugin's.
         Thread thread = Thread.currentThread();
