@@ -47,6 +47,7 @@ reset: venv ## stop and delete all state (asks for CONFIRM=yes)
 
 demo: up ## start everything, load the sources, stream them into bronze, curate and compute KPIs via Airflow, dashboards
 	$(PORO) sources load --scale 1
+	$(PORO) governance sync
 	$(PORO) cdc apply
 	$(PORO) cdc wait
 	$(PORO) pipeline

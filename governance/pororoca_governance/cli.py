@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pororoca import lakehouse
 from pororoca.paths import Paths
 
 from . import policy
@@ -35,6 +36,7 @@ def cmd_governance(args: argparse.Namespace, paths: Paths) -> int:
     from . import trino_security
 
     result = trino_security.sync(paths, classification)
+    trino_security.ensure_audit_tables(lakehouse.Endpoints.of(paths))
     changed = ", ".join(result.changed) or "nothing changed"
     print(
         f"governance: {result.masked_columns} masked columns, users {', '.join(result.users)}; {changed}"
@@ -91,8 +93,6 @@ def cmd_lgpd(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _access_report(args: argparse.Namespace, paths: Paths) -> int:
-    from pororoca import lakehouse
-
     from . import audit
     from .lake import Lake
 

@@ -229,9 +229,9 @@ class Rights:
             raise SubjectError("erasure incomplete, the subject is still in live files:\n  " + "\n  ".join(left))
 
     def _record(self, receipt: Receipt) -> None:
-        platform = Lake(self.ep, "pororoca")
-        platform.rows("CREATE SCHEMA IF NOT EXISTS lakehouse.audit")
-        platform.rows((SQL / "erasure_receipts.sql").read_text())
+        from .trino_security import ensure_audit_tables
+
+        ensure_audit_tables(self.ep)
         tables = json.dumps([asdict(t) for t in receipt.tables])
         files = sum(t.files_checked for t in receipt.tables), sum(t.files_removed for t in receipt.tables)
         values = [

@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from pororoca import credentials
+from pororoca import credentials, lakehouse
 from pororoca.paths import Paths
 
 from . import identities, policy
@@ -56,6 +56,18 @@ def ensure_tls(paths: Paths, host: str) -> None:
     cert.unlink()
 
 
+def ensure_ca_bundle(paths: Paths) -> Path:
+    """The system's CAs plus Trino's certificate, for processes (Superset) whose HTTP clients honour
+    REQUESTS_CA_BUNDLE over a per-connection `verify`."""
+    import certifi
+
+    system = Path("/etc/ssl/certs/ca-certificates.crt")
+    base = system.read_text() if system.exists() else Path(certifi.where()).read_text()
+    bundle = paths.tls / "ca-bundle.pem"
+    _write_if_changed(bundle, base.rstrip("\n") + "\n" + paths.trino_ca.read_text(), mode=0o644)
+    return bundle
+
+
 def sync(paths: Paths, classification: Classification | None = None) -> SyncResult:
     classification = classification or load_classification()
     access = load_access()
@@ -73,3 +85,18 @@ def sync(paths: Paths, classification: Classification | None = None) -> SyncResu
     changed = [name for name, text in files.items() if _write_if_changed(conf / name, text)]
     masked = sum(map(len, classification.masked_columns().values()))
     return SyncResult(changed=changed, masked_columns=masked, users=users)
+
+
+AUDIT_TABLES = ("trino_queries.sql", "erasure_receipts.sql")
+
+
+def ensure_audit_tables(ep: lakehouse.Endpoints) -> None:
+    """The restricted `audit` namespace and its tables (idempotent), created by the platform user."""
+    sql_dir = Path(__file__).resolve().parent / "sql"
+    with lakehouse.trino_connection(ep, "pororoca") as conn:
+        cur = conn.cursor()
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {lakehouse.CATALOG}.audit")
+        cur.fetchall()
+        for name in AUDIT_TABLES:
+            cur.execute((sql_dir / name).read_text())
+            cur.fetchall()

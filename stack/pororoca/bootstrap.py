@@ -257,6 +257,7 @@ def trino_security(c: Ctx) -> None:
     from pororoca_governance import trino_security as security
 
     security.ensure_tls(c.paths, HOST)
+    security.ensure_ca_bundle(c.paths)
     security.sync(c.paths)
 
 

@@ -121,9 +121,16 @@ def trino_connection(ep: Endpoints, user: str = "pororoca") -> trino.dbapi.Conne
         return trino.dbapi.connect(host=host, port=ep.trino_port, user=user, catalog=CATALOG, http_scheme="http")
     if user not in ep.trino_passwords:
         raise RuntimeError(f"no Trino password for user {user!r}: known users {sorted(ep.trino_passwords)}")
+    import requests
+
+    # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment override a session's `verify`:
+    # this session trusts exactly the stack's certificate, whatever the environment says.
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = ep.trino_ca
     return trino.dbapi.connect(
         host=host, port=ep.trino_port, user=user, catalog=CATALOG, http_scheme="https",
-        auth=trino.auth.BasicAuthentication(user, ep.trino_passwords[user]), verify=ep.trino_ca,
+        auth=trino.auth.BasicAuthentication(user, ep.trino_passwords[user]), http_session=session,
     )  # fmt: skip
 
 

@@ -36,13 +36,17 @@ def paths() -> Iterator[Paths]:
     saved = os.environ.copy()
     os.environ.update(_test_env())
     paths = Paths.from_env()
-    pororoca("down", check=False, timeout=300)  # a stack left over by an interrupted run
-    shutil.rmtree(paths.state, ignore_errors=True)
+    # POROROCA_TEST_REUSE=1 (development only): keep the test stack and its data across runs.
+    reuse = os.environ.get("POROROCA_TEST_REUSE") == "1"
+    if not reuse:
+        pororoca("down", check=False, timeout=300)  # a stack left over by an interrupted run
+        shutil.rmtree(paths.state, ignore_errors=True)
     up = pororoca("up")
     print(up.stdout)
     try:
         yield paths
     finally:
-        pororoca("down", check=False, timeout=300)
+        if not reuse:
+            pororoca("down", check=False, timeout=300)
         os.environ.clear()
         os.environ.update(saved)

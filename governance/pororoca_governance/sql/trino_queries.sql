@@ -1,0 +1,20 @@
+-- One row per completed Trino query, written by the access-audit listener through Kafka and the Iceberg sink
+-- (connector `audit-trino`). Restricted: only the DPO (and the platform) read it.
+CREATE TABLE IF NOT EXISTS lakehouse.audit.trino_queries (
+    query_id        varchar,
+    "user"          varchar,
+    groups          array(varchar),
+    source          varchar,
+    query_type      varchar,
+    state           varchar,     -- FINISHED or FAILED (a denied query is recorded too)
+    error_code      varchar,
+    query_sha256    varchar,     -- the text's hash: the text itself may hold personal data
+    created_at      timestamp(6) with time zone,
+    ended_at        timestamp(6) with time zone,
+    tables          array(varchar),   -- catalog.schema.table read
+    columns         array(varchar),   -- catalog.schema.table.column read
+    output_table    varchar,
+    remote_address  varchar,
+    user_agent      varchar
+)
+WITH (partitioning = ARRAY['day(ended_at)'])
