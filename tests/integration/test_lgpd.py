@@ -8,7 +8,6 @@ import csv
 import json
 import random
 import re
-import time
 
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
@@ -23,7 +22,7 @@ from pororoca_governance.classification import CLASSIFICATION_PATH
 from pororoca_sources.ids import random_cpf
 from pororoca_spark.pseudonym import token
 
-from .conftest import pororoca
+from .conftest import poll, pororoca
 
 pytestmark = pytest.mark.integration
 
@@ -60,16 +59,6 @@ def denied(ep, user: str, sql: str) -> bool:
     except trino.exceptions.TrinoUserError as e:
         return e.error_name == "PERMISSION_DENIED"
     return False
-
-
-def poll(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"not within {timeout:.0f}s: {what}")
 
 
 @pytest.fixture(scope="module")

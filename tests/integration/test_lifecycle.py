@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import time
 
 import pyarrow as pa
 import pytest
@@ -14,23 +13,13 @@ import pytest
 from pororoca import lakehouse, stack
 from pororoca.supervisor import Supervisor
 
-from .conftest import pororoca
+from .conftest import poll, pororoca
 
 pytestmark = pytest.mark.integration
 
 
 def _pids(paths) -> dict[str, int]:
     return {n: i["pid"] for n, i in Supervisor(paths).all_info().items()}
-
-
-def _poll(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_status_lists_every_service_healthy_with_pid_and_memory(paths):
@@ -79,7 +68,7 @@ def test_down_then_up_keeps_tables_and_snapshots(paths):
 def test_a_killed_service_is_reported_unhealthy_and_up_heals_it(paths):
     victim = "minio"
     os.kill(_pids(paths)[victim], signal.SIGKILL)
-    _poll(
+    poll(
         lambda: any(r.service == victim and not r.healthy and r.state != "RUNNING" for r in stack.status(paths)),
         30,
         f"{victim} to be reported dead and unhealthy",
