@@ -68,7 +68,8 @@ def subject(ep):
         ep,
         "pororoca",
         "SELECT p.cpf, p.customer_id FROM silver_pii.customers p "
-        "WHERE EXISTS (SELECT 1 FROM silver.loan_contracts l WHERE l.customer_id = p.customer_id) "
+        "WHERE EXISTS (SELECT 1 FROM gold.credit_customer_exposure g WHERE g.customer_id = p.customer_id) "
+        "AND EXISTS (SELECT 1 FROM silver.loan_contracts l WHERE l.customer_id = p.customer_id) "
         "AND EXISTS (SELECT 1 FROM silver.accounts a JOIN silver.pix_transfers t ON t.payer_account_id = a.account_id "
         "WHERE a.customer_id = p.customer_id) ORDER BY p.customer_id LIMIT 1",
     )[0]
@@ -144,6 +145,7 @@ def test_a_new_tag_masks_the_column_after_sync_without_restarting_trino(ep, path
         "occupation readable again after the tag is gone",
     )
     assert Supervisor(paths).info("trino")["pid"] == pid
+    assert "nothing changed" in pororoca("governance", "sync").stdout  # idempotent
 
 
 def test_every_query_reading_personal_columns_is_in_the_audit(ep):
@@ -269,6 +271,9 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
         "bronze.core_accounts": f"customer_id = {cid}",
         "silver.accounts": f"customer_id = {cid}",
         "silver.loan_contracts": f"customer_id = {cid}",
+        "silver.devices": f"customer_id = {cid}",
+        "silver.auth_events": f"customer_id = {cid}",
+        "gold.credit_customer_exposure": f"customer_id = {cid}",
         "silver.pix_transfers": f"payer_account_id IN ({acc})",
         "bronze.core_pix_transfers": f"payer_account_id IN ({acc})",
     }
