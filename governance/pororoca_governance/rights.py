@@ -24,9 +24,8 @@ from pororoca.paths import Paths
 
 from . import subjects
 from .lake import Lake, ObjectStore
-from .subjects import SubjectError, SubjectModel, in_list, literal
+from .subjects import SubjectError, SubjectModel, literal
 
-SQL = Path(__file__).resolve().parent / "sql"
 DPO = "dpo"
 ROOT_IDENTIFIERS = ("cpf", "email", "phone")  # raw in bronze and silver_pii; tokens in silver
 Progress = Callable[[str], None]
@@ -255,6 +254,3 @@ def _plain(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
-
-
-__all__ = ["Receipt", "Rights", "Subject", "SubjectError", "in_list"]
