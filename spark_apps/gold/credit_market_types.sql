@@ -10,5 +10,5 @@ WITH b AS (
 SELECT $d AS reference_date, scope, credit_type, count(*) AS credits,
        CAST(sum(amount) AS DECIMAL(18, 2)) AS amount,
        count(*) / sum(count(*)) OVER (PARTITION BY scope) AS count_share,
-       CAST(sum(amount) / sum(sum(amount)) OVER (PARTITION BY scope) AS DOUBLE) AS amount_share
+       CAST(sum(amount) AS DOUBLE) / sum(CAST(sum(amount) AS DOUBLE)) OVER (PARTITION BY scope) AS amount_share
 FROM b GROUP BY scope, credit_type

@@ -28,5 +28,6 @@ SELECT $d AS reference_date,
        count_if(p.all_paid AND a.first_action_on <= p.last_paid) / nullif(count(*), 0) AS recovery_rate,
        CAST(sum(p.overdue_amount) AS DECIMAL(18, 2)) AS overdue_amount,
        CAST(sum(p.recovered_amount) AS DECIMAL(18, 2)) AS recovered_amount,
-       CAST(sum(p.recovered_amount) / nullif(sum(p.overdue_amount), 0) AS DOUBLE) AS amount_recovery_rate
+       -- in double: a decimal quotient would be rounded to 6 places first
+       CAST(sum(p.recovered_amount) AS DOUBLE) / nullif(CAST(sum(p.overdue_amount) AS DOUBLE), 0) AS amount_recovery_rate
 FROM per_contract p LEFT JOIN first_action a ON a.contract_id = p.contract_id
