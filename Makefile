@@ -2,16 +2,24 @@
 SHELL := /bin/bash
 UV ?= uv
 VENV := .venv
+# uv (and nothing else) may live in the cache's bin/ when `prereqs` installed it there.
+CACHE_DIR := $(or $(POROROCA_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pororoca)
+export PATH := $(CACHE_DIR)/bin:$(PATH)
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-dashboards test-charts kind-up kind-down images
+.PHONY: help prereqs doctor urls venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-dashboards test-charts kind-up kind-down images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
+prereqs: ## install what the machine lacks (Debian/Ubuntu as root), or print what to run; fast when all is there
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+		{ echo "prereqs: needs python3 >= 3.11 (Debian 12: sudo apt-get install python3 python3-pip)"; exit 1; }
+	@PYTHONPATH=stack python3 -m pororoca.prereqs
+
 # requirements.lock pins every Python package with its hashes; uv refuses anything that does not match.
-$(VENV)/.synced: pyproject.toml requirements.lock
+$(VENV)/.synced: pyproject.toml requirements.lock | prereqs
 	@test -x $(VENV)/bin/python || $(UV) venv --python 3.11 $(VENV)
 	$(UV) pip sync --python $(VENV)/bin/python --require-hashes requirements.lock
 	$(UV) pip install --python $(VENV)/bin/python --no-deps -e .
@@ -45,7 +53,9 @@ logs: venv ## show a service's log: make logs S=<service>
 reset: venv ## stop and delete all state (asks for CONFIRM=yes)
 	$(PORO) reset $(if $(filter yes,$(CONFIRM)),--yes,)
 
-demo: up ## start everything, load the sources, stream them into bronze, curate and compute KPIs via Airflow, dashboards
+demo: venv ## check the machine, start everything, load the sources, capture, curate and compute KPIs via Airflow, dashboards
+	$(PORO) doctor
+	$(PORO) up
 	$(PORO) sources load --scale 1
 	$(PORO) governance sync
 	$(PORO) cdc apply
@@ -54,6 +64,13 @@ demo: up ## start everything, load the sources, stream them into bronze, curate 
 	$(PORO) dashboards apply
 	$(PORO) dashboards check
 	$(PORO) smoke
+	$(PORO) urls
+
+doctor: venv ## is this machine ready? prerequisites, JDKs, ports, memory, disk, directories, clock
+	$(PORO) doctor
+
+urls: venv ## every UI and endpoint, its users, and the command that prints each password
+	$(PORO) urls
 
 lint: venv ## ruff
 	$(VENV)/bin/ruff check .

@@ -6,7 +6,7 @@ import argparse
 import socket
 import time
 
-from pororoca import lakehouse, services
+from pororoca import lakehouse, progress, services
 from pororoca.paths import Paths
 from pororoca_catalog import apply as catalog_apply
 from pororoca_sources.connections import Sources
@@ -136,21 +136,25 @@ def cmd_wait(args: argparse.Namespace, paths: Paths) -> int:
     bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
     connectors = connect.definitions(ctx)
     deadline = time.monotonic() + args.timeout
-    started, steady = time.monotonic(), 0
-    while True:
-        snapshotting = [c.name for c in connectors if not _is_sink(c) and connect.snapshotting(url, c.name)]
-        behind = {c.name: lag.sink_lag(bootstrap, c.name, c.config["topics.regex"]).records
-                  for c in connectors if _is_cdc_sink(c)}  # fmt: skip
-        steady = steady + 1 if not snapshotting and not any(behind.values()) else 0
-        if steady >= 2:
-            print(f"cdc wait: bronze has every change ({time.monotonic() - started:.0f}s)")
-            return 0
-        if time.monotonic() > deadline:
-            print(f"cdc wait: not caught up after {args.timeout:.0f}s: snapshotting {snapshotting}, behind {behind}")
-            return 3
-        print(f"  snapshotting: {', '.join(snapshotting) or 'none'}; records not yet in bronze: "
-              f"{sum(behind.values()):,}", flush=True)  # fmt: skip
-        time.sleep(5)
+    started, steady, most = time.monotonic(), 0, 0
+    with progress.task("cdc wait", unit="changes in bronze") as bar:
+        while True:
+            snapshotting = [c.name for c in connectors if not _is_sink(c) and connect.snapshotting(url, c.name)]
+            behind = {c.name: lag.sink_lag(bootstrap, c.name, c.config["topics.regex"]).records
+                      for c in connectors if _is_cdc_sink(c)}  # fmt: skip
+            backlog = sum(behind.values())
+            most = max(most, backlog)  # the largest backlog seen: progress is how much of it has landed
+            steady = steady + 1 if not snapshotting and not backlog else 0
+            if steady >= 2:
+                bar.close(f"cdc wait: bronze has every change ({time.monotonic() - started:.0f}s)")
+                return 0
+            if time.monotonic() > deadline:
+                bar.close(f"cdc wait: not caught up after {args.timeout:.0f}s: snapshotting {snapshotting}, "
+                          f"behind {behind}")  # fmt: skip
+                return 3
+            note = f"snapshotting: {', '.join(snapshotting) or 'none'}; not yet in bronze: {backlog:,}"
+            bar.update(done=most - backlog, total=most or None, note=note)
+            time.sleep(5)
 
 
 def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:

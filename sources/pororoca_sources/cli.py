@@ -9,6 +9,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pororoca import progress
 from pororoca.paths import Paths
 
 from . import load, migrate, simulate
@@ -69,12 +70,14 @@ def cmd_load(args: argparse.Namespace, paths: Paths) -> int:
     if not args.reset and (args.seed, args.scale, str(as_of)) in load.loaded_params(src):
         print(f"load: seed {args.seed}, scale {args.scale}, as of {as_of} is already loaded; nothing to do")
         return 0
-    ds = generate(args.seed, args.scale, as_of)
-    print(
-        f"generated {sum(ds.counts().values()):,} rows (seed {ds.seed}, scale {ds.scale}, as of {ds.as_of}) "
-        f"in {time.monotonic() - t0:.1f}s"
-    )
-    load.load(src, ds, reset=args.reset)
+    with progress.task("generate") as bar:
+        bar.update(note=f"seed {args.seed}, scale {args.scale}, as of {as_of}")
+        ds = generate(args.seed, args.scale, as_of)
+    total = sum(ds.counts().values())
+    took = time.monotonic() - t0
+    print(f"generated {total:,} rows (seed {ds.seed}, scale {ds.scale}, as of {ds.as_of}) in {took:.1f}s")
+    with progress.task("load", total=total, unit="rows") as bar:
+        load.load(src, ds, say=bar.log, reset=args.reset, advance=lambda n: bar.update(advance=n))
     print(f"load: done in {time.monotonic() - t0:.1f}s (fingerprint {ds.fingerprint()[:12]})")
     return 0
 

@@ -15,6 +15,12 @@ from .connections import ACQUIRING_DB, CORE_DB, Sources
 from .generate import Dataset, Table
 
 Say = Callable[[str], None]
+Advance = Callable[[int], None]
+
+
+def _nothing(_: int) -> None:
+    pass
+
 
 _LEDGER = (
     "CREATE TABLE IF NOT EXISTS source_loads (fingerprint char(64) PRIMARY KEY, seed bigint NOT NULL, "
@@ -39,7 +45,7 @@ def _check_ledger(database: str, rows: list[tuple], ds: Dataset, reset: bool) ->
     return False
 
 
-def load_core(src: Sources, ds: Dataset, say: Say, reset: bool = False) -> None:
+def load_core(src: Sources, ds: Dataset, say: Say, reset: bool = False, advance: Advance = _nothing) -> None:
     fp = ds.fingerprint()
     with src.core() as conn:
         conn.execute(_LEDGER)
@@ -60,6 +66,7 @@ def load_core(src: Sources, ds: Dataset, say: Say, reset: bool = False) -> None:
                     for row in table.rows:
                         copy.write_row(row)
                 say(f"  {CORE_DB}.{name:<22} {len(table.rows):>9,} rows  {time.monotonic() - t0:5.1f}s")
+                advance(len(table.rows))
             identities = conn.execute(
                 "SELECT table_name, column_name FROM information_schema.columns "
                 "WHERE table_schema = 'public' AND is_identity = 'YES'"
@@ -86,7 +93,7 @@ def _insert_many(cur, name: str, table: Table, batch: int = 5_000) -> None:
         cur.executemany(sql, [_naive_utc(r) for r in table.rows[i : i + batch]])
 
 
-def load_acquiring(src: Sources, ds: Dataset, say: Say, reset: bool = False) -> None:
+def load_acquiring(src: Sources, ds: Dataset, say: Say, reset: bool = False, advance: Advance = _nothing) -> None:
     conn = src.acquiring()
     with conn, conn.cursor() as cur:
         cur.execute(_LEDGER)
@@ -108,6 +115,7 @@ def load_acquiring(src: Sources, ds: Dataset, say: Say, reset: bool = False) -> 
             t0 = time.monotonic()
             _insert_many(cur, name, table)
             say(f"  {ACQUIRING_DB}.{name:<17} {len(table.rows):>9,} rows  {time.monotonic() - t0:5.1f}s")
+            advance(len(table.rows))
         cur.execute(
             "INSERT INTO source_loads (fingerprint, seed, scale, as_of) VALUES (%s, %s, %s, %s)",
             (ds.fingerprint(), ds.seed, ds.scale, ds.as_of),
@@ -131,6 +139,7 @@ def loaded_params(src: Sources) -> set[tuple[int, float, str]]:
     return found[0] & found[1]
 
 
-def load(src: Sources, ds: Dataset, say: Say = print, reset: bool = False) -> None:
-    load_core(src, ds, say, reset)
-    load_acquiring(src, ds, say, reset)
+def load(src: Sources, ds: Dataset, say: Say = print, reset: bool = False, advance: Advance = _nothing) -> None:
+    """`advance(n)` after each table with its row count: the caller's progress."""
+    load_core(src, ds, say, reset, advance)
+    load_acquiring(src, ds, say, reset, advance)

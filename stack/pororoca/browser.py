@@ -3,6 +3,7 @@ drew something, is still loading, failed or came back empty, and how long the wh
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,20 @@ _SETTLED = f"""n => {{
 }}"""
 
 
+# A screenshot whose pixels are nearly all one or two colours (the grid's grey, the cards' white) shows no chart.
+MIN_INK = 0.02
+
+
+def ink_fraction(png: bytes) -> float:
+    """The share of pixels that are neither of the two commonest grey levels: near 0 for a blank page."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        hist = img.convert("L").histogram()
+    top_two = sum(sorted(hist)[-2:])
+    return 1 - top_two / sum(hist)
+
+
 @dataclass(frozen=True)
 class ChartState:
     name: str
@@ -60,12 +75,15 @@ class DashboardRender:
     seconds: float
     charts: list[ChartState]
     expected: int
+    ink: float | None = None  # of the screenshot, when one was taken
 
     @property
     def problems(self) -> list[str]:
         found = []
         if len(self.charts) != self.expected:
             found.append(f"{len(self.charts)} of {self.expected} charts on the page")
+        if self.ink is not None and self.ink < MIN_INK:
+            found.append(f"the screenshot looks blank ({self.ink:.1%} of its pixels drawn)")
         for c in self.charts:
             if not c.ok:
                 state = "error" if c.error else "empty" if c.empty else "loading" if c.loading else "not drawn"
@@ -122,7 +140,12 @@ class DashboardBrowser:
                 continue  # the page navigated (a redirect) while being read: read the new one
         seconds = time.monotonic() - start
         charts = [ChartState(**s) for s in self.page.evaluate(_CHART_STATES)]
+        ink = None
         if screenshot:
+            # What the analyst sees: the viewport. A full-page capture resizes the page after the charts drew,
+            # and Superset's grid re-lays out into empty grey boxes.
             screenshot.parent.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(screenshot), full_page=True)
-        return DashboardRender(slug, seconds, charts, expected)
+            png = self.page.screenshot(path=str(screenshot), full_page=False)
+            screenshot.chmod(0o600)
+            ink = ink_fraction(png)
+        return DashboardRender(slug, seconds, charts, expected, ink)

@@ -15,7 +15,7 @@ from pororoca_sources.migrate import MigrationError
 from pororoca_spark import cli as spark_cli
 
 from . import install as installer
-from . import manifest, stack
+from . import manifest, progress, stack
 from .dashboards import ASSETS
 from .paths import Paths
 
@@ -66,6 +66,42 @@ def cmd_reset(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, paths: Paths) -> int:
+    from . import doctor
+
+    return doctor.run(paths)
+
+
+def cmd_urls(args: argparse.Namespace, paths: Paths) -> int:
+    from . import credentials, way_in
+
+    secrets = credentials.load(paths.credentials)
+    eps = way_in.endpoints(way_in.port_map(), secrets, str(paths.trino_ca))
+    print(f"Pororoca (state: {paths.state})")
+    print(way_in.render(eps, secrets, str(paths.credentials)))
+    return 0
+
+
+def cmd_credentials(args: argparse.Namespace, paths: Paths) -> int:
+    from . import credentials, way_in
+
+    if not paths.credentials.exists():
+        print(f"no credentials yet at {paths.credentials}: `make up` generates them", file=sys.stderr)
+        return 1
+    secrets = credentials.load(paths.credentials)
+    known = way_in.logins(secrets)
+    if args.action == "list":
+        for name, login in known.items():
+            print(f"{name:<18} user {login.user_name(secrets) if not login.user.startswith('key:') else '(generated)'}")
+        return 0
+    login = known.get(args.login or "")
+    if login is None:
+        print(f"no login {args.login!r}; one of: {', '.join(known)}", file=sys.stderr)
+        return 1
+    print(login.user_name(secrets) if args.user else secrets[login.password_key])
+    return 0
+
+
 def cmd_smoke(args: argparse.Namespace, paths: Paths) -> int:
     from . import smoke
 
@@ -107,21 +143,28 @@ def cmd_pipeline(args: argparse.Namespace, paths: Paths) -> int:
     for dag in dags:
         af.set_paused(dag, False)
     try:
-        before = {r["dag_run_id"] for r in af.runs("pororoca_kpis")}
-        run_id = af.trigger("pororoca_curate")
-        print(f"pipeline: triggered pororoca_curate {run_id}")
-        if af.wait("pororoca_curate", run_id, args.timeout)["state"] != "success":
-            print(af.task_log("pororoca_curate", run_id, "curate")[-3000:], file=sys.stderr)
-            raise RuntimeError(f"pororoca_curate {run_id} failed (log above; Airflow UI: {af.url})")
-        deadline = time.monotonic() + args.timeout
-        while not (new := [r for r in af.runs("pororoca_kpis") if r["dag_run_id"] not in before]):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the silver asset event did not start pororoca_kpis")
-            time.sleep(3)
-        kpi_run = new[-1]["dag_run_id"]  # the oldest new run: the one this curation triggered
-        if af.wait("pororoca_kpis", kpi_run, args.timeout)["state"] != "success":
-            print(af.task_log("pororoca_kpis", kpi_run, "kpis")[-3000:], file=sys.stderr)
-            raise RuntimeError(f"pororoca_kpis {kpi_run} failed (log above; Airflow UI: {af.url})")
+        with progress.task("pipeline", total=2, unit="DAG runs") as bar:
+            before = {r["dag_run_id"] for r in af.runs("pororoca_kpis")}
+            run_id = af.trigger("pororoca_curate")
+            bar.log(f"pipeline: triggered pororoca_curate {run_id}")
+
+            def note(message: str) -> None:
+                bar.update(note=message.strip())
+
+            if af.wait("pororoca_curate", run_id, args.timeout, log=note)["state"] != "success":
+                print(af.task_log("pororoca_curate", run_id, "curate")[-3000:], file=sys.stderr)
+                raise RuntimeError(f"pororoca_curate {run_id} failed (log above; Airflow UI: {af.url})")
+            bar.update(advance=1, note="waiting for the silver asset event to start pororoca_kpis")
+            deadline = time.monotonic() + args.timeout
+            while not (new := [r for r in af.runs("pororoca_kpis") if r["dag_run_id"] not in before]):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the silver asset event did not start pororoca_kpis")
+                time.sleep(3)
+            kpi_run = new[-1]["dag_run_id"]  # the oldest new run: the one this curation triggered
+            if af.wait("pororoca_kpis", kpi_run, args.timeout, log=note)["state"] != "success":
+                print(af.task_log("pororoca_kpis", kpi_run, "kpis")[-3000:], file=sys.stderr)
+                raise RuntimeError(f"pororoca_kpis {kpi_run} failed (log above; Airflow UI: {af.url})")
+            bar.update(advance=1, note="done")
     finally:
         if args.pause:
             for dag in dags:
@@ -172,14 +215,20 @@ def _check_dashboards(paths: Paths, url: str, counts: dict[str, int]) -> int:
 
     password = credentials.load(paths.credentials)["superset_analyst_password"]
     failed = 0
-    with DashboardBrowser(url, "analyst", password) as browser:
+    with (
+        progress.task("dashboards check", total=len(counts), unit="dashboards") as bar,
+        DashboardBrowser(url, "analyst", password) as browser,
+    ):
         for slug, expected in counts.items():
+            bar.update(note=slug)
             shot = paths.logs / "dashboards" / f"{slug}.png"
             r = browser.render(slug, expected, screenshot=shot)
-            print(f"dashboards: {slug}: {len(r.charts)} charts in {r.seconds:.2f}s ({shot})")
+            ink = f", {r.ink:.0%} drawn" if r.ink is not None else ""
+            bar.log(f"dashboards: {slug}: {len(r.charts)} charts in {r.seconds:.2f}s ({shot}{ink})")
             for problem in r.problems:
-                print(f"  {problem}")
+                bar.log(f"  {problem}")
             failed += bool(r.problems)
+            bar.update(advance=1)
     return 1 if failed else 0
 
 
@@ -203,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("-f", "--follow", action="store_true")
     reset = add("reset", cmd_reset, "stop everything and delete all state (databases, tables, topics, credentials)")
     reset.add_argument("--yes", action="store_true", help="really delete")
+    add("doctor", cmd_doctor, "is this machine ready? prerequisites, JDKs, ports, memory, disk, directories, clock")
+    add("urls", cmd_urls, "every UI and endpoint, who logs in there and the command that prints the password")
+    cred = add("credentials", cmd_credentials, "list the generated logins, or print one password (never unasked)")
+    cred.add_argument("action", choices=["list", "show"])
+    cred.add_argument("login", nargs="?", help="e.g. superset-analyst, airflow-admin, trino-analyst, minio-root")
+    cred.add_argument("--user", action="store_true", help="print the login's user name instead of its password")
     add("smoke", cmd_smoke, "write and read a table through every engine, then print where everything is")
     bucket = add("lakehouse-bucket", cmd_lakehouse_bucket, "create the lakehouse bucket if missing (cluster setup)")
     bucket.add_argument("--bucket", required=True)

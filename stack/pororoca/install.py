@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import jdk, maven
+from . import jdk, maven, progress
 from .manifest import Component, Manifest
 from .paths import Paths
 
@@ -191,9 +191,10 @@ def install_go(component: Component, paths: Paths, log: Path) -> None:
 def install_venv(component: Component, paths: Paths, log: Path) -> None:
     """A Python service in its own virtual environment, exactly as its hashed lock says. Built in place (a
     venv's scripts name its path), with the marker written last: an interrupted install is redone."""
-    uv = shutil.which("uv")
+    own = paths.cache / "bin" / "uv"  # where `make prereqs` puts it
+    uv = shutil.which("uv") or (str(own) if own.exists() else None)
     if uv is None:
-        raise InstallError("uv is not installed: `pip install uv` (it builds the services' virtual environments)")
+        raise InstallError("uv is not installed: `make prereqs` installs it (it builds the virtual environments)")
     lock = component.lock_file
     if lock is None or not lock.is_file():
         raise InstallError(f"{component.name}: no lock file {lock}")
@@ -292,20 +293,23 @@ def install(manifest: Manifest, paths: Paths, only: set[str] | None = None) -> N
         return
     say(f"install: {done} component(s) present, installing {len(todo)} (log: {log})")
 
-    def run(c: Component) -> None:
-        t0 = time.monotonic()
-        say(f"  - {c.name} {c.version}: installing from {c.source}...")
-        INSTALLERS[c.source](c, paths, log)
-        say(f"  - {c.name} {c.version}: done in {time.monotonic() - t0:.0f}s")
+    with progress.task("install", total=len(todo), unit="components") as bar:
 
-    # The Go build is CPU-bound, Maven downloads are I/O-bound: overlap them (virtual environments go beside
-    # Go). Maven runs one at a time because concurrent writers to one local repository are not safe.
-    go_jobs = [c for c in todo if c.source in ("go", "venv")]
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        futures = [pool.submit(run, c) for c in go_jobs]
-        for c in todo:
-            if c.source not in ("go", "venv"):
-                run(c)
-        for f in futures:
-            f.result()
+        def run(c: Component) -> None:
+            t0 = time.monotonic()
+            bar.update(note=f"{c.name} {c.version} from {c.source}")
+            INSTALLERS[c.source](c, paths, log)
+            bar.log(f"  - {c.name} {c.version}: installed from {c.source} in {time.monotonic() - t0:.0f}s")
+            bar.update(advance=1)
+
+        # The Go build is CPU-bound, Maven downloads are I/O-bound: overlap them (virtual environments go beside
+        # Go). Maven runs one at a time because concurrent writers to one local repository are not safe.
+        go_jobs = [c for c in todo if c.source in ("go", "venv")]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            futures = [pool.submit(run, c) for c in go_jobs]
+            for c in todo:
+                if c.source not in ("go", "venv"):
+                    run(c)
+            for f in futures:
+                f.result()
     say(f"install: finished in {time.monotonic() - started:.0f}s")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from . import lakehouse, manifest, services, stack
+from . import lakehouse, stack
 from .paths import Paths
 
 NAMESPACE = "smoke"
@@ -35,28 +35,15 @@ def run(paths: Paths) -> int:
         cur.execute(f"SELECT count(*), max(at) FROM {lakehouse.CATALOG}.{TABLE}")
         count, latest = cur.fetchone()
     print(f"smoke: wrote {TABLE} through Nessie (snapshot #{snapshots}); Trino reads {count} rows, latest {latest}")
-    ports = services.port_values(services.load())
-    airflow_port, superset_port = ports["airflow_port"], ports["superset_port"]
-    trino = manifest.load()["trino"]
-    cli = paths.component_home(trino.name, trino.version) / "bin" / "trino-cli.jar"
     print(
         f"""
 Pororoca is running (state: {paths.state})
-  Trino SQL          https://127.0.0.1:{ep.trino_port}   catalog `{lakehouse.CATALOG}`, users by role (governance/lgpd/)
-                     {cli} --server https://127.0.0.1:{ep.trino_port} --truststore-path {ep.trino_ca}
-                       --user analyst --password --catalog {lakehouse.CATALOG}   (password: `trino_analyst_password`)
-  Iceberg REST       {ep.iceberg_rest}   (Nessie)
-  Object storage     {ep.s3}   bucket `{ep.bucket}` (MinIO)
-  Kafka              {ep.kafka_bootstrap}
-  Kafka Connect      {ep.connect_url}
-  Airflow            http://127.0.0.1:{airflow_port}   user `admin`, password `airflow_admin_password` below
   Gold KPIs          `pororoca headline`; tables gold.* in Trino (definitions in spark_apps/gold/*.sql)
-  Superset           http://127.0.0.1:{superset_port}   dashboards "Risco de Crédito", "Pagamentos e Pix", "Fraude",
-                     "Saúde da Plataforma"; users `analyst` and `admin` (`superset_*_password` below)
+  Dashboards         "Risco de Crédito", "Pagamentos e Pix", "Fraude", "Saúde da Plataforma" in Superset
   LGPD               `pororoca lgpd export|erase --cpf ...` (DPO), `pororoca lgpd access-report`;
                      `pororoca governance sync` applies classification changes to Trino without a restart
-  Credentials        {paths.credentials} (mode 0600)
   Logs               {paths.logs}   (`make logs S=<service>`)
-  Stop / wipe        `make down` keeps data; `make reset` deletes it"""
+  Stop / wipe        `make down` keeps data; `make reset CONFIRM=yes` deletes it
+  The way in         `pororoca urls` (below)"""
     )
     return 0
