@@ -1,0 +1,38 @@
+"""The dashboards check flags a screenshot that shows no chart."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw
+
+from pororoca.browser import MIN_INK, ChartState, DashboardRender, ink_fraction
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_a_grey_page_with_a_header_is_blank():
+    img = Image.new("RGB", (800, 1200), (240, 240, 240))
+    ImageDraw.Draw(img).rectangle((0, 0, 800, 60), fill=(255, 255, 255))
+    assert ink_fraction(_png(img)) < MIN_INK
+
+
+def test_a_page_with_charts_has_ink():
+    img = Image.new("RGB", (800, 1200), (240, 240, 240))
+    d = ImageDraw.Draw(img)
+    for i in range(6):
+        top = 80 + i * 180
+        d.rectangle((20, top, 780, top + 160), fill=(255, 255, 255))
+        for x in range(40, 760, 24):
+            d.rectangle((x, top + 150 - (x * 7 + i * 13) % 120, x + 16, top + 150), fill=(32, 120 + i * 10, 200))
+    assert ink_fraction(_png(img)) > MIN_INK
+
+
+def test_a_blank_screenshot_is_a_problem_even_when_the_dom_says_drawn():
+    chart = ChartState("Inadimplência", drawn=True, loading=False, error=False, empty=False, text="5,3%")
+    assert DashboardRender("credito", 1.0, [chart], 1, ink=0.2).problems == []
+    assert "looks blank" in DashboardRender("credito", 1.0, [chart], 1, ink=0.001).problems[0]
