@@ -8,7 +8,7 @@ export PATH := $(CACHE_DIR)/bin:$(PATH)
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help prereqs doctor urls venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-dashboards test-charts kind-up kind-down images
+.PHONY: help prereqs doctor urls venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-dashboards bench-newcomer test-charts kind-up kind-down images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -106,6 +106,9 @@ bench-curation: install ## curation throughput, KPI time, Trino on silver before
 
 bench-dashboards: install ## warm render time of every Superset dashboard in Chromium (bench/results/dashboards.json)
 	$(VENV)/bin/python bench/dashboards_bench.py --scales $(or $(SCALES),1)
+
+bench-newcomer: venv ## a fresh clone's `make demo`, again after `make down` (FRESH_CACHE=1, WITH_TEST=1) -> bench/results/newcomer.json
+	$(VENV)/bin/python bench/newcomer_bench.py $(if $(FRESH_CACHE),--fresh-cache,) $(if $(WITH_TEST),--with-test,)
 
 # --- Kubernetes (needs Docker, kind and helm; nothing here can run containers) -------------------------------
 MANIFEST_VERSION = $(shell $(VENV)/bin/python -c "import tomllib;print(tomllib.load(open('versions.toml','rb'))['components']['$(1)']['version'])")

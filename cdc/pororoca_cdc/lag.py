@@ -15,6 +15,7 @@ REPLAY_GROUP = "pororoca-dlq-replay"
 class SinkLag:
     records: int  # change events on the sink's topics that it has not committed to Iceberg yet
     topics: int
+    landed: int = 0  # change events on those topics already committed to Iceberg
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def sink_lag(bootstrap: str, connector: str, topics_regex: str) -> SinkLag:
     marks = _watermarks(bootstrap, parts)
     done = committed(admin, f"connect-{connector}", parts)
     behind = sum(high - done.get(key, low) for key, (low, high) in marks.items())
-    return SinkLag(behind, len({tp.topic for tp in parts}))
+    landed = sum(done.get(key, low) - low for key, (low, _) in marks.items())
+    return SinkLag(behind, len({tp.topic for tp in parts}), landed)
 
 
 def dead_letters(bootstrap: str, topic: str) -> DeadLetters:

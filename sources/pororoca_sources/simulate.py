@@ -21,6 +21,11 @@ from .connections import Sources
 from .generate import money
 
 TICK = 0.2  # seconds between batches
+GRACE_DAYS = 5  # an instalment this late is still paid by a customer who pays (the generator's late payers)
+# Recoveries per instalment paid. The generator recovers 28% of defaulted contracts, months after the first
+# miss; against a book where roughly 0.5% of contracts start defaulting each month, that is one recovery for
+# every ~500 instalments paid.
+RECOVERY_SHARE = 0.002
 
 
 @dataclass(frozen=True)
@@ -73,14 +78,28 @@ class CoreWorker:
         self.accounts = [r[0] for r in q("SELECT account_id FROM accounts").fetchall()]
         self.customers = [r[0] for r in q("SELECT customer_id FROM customers").fetchall()]
         self.my_customers = [c for c in self.customers if c % parts == part]
-        self.unpaid = deque(
+        # Payments follow the generator's risk model: customers pay what falls due (early by up to a month, or a
+        # few days late); a contract that stopped paying stays unpaid, except the occasional recovery, which
+        # settles everything it owes at once. Paying the oldest instalments first emptied the credit book's
+        # defaults within minutes.
+        self.due = deque(
             r[0]
             for r in q(
-                "SELECT installment_id FROM installments WHERE paid_on IS NULL AND due_date <= current_date + 30 "
+                "SELECT installment_id FROM installments WHERE paid_on IS NULL "
+                "AND due_date BETWEEN current_date - %s AND current_date + 30 "
                 "AND installment_id %% %s = %s ORDER BY due_date LIMIT 200000",
-                (parts, part),
+                (GRACE_DAYS, parts, part),
             ).fetchall()
         )
+        self.defaulted = [
+            r[0]
+            for r in q(
+                "SELECT DISTINCT contract_id FROM installments WHERE paid_on IS NULL "
+                "AND due_date < current_date - %s AND contract_id %% %s = %s ORDER BY contract_id",
+                (GRACE_DAYS, parts, part),
+            ).fetchall()
+        ]
+        self.rng.shuffle(self.defaulted)
         self.consents = deque(
             r[0]
             for r in q(
@@ -151,16 +170,24 @@ class CoreWorker:
 
     def updates(self, n: int) -> None:
         rng = self.rng
-        n_pay = min(n // 2, len(self.unpaid))
+        n_pay = min(n // 2, len(self.due))
         n_lim = n - n_pay
         if n_pay:
-            ids = [self.unpaid.popleft() for _ in range(n_pay)]
+            ids = [self.due.popleft() for _ in range(n_pay)]
             r = self.conn.execute(
                 "UPDATE installments SET paid_on = current_date, paid_amount = amount "
                 "WHERE installment_id = ANY(%s) AND paid_on IS NULL",
                 (ids,),
             )
             self.tally.add("update", "installments", r.rowcount)
+            recoveries = sum(rng.random() < RECOVERY_SHARE for _ in range(n_pay))
+            for _ in range(min(recoveries, len(self.defaulted))):
+                r = self.conn.execute(
+                    "UPDATE installments SET paid_on = current_date, paid_amount = amount "
+                    "WHERE contract_id = %s AND paid_on IS NULL AND due_date <= current_date",
+                    (self.defaulted.pop(),),
+                )
+                self.tally.add("update", "installments", r.rowcount)
         if n_lim:
             ids = sorted(rng.sample(self.my_customers, k=min(n_lim, len(self.my_customers))))
             values = [Decimal(rng.randrange(5, 200) * 100) for _ in ids]

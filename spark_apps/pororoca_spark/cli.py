@@ -27,6 +27,18 @@ def _pick(all_names: list[str], wanted: str | None) -> set[str]:
 
 
 def cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
+    from pororoca import locks
+
+    try:
+        with locks.exclusive(paths, "curate", args.wait):
+            return _curate(args, paths)
+    except locks.LockBusy as e:
+        print(e)
+        return 75  # EX_TEMPFAIL: nothing was done, try again later
+
+
+def _curate(args: argparse.Namespace, paths: Paths) -> int:
+    """Two curations at once would race on the same silver commits (the later one failed): one at a time."""
     from . import control, curate, entities, session
 
     tables = entities.load()
@@ -99,6 +111,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cur.add_argument("--tables", help="comma-separated silver tables (default: all of spark_apps/silver.toml)")
     cur.add_argument("--full", action="store_true", help="ignore the watermarks and re-read all of bronze")
     cur.add_argument("--run-id", default=run_id, help="the control-table key (Airflow passes its run id)")
+    cur.add_argument("--wait", type=float, default=1800, help="seconds to wait for a running curation (1800)")
     kp = add("kpis", cmd_kpis, "compute the gold KPI tables for a reference date")
     kp.add_argument("--date", help="reference date D, YYYY-MM-DD (default: today in America/Sao_Paulo)")
     kp.add_argument("--run-id", default=run_id)

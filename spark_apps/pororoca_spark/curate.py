@@ -50,7 +50,8 @@ def stored_watermark(spark: SparkSession, name: str) -> watermark.Watermark | No
 
 
 def _ensure_target(spark: SparkSession, t: SilverTable, source_view: str) -> None:
-    schema = spark.table(source_view).drop("_op").schema
+    flags = [c for c in spark.table(source_view).columns if c.startswith(m.UNAVAILABLE_FLAG)]
+    schema = spark.table(source_view).drop("_op", *flags).schema
     if not _exists(spark, t.name):
         spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {CATALOG}.{t.namespace}")
         ddl = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in schema.fields)
@@ -80,7 +81,8 @@ def curate_table(spark: SparkSession, t: SilverTable, pseudonym_key: str, full: 
     )
     rows_read = sum(r["n"] for r in stats)
     columns = t.output_columns(bronze.columns)
-    latest = spark.sql(m.latest_sql(t, columns, f"{view}__window", pseudonym_key))
+    types = {f.name: f.dataType.simpleString() for f in bronze.schema.fields}
+    latest = spark.sql(m.latest_sql(t, columns, f"{view}__window", pseudonym_key, types))
     if rows_read == 0:
         # Nothing new. A source table still empty gets its (empty) silver table anyway: readers can rely on it.
         latest.createOrReplaceTempView(f"{view}__source")
@@ -100,7 +102,8 @@ def curate_table(spark: SparkSession, t: SilverTable, pseudonym_key: str, full: 
     conf_key = f"spark.sql.iceberg.snapshot-property.{watermark.SUMMARY_KEY}"
     spark.conf.set(conf_key, watermark.encode(watermark.advance(old, seen)))
     try:
-        spark.sql(m.merge_sql(t, [out for out, _ in columns], f"{view}__source"))
+        keep_if = m.unavailable_flags(t, columns, types)
+        spark.sql(m.merge_sql(t, [out for out, _ in columns], f"{view}__source", keep_if))
     finally:
         spark.conf.unset(conf_key)
         latest.unpersist()

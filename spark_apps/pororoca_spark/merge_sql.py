@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+
 from .entities import SilverTable
 from .pseudonym import token_sql
 
 TOMBSTONES = "silver.deleted_keys"
 POSITION_WIDTH = 28
+# Debezium's default `unavailable.value.placeholder`: what an update carries for a large (TOASTed) value it did
+# not change when the table's replica identity does not include it. Never a value: silver keeps the last one.
+UNAVAILABLE = "__debezium_unavailable_value"
+UNAVAILABLE_FLAG = "_unavailable__"  # prefix of the per-column flags between `latest` and the MERGE
 
 _TRANSFORMS = {"year": "years", "month": "months", "day": "days", "hour": "hours"}
 
@@ -46,20 +52,72 @@ def key_sql(t: SilverTable, alias: str = "") -> str:
     return "concat_ws('|', " + ", ".join(f"CAST({a}`{k}` AS STRING)" for k in t.key) + ")"
 
 
-def latest_sql(t: SilverTable, columns: list[tuple[str, str]], window_view: str, pseudonym_key: str) -> str:
+def unavailable_sql(column_sql: str, spark_type: str) -> str | None:
+    """True where a change carries the placeholder instead of the column's value, in the shape Debezium gives it
+    for that type (text and JSON as the string, bytea base64-encoded, arrays as a one-element list of the
+    string or of its character codes); None for types that are never stored out of line."""
+    codes = ", ".join(str(ord(ch)) for ch in UNAVAILABLE)
+    b64 = base64.b64encode(UNAVAILABLE.encode()).decode()
+    if spark_type == "string":
+        return f"{column_sql} IN ('{UNAVAILABLE}', '{b64}')"
+    if spark_type == "binary":
+        return f"{column_sql} = encode('{UNAVAILABLE}', 'UTF-8')"
+    if spark_type == "array<string>":
+        return f"{column_sql} = array('{UNAVAILABLE}')"
+    if spark_type in ("array<int>", "array<bigint>", "array<smallint>"):
+        element = spark_type[6:-1]
+        return f"{column_sql} = CAST(array({codes}) AS array<{element}>)"
+    return None
+
+
+def latest_sql(
+    t: SilverTable,
+    columns: list[tuple[str, str]],
+    window_view: str,
+    pseudonym_key: str,
+    types: dict[str, str] | None = None,
+) -> str:
     """The newest change per key in the window: the row image to keep (tokenised) or the delete to apply.
-    Ties on position (a change the connector re-sent after a restart) go to the later Kafka offset."""
+    Ties on position (a change the connector re-sent after a restart) go to the later Kafka offset.
+
+    A column that can carry Debezium's unavailable-value placeholder takes the newest real value of the window
+    instead (wrapped in a struct so that a real NULL still counts as a value), and a flag
+    `_unavailable__<column>` says when the window has none: the MERGE then keeps what silver holds."""
+    types = types or {}
+    order = f"{position_sql(t.position)}, _kafka_offset"
+    keys = ", ".join(f"`{k}`" for k in t.key)
+    carried: dict[str, str] = {}  # source column -> its placeholder test
+    for _, src in columns:
+        test = unavailable_sql(f"`{src}`", types.get(src, ""))
+        if test and src not in t.key:
+            carried[src] = test
+    windows = "".join(
+        f", last_value(CASE WHEN _op = 'd' OR {test} THEN NULL ELSE named_struct('v', `{src}`) END, true) OVER ("
+        f"PARTITION BY {keys} ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) "
+        f"AS `{UNAVAILABLE_FLAG}{src}__v`"
+        for src, test in carried.items()
+    )
     select = []
     for out, src in columns:
+        value = f"`{UNAVAILABLE_FLAG}{src}__v`.v" if src in carried else f"`{src}`"
         kind = t.tokenise.get(src) if out != src else None
-        select.append(f"{token_sql(f'`{src}`', kind, pseudonym_key)} AS `{out}`" if kind else f"`{src}`")
-    keys = ", ".join(f"`{k}`" for k in t.key)
+        select.append(f"{token_sql(value, kind, pseudonym_key) if kind else value} AS `{out}`")
+    flags = "".join(f", `{UNAVAILABLE_FLAG}{src}__v` IS NULL AS `{UNAVAILABLE_FLAG}{src}`" for src in carried)
     return (
-        f"SELECT {', '.join(select)}, _source_position, _source_ts, _op FROM ("
+        f"SELECT {', '.join(select)}{flags}, _source_position, _source_ts, _op FROM ("
         f"SELECT *, {position_sql(t.position)} AS _source_position, row_number() OVER ("
-        f"PARTITION BY {keys} ORDER BY {position_sql(t.position)} DESC, _kafka_offset DESC) AS _rank "
+        f"PARTITION BY {keys} ORDER BY {position_sql(t.position)} DESC, _kafka_offset DESC) AS _rank{windows} "
         f"FROM {window_view}) WHERE _rank = 1"
     )
+
+
+def unavailable_flags(t: SilverTable, columns: list[tuple[str, str]], types: dict[str, str]) -> dict[str, str]:
+    """Output column -> the flag that says its change carried no value (see `latest_sql`)."""
+    return {
+        out: f"{UNAVAILABLE_FLAG}{src}"
+        for out, src in columns
+        if src not in t.key and unavailable_sql(f"`{src}`", types.get(src, ""))
+    }
 
 
 def merge_source_sql(t: SilverTable, latest_view: str, tombstones: str) -> str:
@@ -82,12 +140,20 @@ def tombstones_merge_sql(t: SilverTable, latest_view: str, tombstones: str) -> s
     )
 
 
-def merge_sql(t: SilverTable, columns: list[str], source_view: str) -> str:
+def merge_sql(t: SilverTable, columns: list[str], source_view: str, keep_if: dict[str, str] | None = None) -> str:
     """Apply the newest change per key, only where it is newer than what silver holds: replaying any window
-    again, or an older change arriving late, changes nothing."""
+    again, or an older change arriving late, changes nothing. `keep_if` maps a column to the flag under which
+    silver keeps its current value (the change did not carry it)."""
+    keep_if = keep_if or {}
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in t.key)
     cols = [*columns, "_source_position", "_source_ts"]
-    sets = ", ".join(f"t.`{c}` = s.`{c}`" for c in cols if c not in t.key)
+
+    def assign(c: str) -> str:
+        if c in keep_if:
+            return f"t.`{c}` = CASE WHEN s.`{keep_if[c]}` THEN t.`{c}` ELSE s.`{c}` END"
+        return f"t.`{c}` = s.`{c}`"
+
+    sets = ", ".join(assign(c) for c in cols if c not in t.key)
     names = ", ".join(f"`{c}`" for c in cols)
     values = ", ".join(f"s.`{c}`" for c in cols)
     return (

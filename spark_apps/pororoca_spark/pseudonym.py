@@ -10,25 +10,46 @@ import re
 
 TOKEN_HEX = 32  # 128 bits: no collision in any realistic population, short enough to read
 
-_SQL_NORMALISERS = {
-    "cpf": "regexp_replace({c}, '[^0-9]', '')",
-    "cnpj": "upper(regexp_replace({c}, '[^0-9A-Za-z]', ''))",
-    "email": "lower(trim({c}))",
-    "phone": "regexp_replace({c}, '[^0-9+]', '')",
-    "text": "lower(trim({c}))",
+# One normalisation per identifier kind, as steps that Python and Spark SQL apply identically: every regex
+# names its characters explicitly (Python's `\s` is Unicode-aware, Java's is ASCII) and is the same string in
+# both engines. Surrounding whitespace includes tabs, line breaks, no-break and zero-width spaces, and the BOM.
+WHITESPACE = r"\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200B\u2028\u2029\u202F\u205F\u3000\uFEFF"
+_STRIP = rf"^[{WHITESPACE}]+|[{WHITESPACE}]+$"
+
+Step = tuple[str, str]  # (operation, regex): "drop" removes every match of the regex; "lower"/"upper" fold case
+
+NORMALISATIONS: dict[str, tuple[Step, ...]] = {
+    "cpf": (("drop", "[^0-9]"),),
+    "cnpj": (("drop", "[^0-9A-Za-z]"), ("upper", "")),  # alphanumeric CNPJ (2026) keeps its letters
+    "phone": (("drop", "[^0-9+]"),),
+    "email": (("drop", _STRIP), ("lower", "")),
+    "text": (("drop", _STRIP), ("lower", "")),
 }
 
 
+def _steps(kind: str) -> tuple[Step, ...]:
+    if kind not in NORMALISATIONS:
+        raise ValueError(f"unknown normaliser {kind!r}")
+    return NORMALISATIONS[kind]
+
+
 def normalise(value: str, kind: str) -> str:
-    if kind == "cpf":
-        return re.sub(r"[^0-9]", "", value)
-    if kind == "cnpj":
-        return re.sub(r"[^0-9A-Za-z]", "", value).upper()
-    if kind == "phone":
-        return re.sub(r"[^0-9+]", "", value)
-    if kind in ("email", "text"):
-        return value.strip().lower()
-    raise ValueError(f"unknown normaliser {kind!r}")
+    for op, regex in _steps(kind):
+        value = re.sub(regex, "", value) if op == "drop" else value.lower() if op == "lower" else value.upper()
+    return value
+
+
+def _sql_literal(text: str) -> str:
+    # Spark's parser reads backslash escapes in string literals: double them so the regex engine gets ours.
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def normalise_sql(column_sql: str, kind: str) -> str:
+    """The same normalisation as `normalise`, as a Spark SQL expression."""
+    expr = column_sql
+    for op, regex in _steps(kind):
+        expr = f"regexp_replace({expr}, {_sql_literal(regex)}, '')" if op == "drop" else f"{op}({expr})"
+    return expr
 
 
 def token(value: str | None, kind: str, key: str) -> str | None:
@@ -49,6 +70,6 @@ def _pads(key: str) -> tuple[str, str]:
 def token_sql(column_sql: str, kind: str, key: str) -> str:
     """A Spark SQL expression giving `token(column, kind, key)`; NULL stays NULL."""
     ipad, opad = _pads(key)
-    norm = _SQL_NORMALISERS[kind].format(c=column_sql)
+    norm = normalise_sql(column_sql, kind)
     inner = f"unhex(sha2(concat(unhex('{ipad}'), encode({norm}, 'UTF-8')), 256))"
     return f"substr(sha2(concat(unhex('{opad}'), {inner}), 256), 1, {TOKEN_HEX})"

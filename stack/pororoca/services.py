@@ -55,6 +55,7 @@ class Service:
     heap: str = ""
     stopsignal: str = "TERM"
     run_as: str = ""  # the system user to run as when started by root
+    started: str = ""  # regex of the log line that says it is up
 
     def port_key(self, port: Port) -> str:
         return f"{self.name}_port" if port.name == "main" else f"{self.name}_{port.name}_port"
@@ -110,6 +111,7 @@ def parse(data: dict) -> StackConfig:
             heap=s.get("heap", ""),
             stopsignal=s.get("stopsignal", "TERM"),
             run_as=s.get("run_as", ""),
+            started=s.get("started", ""),
         )
     for svc in services.values():
         unknown = set(svc.depends_on) - services.keys()

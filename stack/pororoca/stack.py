@@ -65,6 +65,7 @@ class Stack:
     def write_configs(self) -> None:
         for d in (self.paths.conf, self.paths.logs, self.paths.data):
             d.mkdir(parents=True, exist_ok=True)
+            _make_private(d)
         for name, svc in self.config.services.items():
             ctx = services.service_context(self.values, svc, self.paths)
             out_dir = self.paths.conf / name
@@ -102,6 +103,18 @@ class Stack:
     def ports_of(self, name: str) -> list[tuple[str, int]]:
         svc = self.config.services[name]
         return [(p.setting, int(self.values[svc.port_key(p)])) for p in svc.ports]
+
+
+def _make_private(root: Path) -> None:
+    """Take group and other permissions off everything under `root` (state written before the supervisor's
+    umask was 077 included); owners are untouched."""
+    for p in (root, *root.rglob("*")):
+        try:
+            mode = p.lstat().st_mode
+            if mode & 0o077 and not p.is_symlink():
+                p.chmod(mode & 0o7700)
+        except FileNotFoundError:
+            continue  # a service removed it meanwhile
 
 
 def _fail(stack: Stack, name: str, why: str) -> StackError:

@@ -40,6 +40,9 @@ def config_text(paths: Paths, services: list[RenderedService], run_as: dict[str,
         f"pidfile={paths.state / 'run' / 'supervisord.pid'}",
         f"childlogdir={paths.logs}",
         "logfile_maxbytes=10MB",
+        # Every log, data file and directory the services create is theirs alone (no other local account reads
+        # the lake's files, the topics or the logs).
+        "umask=077",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
         "[supervisorctl]",

@@ -4,8 +4,10 @@ never win, maintenance shrinks tables and changes no answer."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import random
 import re
 import subprocess
 from collections import Counter, defaultdict
@@ -13,12 +15,13 @@ from datetime import datetime
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from pororoca import credentials, lakehouse
+from pororoca_sources import ids
 from pororoca_sources.connections import Sources
 from pororoca_spark import entities, pseudonym
 
@@ -472,3 +475,155 @@ def test_bronze_maintenance_beside_the_streaming_sink_loses_nothing(lake):
     pororoca("curate", "--tables", ",".join(t.name for t in tables))
     for t in tables:
         assert_silver_matches_source(lake, t)
+
+
+# ---- exact values: large unchanged values, one normalisation, concurrent runs --------------------------------
+
+
+def _big() -> str:
+    return os.urandom(35_000).hex()  # 70 kB that does not compress: stored out of line (TOAST)
+
+
+def _silver_customer(lake, customer_id: int) -> tuple:
+    occupation = q(lake, "SELECT occupation FROM silver.customers WHERE customer_id = ?", [customer_id])
+    street = q(lake, "SELECT street FROM silver_pii.customers WHERE customer_id = ?", [customer_id])
+    return (occupation[0][0] if occupation else None), (street[0][0] if street else None)
+
+
+CUSTOMER_TABLES = "silver.customers,silver_pii.customers,silver.merchants,silver_pii.merchants"
+
+
+def _capture_and_curate() -> None:
+    pororoca("cdc", "wait", "--timeout", "300", timeout=400)
+    pororoca("curate", "--tables", CUSTOMER_TABLES)
+
+
+def _new_customer(conn, occupation: str, street: str) -> int:
+    """A customer of our own (no accounts reference it, so it can be deleted), with a valid CPF."""
+    row = conn.execute("SELECT * FROM customers ORDER BY customer_id LIMIT 1").fetchone()
+    cols = [d.name for d in conn.execute("SELECT * FROM customers LIMIT 0").description]
+    values = dict(zip(cols, row, strict=True)) | {
+        "cpf": ids.random_cpf(random.Random(os.urandom(8))), "occupation": occupation, "street": street,
+        "email": f"toast.{os.urandom(4).hex()}@exemplo.com.br",
+    }  # fmt: skip
+    cols = [c for c in cols if c != "customer_id"]
+    return conn.execute(
+        f"INSERT INTO customers ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) RETURNING customer_id",
+        [values[c] for c in cols],
+    ).fetchone()[0]
+
+
+def test_large_unchanged_values_never_become_a_placeholder(lake):
+    """Customers with 70 kB values, updated in other columns, one deleted and re-inserted: silver equals the
+    source at every step, first with the table's replica identity at DEFAULT (as for a table created after
+    `cdc apply`: its updates carry Debezium's placeholder), then with FULL (what `cdc apply` sets). A MariaDB
+    merchant with its longest values goes through the same steps (its binlog carries full row images)."""
+    tables = [t for t in entities.load() if t.name in CUSTOMER_TABLES.split(",")]
+    with lake["src"].core() as conn:
+        conn.execute("ALTER TABLE customers REPLICA IDENTITY DEFAULT")
+        big = {}
+        for _ in range(2):
+            value = (_big(), _big())
+            big[_new_customer(conn, *value)] = value
+        conn.commit()
+    acq = lake["src"].acquiring()
+    with acq, acq.cursor() as cur:
+        cur.execute("SELECT merchant_id FROM merchants ORDER BY merchant_id LIMIT 1")
+        (merchant,) = cur.fetchone()
+        cur.execute("UPDATE merchants SET legal_name = %s, trade_name = %s WHERE merchant_id = %s",
+                    ("Ç" * 200, "ã" * 200, merchant))  # fmt: skip
+        acq.commit()
+
+    def check(step: str) -> None:
+        _capture_and_curate()
+        for i, value in big.items():
+            assert _silver_customer(lake, i) == value, f"customer {i} {step}"
+        for t in tables:
+            assert_silver_matches_source(lake, t)
+
+    def update_others(status: str) -> None:
+        with lake["src"].core() as conn:
+            conn.execute("UPDATE customers SET status = %s, updated_at = now() WHERE customer_id = ANY(%s)",
+                         (status, list(big)))  # fmt: skip
+            conn.commit()
+        with acq.cursor() as cur:
+            cur.execute("UPDATE merchants SET status = %s WHERE merchant_id = %s",
+                        ("suspended" if status == "blocked" else "active", merchant))  # fmt: skip
+            acq.commit()
+
+    try:
+        check("inserted")
+        for status in ("blocked", "active"):
+            update_others(status)
+            check(f"after the update to {status}")
+        first = next(iter(big))
+        placeholders = q(lake, "SELECT count(*) FROM bronze.core_customers WHERE customer_id = ? AND _op = 'u' "
+                               "AND occupation = '__debezium_unavailable_value'", [first])  # fmt: skip
+        assert placeholders[0][0] >= 2  # the scenario happened: bronze carries the marker, silver does not
+        with lake["src"].core() as conn:
+            conn.execute("DELETE FROM customers WHERE customer_id = %s", (first,))
+            conn.commit()
+        del big[first]
+        check("after a delete")
+        with lake["src"].core() as conn:
+            value = (_big(), _big())
+            big[_new_customer(conn, *value)] = value
+            conn.commit()
+        check("after a re-insert")
+        pororoca("cdc", "apply")  # FULL again
+        update_others("blocked")
+        check("with REPLICA IDENTITY FULL")
+    finally:
+        pororoca("cdc", "apply")
+
+
+def test_cdc_apply_gives_every_captured_table_a_full_replica_identity(lake):
+    with lake["src"].core() as conn:
+        conn.execute("ALTER TABLE pix_keys REPLICA IDENTITY DEFAULT")
+        conn.commit()
+    out = pororoca("cdc", "apply").stdout
+    assert "pix_keys: replica identity FULL" in out and "WAL bytes per update/delete" in out
+    assert pg(lake, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "JOIN pg_publication_tables p ON p.tablename = c.relname AND p.schemaname = n.nspname "
+                    "WHERE p.pubname = 'pororoca_cdc' AND c.relreplident <> 'f'") == [(0,)]  # fmt: skip
+    assert "binlog is ROW with FULL row images" in out
+    assert "replica identity" not in pororoca("cdc", "apply").stdout  # idempotent
+
+
+def test_two_curations_started_together_both_succeed(lake):
+    """The second waits for the first (a lock), says so, and then finds nothing new or catches up."""
+    cmd = [CLI, "curate", "--tables", "silver.transaction_limits"]
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
+    second = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
+    outs = [p.communicate(timeout=900)[0] for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], outs
+    assert any("another run holds the lock" in o for o in outs), outs
+
+
+def test_a_subject_whose_email_has_a_trailing_newline_is_found(lake, tmp_path):
+    """One normalisation for Spark (silver's tokens) and Python (the DPO's lookup): a Pix key registered with a
+    trailing newline, and a transfer paid to the same key written cleanly, both belong to the subject."""
+    e2e = f"E13140088{uuid4().hex}"[:32]
+    with lake["src"].core() as conn:
+        account, cpf, email = conn.execute(
+            "SELECT a.account_id, c.cpf, c.email FROM accounts a JOIN customers c USING (customer_id) "
+            "ORDER BY a.account_id DESC LIMIT 1"
+        ).fetchone()
+        key = f"nl.{os.urandom(4).hex()}.{email}"
+        (key_id,) = conn.execute(
+            "INSERT INTO pix_keys (account_id, key_type, key_value, registered_at, status) "
+            "VALUES (%s, 'email', %s, now(), 'active') RETURNING pix_key_id", (account, key + "\n")
+        ).fetchone()  # fmt: skip
+        conn.execute(
+            "INSERT INTO pix_transfers (end_to_end_id, payer_account_id, payee_key, payee_ispb, amount, created_at, "
+            "channel, status) VALUES (%s, (SELECT min(account_id) FROM accounts), %s, '60701190', 12.34, now(), "
+            "'app', 'completed')", (e2e, key.upper()),
+        )  # fmt: skip
+        conn.commit()
+    pororoca("cdc", "wait", "--timeout", "300", timeout=400)
+    pororoca("curate", "--tables", "silver.pix_keys,silver.pix_transfers")
+    out = tmp_path / "export"
+    pororoca("lgpd", "export", "--cpf", cpf, "--out", str(out))
+    document = json.loads((out / "subject.json").read_text())["tables"]
+    assert key_id in [r["pix_key_id"] for r in document["silver.pix_keys"]]
+    assert e2e in [r["end_to_end_id"] for r in document["silver.pix_transfers"]]

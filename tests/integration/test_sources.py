@@ -162,3 +162,16 @@ def test_an_interrupted_load_can_be_rerun_without_duplicates(src):
         expected["customers"],
     )
     assert acq_rows(src, "SELECT count(*) FROM pos_transactions")[0][0] == expected["pos_transactions"]
+
+
+def test_the_live_workload_keeps_the_credit_book_s_defaults(src):
+    """Payments follow the risk model: defaulted contracts stay unpaid but for rare recoveries."""
+    in_default = (
+        "SELECT count(DISTINCT contract_id) FROM installments WHERE paid_on IS NULL AND current_date - due_date >= 90"
+    )
+    before = core_rows(src, in_default)[0][0]
+    out = pororoca("sources", "simulate", "--rate", "2000", "--duration", "4", "--json").stdout
+    paid = json.loads(out.strip().splitlines()[-1])["by_table"].get("update:installments", 0)
+    after = core_rows(src, in_default)[0][0]
+    assert paid > 100  # the run did pay instalments
+    assert after >= before * 0.98, f"{before - after} of {before} defaulted contracts paid by one short run"
