@@ -131,7 +131,23 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
             healthy &= state == "RUNNING"
             print(f"    task {task_id}: {state}{'  ' + error if error else ''}")
         healthy &= r.state == "RUNNING"
+    not_full = _tables_without_full_identity(paths, connect.definitions(ctx))
+    if not_full:
+        print(f"warning: {len(not_full)} captured table(s) without REPLICA IDENTITY FULL ({', '.join(not_full)}): "
+              "their deletes carry only the key and large unchanged values arrive as a placeholder; "
+              "`pororoca cdc apply` sets it")  # fmt: skip
     return 0 if healthy else 3
+
+
+def _tables_without_full_identity(paths: Paths, connectors: list) -> list[str]:
+    out = []
+    for c in connectors:
+        if c.config["connector.class"].endswith("PostgresConnector"):
+            excluded = set(filter(None, c.config.get("table.exclude.list", "").split(",")))
+            with Sources.of(paths).core() as conn:
+                tables = prepare.captured_tables(conn, excluded)
+                out += sorted(t for t, ident in prepare.replica_identities(conn, tables).items() if ident != "f")
+    return out
 
 
 def cmd_wait(args: argparse.Namespace, paths: Paths) -> int:

@@ -46,6 +46,14 @@ def _curate(args: argparse.Namespace, paths: Paths) -> int:
     tables = [t for t in tables if t.name in chosen]
     key = session.pseudonymisation_key(paths)
     spark = session.session(paths, "curate")
+    if args.repair_unavailable:
+        repairs = [curate.repair_unavailable(spark, t, key) for t in tables]
+        for r in repairs:
+            if r.affected:
+                print(f"  {r.table:<28} {r.affected:>7,} rows held the placeholder: {r.repaired:,} repaired, "
+                      f"{r.left:,} with no real value in bronze (update them at the source)")  # fmt: skip
+        print(f"curate: repaired {sum(r.repaired for r in repairs):,} rows in {len(tables)} tables")
+        return 1 if any(r.left for r in repairs) else 0
     runs = curate.curate(spark, tables, key, full=args.full)
     control.record(
         spark,
@@ -111,6 +119,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cur.add_argument("--tables", help="comma-separated silver tables (default: all of spark_apps/silver.toml)")
     cur.add_argument("--full", action="store_true", help="ignore the watermarks and re-read all of bronze")
     cur.add_argument("--run-id", default=run_id, help="the control-table key (Airflow passes its run id)")
+    cur.add_argument(
+        "--repair-unavailable",
+        action="store_true",
+        help="put back real values where an older curation stored Debezium's unavailable-value placeholder",
+    )
     cur.add_argument("--wait", type=float, default=1800, help="seconds to wait for a running curation (1800)")
     kp = add("kpis", cmd_kpis, "compute the gold KPI tables for a reference date")
     kp.add_argument("--date", help="reference date D, YYYY-MM-DD (default: today in America/Sao_Paulo)")

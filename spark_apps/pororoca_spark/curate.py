@@ -125,3 +125,39 @@ def curate(
         )
         runs.append(run)
     return runs
+
+
+@dataclass(frozen=True)
+class Repair:
+    table: str
+    affected: int  # rows holding the placeholder before
+    repaired: int  # of those, rows that now hold the real value
+    left: int  # rows bronze has no real value for (the source must re-send them: update the row there)
+
+
+def repair_unavailable(spark: SparkSession, t: SilverTable, pseudonym_key: str) -> Repair:
+    """Rows that a curation before placeholder-awareness left holding Debezium's placeholder get back the newest
+    real value bronze holds for each such column."""
+    bronze = spark.table(f"{CATALOG}.{t.source}")
+    columns = t.output_columns(bronze.columns)
+    types = {f.name: f.dataType.simpleString() for f in bronze.schema.fields}
+    tests = m.placeholder_in_silver_sql(t, columns, types, pseudonym_key)
+    if not tests or not _exists(spark, t.name):
+        return Repair(t.name, 0, 0, 0)
+    any_bad = " OR ".join(f"({x})" for x in tests.values())
+    keys = ", ".join(f"`{k}`" for k in t.key)
+    bad = spark.sql(f"SELECT {keys} FROM {CATALOG}.{m.q(t.name)} WHERE {any_bad}").persist()
+    affected = bad.count()
+    if not affected:
+        bad.unpersist()
+        return Repair(t.name, 0, 0, 0)
+    view = t.name.replace(".", "__")
+    bronze.join(bad, on=list(t.key), how="left_semi").createOrReplaceTempView(f"{view}__history")
+    spark.sql(m.latest_sql(t, columns, f"{view}__history", pseudonym_key, types)).createOrReplaceTempView(
+        f"{view}__newest"
+    )
+    aliased = m.placeholder_in_silver_sql(t, columns, types, pseudonym_key, alias="t")
+    spark.sql(m.repair_sql(t, aliased, m.unavailable_flags(t, columns, types), f"{view}__newest"))
+    left = spark.sql(f"SELECT count(*) AS n FROM {CATALOG}.{m.q(t.name)} WHERE {any_bad}").collect()[0]["n"]
+    bad.unpersist()
+    return Repair(t.name, affected, affected - left, left)

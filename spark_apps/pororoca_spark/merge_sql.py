@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from .entities import SilverTable
-from .pseudonym import token_sql
+from .pseudonym import token, token_sql
 
 TOMBSTONES = "silver.deleted_keys"
 POSITION_WIDTH = 28
@@ -173,3 +173,34 @@ def partition_sql(spec: str | None) -> str:
 
 def properties_sql() -> str:
     return ", ".join(f"'{k}' = '{v}'" for k, v in TABLE_PROPERTIES.items())
+
+
+def placeholder_in_silver_sql(
+    t: SilverTable, columns: list[tuple[str, str]], types: dict[str, str], key: str, alias: str = ""
+) -> dict[str, str]:
+    """Output column -> a test that silver holds the placeholder there (written before silver knew it), as the
+    value itself or as the token of it."""
+    a = f"{alias}." if alias else ""
+    tests = {}
+    for out, src in columns:
+        if src in t.key or not unavailable_sql(f"`{src}`", types.get(src, "")):
+            continue
+        kind = t.tokenise.get(src) if out != src else None
+        if kind:
+            tokens = {token(v, kind, key) for v in (UNAVAILABLE, base64.b64encode(UNAVAILABLE.encode()).decode())}
+            tests[out] = f"{a}`{out}` IN ({', '.join(repr(x) for x in sorted(t_ for t_ in tokens if t_))})"
+        else:
+            tests[out] = unavailable_sql(f"{a}`{out}`", types[src])  # type: ignore[assignment]
+    return tests
+
+
+def repair_sql(t: SilverTable, tests: dict[str, str], flag: dict[str, str], source_view: str) -> str:
+    """Put back, where silver holds the placeholder, the newest real value bronze has (`source_view` is
+    `latest_sql` over the affected keys' whole history; `flag` from `unavailable_flags`)."""
+    on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in t.key)
+    any_bad = " OR ".join(f"({test})" for test in tests.values())
+    sets = ", ".join(
+        f"t.`{out}` = CASE WHEN ({test}) AND NOT s.`{flag[out]}` THEN s.`{out}` ELSE t.`{out}` END"
+        for out, test in tests.items()
+    )
+    return f"MERGE INTO {q(t.name)} t USING {source_view} s ON {on} WHEN MATCHED AND ({any_bad}) THEN UPDATE SET {sets}"

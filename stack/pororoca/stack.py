@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from . import bootstrap, credentials, health, install, manifest, services
+from . import bootstrap, credentials, health, install, manifest, progress, services
 from .paths import Paths
 from .render import render
 from .services import HOST, RenderedService, StackConfig
@@ -135,21 +135,24 @@ def up(paths: Paths) -> Stack:
     else:
         sup.start_daemon()
     # Independent services start together (JVM start-up is mostly waiting); dependents wait for health.
-    for wave in services.start_waves(stack.config.services):
-        with ThreadPoolExecutor(max_workers=len(wave)) as pool:
-            for future in [pool.submit(_start_one, stack, sup, name) for name in wave]:
-                future.result()
+    with progress.task("up", total=len(stack.order), unit="services healthy") as bar:
+        for wave in services.start_waves(stack.config.services):
+            bar.update(note=f"starting {', '.join(wave)}")
+            with ThreadPoolExecutor(max_workers=len(wave)) as pool:
+                for future in [pool.submit(_start_one, stack, sup, name, bar.log) for name in wave]:
+                    future.result()
+                    bar.update(advance=1)
     print(f"up: all {len(stack.order)} services healthy in {time.monotonic() - t0:.1f}s")
     return stack
 
 
-def _start_one(stack: Stack, sup: Supervisor, name: str) -> None:
+def _start_one(stack: Stack, sup: Supervisor, name: str, say=print) -> None:
     info = sup.info(name)
     ctx = stack.hook_ctx()
     if info["statename"] == "RUNNING" and stack.probe(name).ok:
         for hook in bootstrap.AFTER_HEALTHY.get(name, []):
             hook(ctx)  # idempotent: re-applies what a previous, interrupted `up` may have missed
-        print(f"  {name:<9} already running (pid {info['pid']})")
+        say(f"  {name:<9} already running (pid {info['pid']})")
         return
     if info["statename"] in RUNNING_STATES:
         sup.stop(name)  # running but unhealthy: restart it cleanly
@@ -177,7 +180,7 @@ def _start_one(stack: Stack, sup: Supervisor, name: str) -> None:
         raise _fail(stack, name, f"not healthy after {START_TIMEOUT:.0f}s ({last.detail})")
     for hook in bootstrap.AFTER_HEALTHY.get(name, []):
         hook(ctx)
-    print(f"  {name:<9} healthy in {time.monotonic() - t:5.1f}s")
+    say(f"  {name:<9} healthy in {time.monotonic() - t:5.1f}s")
 
 
 def down(paths: Paths) -> None:

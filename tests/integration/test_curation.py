@@ -577,6 +577,22 @@ def test_large_unchanged_values_never_become_a_placeholder(lake):
         pororoca("cdc", "apply")
 
 
+def test_repair_restores_placeholders_an_older_curation_stored(lake):
+    """An installation curated before placeholder-awareness: silver holds the marker; the repair puts back the
+    newest real value from bronze and counts what it repaired."""
+    (customer,) = pg(lake, "SELECT max(customer_id) FROM customers")[0]
+    q(lake, "UPDATE silver.customers SET occupation = '__debezium_unavailable_value' WHERE customer_id = ?",
+      [customer])  # fmt: skip
+    q(lake, "UPDATE silver_pii.customers SET street = '__debezium_unavailable_value' WHERE customer_id = ?",
+      [customer])  # fmt: skip
+    out = pororoca("curate", "--repair-unavailable", "--tables", "silver.customers,silver_pii.customers").stdout
+    assert "curate: repaired 2 rows" in out, out
+    source = pg(lake, "SELECT occupation, street FROM customers WHERE customer_id = %(c)s", {"c": customer})[0]
+    assert _silver_customer(lake, customer) == source
+    again = pororoca("curate", "--repair-unavailable", "--tables", "silver.customers,silver_pii.customers").stdout
+    assert "curate: repaired 0 rows" in again
+
+
 def test_cdc_apply_gives_every_captured_table_a_full_replica_identity(lake):
     with lake["src"].core() as conn:
         conn.execute("ALTER TABLE pix_keys REPLICA IDENTITY DEFAULT")
