@@ -14,6 +14,10 @@ from .classification import AccessPolicy, Classification, Role
 
 READ = ["SELECT"]
 WRITE = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"]
+# Iceberg metadata tables that expose data files' column bounds or partition values: a CPF or a name is the
+# lower and upper bound of a one-row file. Trino's rules see them as tables named `<table>$<kind>`; masks do not
+# reach them.
+FILE_METADATA = r".*\$(files|all_files|data_files|delete_files|partitions|entries|all_entries|manifests|all_manifests)"
 
 
 def _alternatives(names: list[str] | tuple[str, ...]) -> str:
@@ -27,9 +31,17 @@ def mask_expression(template: str, column: str) -> str:
 def _table_rules(role: Role, classification: Classification, policy: AccessPolicy) -> list[dict]:
     group, catalog = role.name, policy.catalog
     readable = {ns: READ for ns in role.read} | {ns: WRITE for ns in role.write}
-    if role.audit:
-        readable["audit"] = READ if role.audit == "read" else ["SELECT", "INSERT"]
     rules: list[dict] = []
+    # The audit is append-only for every role, the platform's included: rows land through the sink (not Trino),
+    # the DPO adds erasure receipts, nobody deletes, updates or forges a query record.
+    if role.superuser or role.audit:
+        if role.audit == "insert":
+            rules.append({"group": group, "catalog": catalog, "schema": "audit", "table": "erasure_receipts",
+                          "privileges": ["SELECT", "INSERT"]})  # fmt: skip
+        rules.append({"group": group, "catalog": catalog, "schema": "audit", "privileges": READ})
+    if role.masked or not role.subject_level:
+        # A role that is masked or denied anything reads no file-level metadata: it would go around both.
+        rules.append({"group": group, "catalog": catalog, "table": FILE_METADATA, "privileges": []})
     if role.superuser:
         readable = {".*": WRITE}
     if not role.subject_level:

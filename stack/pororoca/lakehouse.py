@@ -146,8 +146,8 @@ def spark_conf(ep: Endpoints, jars: list[str]) -> dict[str, str]:
         f"{prefix}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
         f"{prefix}.s3.endpoint": ep.s3,
         f"{prefix}.s3.path-style-access": "true",
-        f"{prefix}.s3.access-key-id": ep.access_key,
-        f"{prefix}.s3.secret-access-key": ep.secret_key,
+        # No keys here: PySpark passes every setting to spark-submit on its command line, which any local
+        # account can read (/proc/<pid>/cmdline). S3FileIO takes them from the environment (`spark_env`).
         f"{prefix}.client.region": ep.region,
         "spark.sql.defaultCatalog": CATALOG,
         "spark.sql.session.timeZone": "UTC",
@@ -158,6 +158,12 @@ def spark_conf(ep: Endpoints, jars: list[str]) -> dict[str, str]:
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": "4",
     }
+
+
+def spark_env(ep: Endpoints) -> dict[str, str]:
+    """The lakehouse key for the Spark driver, through the AWS SDK's environment credentials: a process's
+    environment is readable by its own user only."""
+    return {"AWS_ACCESS_KEY_ID": ep.access_key, "AWS_SECRET_ACCESS_KEY": ep.secret_key, "AWS_REGION": ep.region}
 
 
 def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str = "2g") -> SparkSession:
@@ -173,7 +179,9 @@ def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str =
         raise RuntimeError(f"no Iceberg jars for Spark in {jars_dir}: run `make install`")
     os.environ["JAVA_HOME"] = str(find_jdks(man, paths)[spark.java or 17])
     os.environ["SPARK_LOCAL_IP"] = HOST
+    ep = Endpoints.of(paths)
+    os.environ.update(spark_env(ep))
     builder = SparkSession.builder.appName(app_name).master("local[2]").config("spark.driver.memory", driver_memory)
-    for k, v in spark_conf(Endpoints.of(paths), jars).items():
+    for k, v in spark_conf(ep, jars).items():
         builder = builder.config(k, v)
     return builder.getOrCreate()

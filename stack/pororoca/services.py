@@ -91,6 +91,8 @@ class StackConfig:
             "superset_secret_key",
             # Signs Trino's node-to-node requests; the users' passwords are added by `governance sync`.
             "trino_shared_secret",
+            # Keys the audit's query-text fingerprints (HMAC): a plain hash of a query naming a CPF is reversible.
+            "trino_audit_fingerprint_key",
             *(f"mariadb_{db}_password" for db in self.mariadb_databases),
             *(f"mariadb_{u}_password" for u in self.replication_users),
         ]

@@ -118,6 +118,31 @@ def test_engineers_stewards_and_superset_get_what_the_policy_says(ep):
     assert denied(ep, "superset", "SELECT * FROM bronze.core_customers")
 
 
+FILE_METADATA = ("files", "partitions", "entries", "all_entries", "manifests", "all_manifests")
+
+
+@pytest.mark.parametrize("user", ["analyst", "steward"])
+def test_masked_roles_cannot_read_personal_values_from_metadata_tables(ep, user):
+    """A data file's column bounds would hand out the raw CPFs and names the masks hide."""
+    for table in ("bronze.core_customers", "silver_pii.customers", "gold.credit_customer_exposure"):
+        for kind in FILE_METADATA:
+            assert denied(ep, user, f'SELECT * FROM {table.split(".")[0]}."{table.split(".")[1]}${kind}"'), (
+                f"{user}: {table}${kind}"
+            )
+    # history stays readable (no values in it): time travel needs it
+    assert rows(ep, user, 'SELECT count(*) FROM silver."customers$snapshots"')[0][0] > 0
+
+
+def test_no_role_can_alter_or_forge_the_audit(ep):
+    for user in ("pororoca", "dpo", "engineer"):
+        for sql in (
+            "DELETE FROM audit.trino_queries WHERE true",
+            "UPDATE audit.erasure_receipts SET requested_by = 'x' WHERE true",
+            "INSERT INTO audit.trino_queries SELECT * FROM audit.trino_queries LIMIT 1",
+        ):
+            assert denied(ep, user, sql), f"{user}: {sql}"
+
+
 def test_a_new_tag_masks_the_column_after_sync_without_restarting_trino(ep, paths, tmp_path):
     pid = Supervisor(paths).info("trino")["pid"]
     before = {o for (o,) in rows(ep, "analyst", "SELECT occupation FROM silver.customers")}

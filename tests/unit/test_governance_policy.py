@@ -127,3 +127,27 @@ def test_password_hashes_are_trinos_pbkdf2_and_stable_while_the_password_is():
         ["analyst"], {"trino_analyst_password": "b" * 32}, identities.parse_password_file(first)
     )
     assert changed != first
+
+
+@pytest.mark.parametrize("group", ["analyst", "steward", "bi"])
+@pytest.mark.parametrize("kind", ["files", "partitions", "entries", "all_entries", "manifests", "all_manifests"])
+def test_masked_roles_read_no_file_level_metadata(group, kind):
+    """Column bounds in `$files` (and the rest) would hand out the raw values the masks hide."""
+    for schema, table in [("bronze", "core_customers"), ("silver", "customers"), ("gold", "credit_default_rate")]:
+        assert table_rule(RULES, group, schema, f"{table}${kind}")["privileges"] == [], f"{schema}.{table}${kind}"
+    assert table_rule(RULES, group, "gold", "credit_default_rate$snapshots")["privileges"] == ["SELECT"]
+
+
+def test_unmasked_roles_keep_their_metadata_tables():
+    for group in ("platform", "engineer"):
+        assert table_rule(RULES, group, "silver", "customers$files")["privileges"] != []
+
+
+def test_the_audit_is_append_only_for_every_role():
+    for group in ACCESS.roles:
+        for table in ("trino_queries", "erasure_receipts"):
+            privileges = table_rule(RULES, group, "audit", table)["privileges"]
+            assert not {"DELETE", "UPDATE", "OWNERSHIP"} & set(privileges), f"{group} on audit.{table}"
+    assert table_rule(RULES, "dpo", "audit", "erasure_receipts")["privileges"] == ["SELECT", "INSERT"]
+    assert table_rule(RULES, "dpo", "audit", "trino_queries")["privileges"] == ["SELECT"]  # no forged records
+    assert table_rule(RULES, "platform", "audit", "trino_queries")["privileges"] == ["SELECT"]

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS lakehouse.audit.trino_queries (
     query_type      varchar,
     state           varchar,     -- FINISHED or FAILED (a denied query is recorded too)
     error_code      varchar,
-    query_sha256    varchar,     -- the text's hash: the text itself may hold personal data
+    query_sha256    varchar,     -- HMAC-SHA256 of the text under a generated key (never the text: it may hold a CPF)
     created_at      timestamp(6) with time zone,
     ended_at        timestamp(6) with time zone,
     tables          array(varchar),   -- catalog.schema.table read

@@ -14,8 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Map;
@@ -24,6 +23,9 @@ import java.util.TreeSet;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
 /** One Kafka record per completed query (see README.md). */
 public final class AuditListener implements EventListener {
     private static final Logger LOG = Logger.getLogger(AuditListener.class.getName());
@@ -31,9 +33,12 @@ public final class AuditListener implements EventListener {
     private final KafkaProducer<String, String> producer;
     private final String topic;
     private final Path spool;
+    private final byte[] fingerprintKey;
 
     public AuditListener(Map<String, String> config) {
         this.topic = require(config, "kafka.topic");
+        // The query text can hold a CPF: a plain hash of it is reversed by hashing the candidates. Keyed, it is not.
+        this.fingerprintKey = require(config, "fingerprint.key").getBytes(StandardCharsets.UTF_8);
         this.spool = Path.of(require(config, "spool.path"));
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, require(config, "kafka.bootstrap-servers"));
@@ -66,7 +71,7 @@ public final class AuditListener implements EventListener {
 
     @Override
     public void queryCompleted(QueryCompletedEvent event) {
-        String record = AuditRecord.json(fields(event));
+        String record = AuditRecord.json(fields(event, fingerprintKey));
         String key = event.getMetadata().getQueryId();
         producer.send(new ProducerRecord<>(topic, key, record), (metadata, error) -> {
             if (error != null) {
@@ -85,7 +90,7 @@ public final class AuditListener implements EventListener {
         }
     }
 
-    static AuditRecord.Fields fields(QueryCompletedEvent event) {
+    static AuditRecord.Fields fields(QueryCompletedEvent event, byte[] fingerprintKey) {
         QueryContext context = event.getContext();
         TreeSet<String> tables = new TreeSet<>();
         TreeSet<String> columns = new TreeSet<>();
@@ -107,7 +112,7 @@ public final class AuditListener implements EventListener {
                 context.getQueryType().map(Enum::name).orElse(null),
                 event.getMetadata().getQueryState(),
                 event.getFailureInfo().map(f -> f.getErrorCode().getName()).orElse(null),
-                sha256(event.getMetadata().getQuery()),
+                fingerprint(fingerprintKey, event.getMetadata().getQuery()),
                 event.getCreateTime().toEpochMilli(),
                 event.getEndTime().toEpochMilli(),
                 new ArrayList<>(tables),
@@ -117,11 +122,14 @@ public final class AuditListener implements EventListener {
                 context.getUserAgent().orElse(null));
     }
 
-    static String sha256(String text) {
+    /** HMAC-SHA256 of the query text under the stack's generated audit key. */
+    static String fingerprint(byte[] key, String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(text.getBytes(StandardCharsets.UTF_8)));
         }
-        catch (NoSuchAlgorithmException e) {
+        catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
