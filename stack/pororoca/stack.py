@@ -66,6 +66,10 @@ class Stack:
         for d in (self.paths.conf, self.paths.logs, self.paths.data):
             d.mkdir(parents=True, exist_ok=True)
             _make_private(d)
+        # Services running as their own system user (PostgreSQL, MariaDB) pass through these to their own
+        # directories: traversable, not listable.
+        for d in (self.paths.conf, self.paths.data):
+            d.chmod(0o711)
         for name, svc in self.config.services.items():
             ctx = services.service_context(self.values, svc, self.paths)
             out_dir = self.paths.conf / name

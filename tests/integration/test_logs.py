@@ -39,5 +39,5 @@ def test_logs_and_data_are_readable_by_their_owner_only(paths):
         if not p.is_symlink() and stat.S_IMODE(p.lstat().st_mode) & 0o077 and not p.is_dir()
     ]
     assert not exposed, f"{len(exposed)} files readable by other accounts, e.g. {exposed[:5]}"
-    for root in (paths.logs, paths.data):
-        assert stat.S_IMODE(root.stat().st_mode) & 0o077 == 0, root
+    assert stat.S_IMODE(paths.logs.stat().st_mode) == 0o700
+    assert stat.S_IMODE(paths.data.stat().st_mode) == 0o711  # traversable to each service's own directory
