@@ -45,6 +45,7 @@ def main() -> int:
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="pororoca-newcomer-"))
+    work.chmod(0o711)  # as root, PostgreSQL and MariaDB run as their own users and must reach the state below
     clone = work / "main"
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO_ROOT), str(clone)], check=True)
     env = os.environ | services.isolated_env(services.load(), work / "state", PORT_OFFSET)

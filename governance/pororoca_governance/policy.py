@@ -38,7 +38,9 @@ def _table_rules(role: Role, classification: Classification, policy: AccessPolic
         if role.audit == "insert":
             rules.append({"group": group, "catalog": catalog, "schema": "audit", "table": "erasure_receipts",
                           "privileges": ["SELECT", "INSERT"]})  # fmt: skip
-        rules.append({"group": group, "catalog": catalog, "schema": "audit", "privileges": READ})
+        # The platform creates the audit tables (OWNERSHIP: create, never DELETE, UPDATE or INSERT).
+        owner = ["SELECT", "OWNERSHIP"] if role.superuser else READ
+        rules.append({"group": group, "catalog": catalog, "schema": "audit", "privileges": owner})
     if role.masked or not role.subject_level:
         # A role that is masked or denied anything reads no file-level metadata: it would go around both.
         rules.append({"group": group, "catalog": catalog, "table": FILE_METADATA, "privileges": []})

@@ -151,7 +151,9 @@ def cmd_pipeline(args: argparse.Namespace, paths: Paths) -> int:
             def note(message: str) -> None:
                 bar.update(note=message.strip())
 
-            if af.wait("pororoca_curate", run_id, args.timeout, log=note)["state"] != "success":
+            state = af.wait("pororoca_curate", run_id, args.timeout, log=note)["state"]
+            bar.log(f"  pororoca_curate {run_id}: {state}")
+            if state != "success":
                 print(af.task_log("pororoca_curate", run_id, "curate")[-3000:], file=sys.stderr)
                 raise RuntimeError(f"pororoca_curate {run_id} failed (log above; Airflow UI: {af.url})")
             bar.update(advance=1, note="waiting for the silver asset event to start pororoca_kpis")
@@ -161,7 +163,9 @@ def cmd_pipeline(args: argparse.Namespace, paths: Paths) -> int:
                     raise RuntimeError("the silver asset event did not start pororoca_kpis")
                 time.sleep(3)
             kpi_run = new[-1]["dag_run_id"]  # the oldest new run: the one this curation triggered
-            if af.wait("pororoca_kpis", kpi_run, args.timeout, log=note)["state"] != "success":
+            state = af.wait("pororoca_kpis", kpi_run, args.timeout, log=note)["state"]
+            bar.log(f"  pororoca_kpis {kpi_run}: {state}")
+            if state != "success":
                 print(af.task_log("pororoca_kpis", kpi_run, "kpis")[-3000:], file=sys.stderr)
                 raise RuntimeError(f"pororoca_kpis {kpi_run} failed (log above; Airflow UI: {af.url})")
             bar.update(advance=1, note="done")

@@ -546,10 +546,11 @@ def test_large_unchanged_values_never_become_a_placeholder(lake):
             conn.execute("UPDATE customers SET status = %s, updated_at = now() WHERE customer_id = ANY(%s)",
                          (status, list(big)))  # fmt: skip
             conn.commit()
-        with acq.cursor() as cur:
+        conn = lake["src"].acquiring()
+        with conn, conn.cursor() as cur:
             cur.execute("UPDATE merchants SET status = %s WHERE merchant_id = %s",
                         ("suspended" if status == "blocked" else "active", merchant))  # fmt: skip
-            acq.commit()
+            conn.commit()
 
     try:
         for status in ("blocked", "active"):  # the first curation sees the insert and an update at once
@@ -576,7 +577,7 @@ def test_large_unchanged_values_never_become_a_placeholder(lake):
 def test_repair_restores_placeholders_an_older_curation_stored(lake):
     """An installation curated before placeholder-awareness: silver holds the marker; the repair puts back the
     newest real value from bronze and counts what it repaired."""
-    (customer,) = pg(lake, "SELECT max(customer_id) FROM customers")[0]
+    (customer,) = q(lake, "SELECT max(customer_id) FROM silver_pii.customers")[0]
     q(lake, "UPDATE silver.customers SET occupation = '__debezium_unavailable_value' WHERE customer_id = ?",
       [customer])  # fmt: skip
     q(lake, "UPDATE silver_pii.customers SET street = '__debezium_unavailable_value' WHERE customer_id = ?",
@@ -634,8 +635,8 @@ def test_a_subject_whose_email_has_a_trailing_newline_is_found(lake, tmp_path):
         conn.commit()
     pororoca("cdc", "wait", "--timeout", "300", timeout=400)
     pororoca("curate", "--tables", "silver.pix_keys,silver.pix_transfers")
-    out = tmp_path / "export"
-    pororoca("lgpd", "export", "--cpf", cpf, "--out", str(out))
-    document = json.loads((out / "subject.json").read_text())["tables"]
+    pororoca("lgpd", "export", "--cpf", cpf, "--out", str(tmp_path))
+    (subject_json,) = tmp_path.glob("subject-*/subject.json")
+    document = json.loads(subject_json.read_text())["tables"]
     assert key_id in [r["pix_key_id"] for r in document["silver.pix_keys"]]
     assert e2e in [r["end_to_end_id"] for r in document["silver.pix_transfers"]]

@@ -74,7 +74,8 @@ def test_no_process_carries_a_secret_on_its_command_line(paths):
     spark = lakehouse.spark_session(paths, "cmdline-probe")
     try:
         spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.security_probe")
-        spark.sql("CREATE TABLE IF NOT EXISTS lakehouse.security_probe.t (x int) USING iceberg")
+        spark.sql("CREATE TABLE IF NOT EXISTS lakehouse.security_probe.t (x int) USING iceberg "
+                  "TBLPROPERTIES ('gc.enabled' = 'true')")  # fmt: skip
         spark.sql("INSERT INTO lakehouse.security_probe.t VALUES (1)")
         assert spark.sql("SELECT count(*) AS n FROM lakehouse.security_probe.t").collect()[0]["n"] >= 1
         secrets = {k: v for k, v in credentials.load(paths.credentials).items() if len(v) >= 16}
