@@ -502,9 +502,12 @@ def _new_customer(conn, occupation: str, street: str) -> int:
     """A customer of our own (no accounts reference it, so it can be deleted), with a valid CPF."""
     row = conn.execute("SELECT * FROM customers ORDER BY customer_id LIMIT 1").fetchone()
     cols = [d.name for d in conn.execute("SELECT * FROM customers LIMIT 0").description]
-    values = dict(zip(cols, row, strict=True)) | {
-        "cpf": ids.random_cpf(random.Random(os.urandom(8))), "occupation": occupation, "street": street,
-        "email": f"toast.{os.urandom(4).hex()}@exemplo.com.br",
+    rng = random.Random(os.urandom(8))
+    values = dict(zip(cols, row, strict=True))
+    # Every identifier its own: a copied phone or e-mail would make this test customer part of another subject.
+    values |= {
+        "cpf": ids.random_cpf(rng), "occupation": occupation, "street": street, "full_name": "Teste Toast",
+        "email": f"toast.{os.urandom(4).hex()}@exemplo.com.br", "phone": ids.random_mobile(rng, values["uf"]),
     }  # fmt: skip
     cols = [c for c in cols if c != "customer_id"]
     return conn.execute(

@@ -133,6 +133,13 @@ def test_masked_roles_cannot_read_personal_values_from_metadata_tables(ep, user)
     assert rows(ep, user, 'SELECT count(*) FROM silver."customers$snapshots"')[0][0] > 0
 
 
+def test_a_merchants_trade_name_is_masked_like_its_legal_name(ep):
+    """The legal name is the trade name plus " LTDA": a sole proprietor's name either way."""
+    for table in ("bronze.acquiring_merchants", "silver.merchants"):
+        names = rows(ep, "analyst", f"SELECT trade_name FROM {table} LIMIT 50")
+        assert names and all(n.endswith("***") and len(n) == 4 for (n,) in names), table
+
+
 def test_no_role_can_alter_or_forge_the_audit(ep):
     for user in ("pororoca", "dpo", "engineer"):
         for sql in (

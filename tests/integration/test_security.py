@@ -83,6 +83,7 @@ def test_no_process_carries_a_secret_on_its_command_line(paths):
             cmdline = " ".join(proc.info["cmdline"] or [])
             leaked = [k for k, v in secrets.items() if v in cmdline]
             assert not leaked, f"pid {proc.info['pid']} carries {leaked} on its command line: {cmdline[:160]}"
+        spark.sql("ALTER TABLE lakehouse.security_probe.t SET TBLPROPERTIES ('gc.enabled' = 'true')")
         spark.sql("DROP TABLE lakehouse.security_probe.t PURGE")
         spark.sql("DROP NAMESPACE lakehouse.security_probe")
     finally:
