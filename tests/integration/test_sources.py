@@ -14,6 +14,7 @@ import pytest
 from pororoca_sources import generate as g
 from pororoca_sources.connections import Sources
 from pororoca_sources.ids import is_valid_cnpj, is_valid_cpf
+from pororoca_sources.simulate import RECOVERY_SHARE
 
 from .conftest import CLI, pororoca
 
@@ -174,4 +175,7 @@ def test_the_live_workload_keeps_the_credit_book_s_defaults(src):
     paid = json.loads(out.strip().splitlines()[-1])["by_table"].get("update:installments", 0)
     after = core_rows(src, in_default)[0][0]
     assert paid > 100  # the run did pay instalments
-    assert after >= before * 0.98, f"{before - after} of {before} defaulted contracts paid by one short run"
+    # Recoveries are random (RECOVERY_SHARE per instalment paid): bound them well above their Poisson mean, far
+    # below what paying every due instalment would do (each defaulted contract paid at once).
+    recovered, expected = before - after, paid * RECOVERY_SHARE
+    assert recovered <= 3 + 4 * expected, f"{recovered} of {before} defaulted contracts paid (expected ~{expected:.1f})"
