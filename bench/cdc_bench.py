@@ -44,9 +44,9 @@ class FreshnessProbe:
         self.stop = threading.Event()
 
     def feed(self) -> None:
-        consumer = Consumer({"bootstrap.servers": self.ep.kafka_bootstrap, "group.id": "bench-feed", "log_level": 2})
+        consumer = Consumer({**self.ep.kafka, "group.id": "pororoca-bench-feed", "log_level": 2})
         topic = "core.public.cdc_heartbeat"
-        consumer.assign([TopicPartition(topic, 0, feed.end_offset(self.ep.kafka_bootstrap, topic))])
+        consumer.assign([TopicPartition(topic, 0, feed.end_offset(self.ep.kafka, topic))])
         try:
             while not self.stop.is_set() or len(self.on_topic) < len(self.committed):
                 for m in consumer.consume(500, timeout=0.2):
@@ -94,13 +94,13 @@ class FreshnessProbe:
         return bronze, topic
 
 
-def total_lag(bootstrap: str) -> int:
-    return sum(lag.sink_lag(bootstrap, name, regex).records for name, regex in SINKS.items())
+def total_lag(kafka: dict[str, str]) -> int:
+    return sum(lag.sink_lag(kafka, name, regex).records for name, regex in SINKS.items())
 
 
-def wait_drained(bootstrap: str, timeout: float = 900) -> float:
+def wait_drained(kafka: dict[str, str], timeout: float = 900) -> float:
     start = time.monotonic()
-    while total_lag(bootstrap) > 0 and time.monotonic() - start < timeout:
+    while total_lag(kafka) > 0 and time.monotonic() - start < timeout:
         time.sleep(2)
     return time.monotonic()
 
@@ -134,7 +134,7 @@ def main() -> None:
         with src.core(autocommit=True) as conn:
             conn.execute("DELETE FROM cdc_heartbeat WHERE id >= 1000")
         wait_snapshot_in_bronze(src, ep)
-        wait_drained(ep.kafka_bootstrap)
+        wait_drained(ep.kafka)
         runs = []
         next_marker = 1000
         for rate in RATES:
@@ -142,8 +142,8 @@ def main() -> None:
             probe.run()
             t0 = time.monotonic()
             summary = simulate(src, rate, RUN_S, say=lambda _m: None)
-            lag_at_end = total_lag(ep.kafka_bootstrap)
-            drained = wait_drained(ep.kafka_bootstrap)
+            lag_at_end = total_lag(ep.kafka)
+            drained = wait_drained(ep.kafka)
             fresh, feed_lag = probe.finish()
             next_marker = probe.next_id
             runs.append({

@@ -52,8 +52,9 @@ def _context() -> dict[str, str]:
     }
 
 
-def _url(ctx: dict[str, str]) -> str:
-    return f"http://{ctx['connect_host']}:{ctx['connect_port']}"
+def _api(ctx: dict[str, str], paths: Paths) -> connect.Api:
+    auth = lakehouse.Endpoints.of(paths).connect_auth
+    return connect.Api(f"http://{ctx['connect_host']}:{ctx['connect_port']}", auth)
 
 
 def _require_stack(ctx: dict[str, str]) -> None:
@@ -78,7 +79,7 @@ def _is_cdc_sink(c: connect.Connector) -> bool:
 def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
     ctx = _context()
     _require_stack(ctx)
-    url = _url(ctx)
+    api = _api(ctx, paths)
     connectors = connect.definitions(ctx)
     sources = Sources.of(paths)
     for c in connectors:
@@ -102,8 +103,8 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
     print("  bronze tables: " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
     # Sources first, then the sinks that read their topics.
     for c in sorted(connectors, key=_is_sink):
-        action = connect.apply_one(url, c)
-        connect.wait_running(url, c.name, args.timeout)
+        action = connect.apply_one(api, c)
+        connect.wait_running(api, c.name, args.timeout)
         print(f"  {c.name:<20} {action:<9} RUNNING")
     return 0
 
@@ -111,18 +112,18 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
 def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
     ctx = _context()
     _require_stack(ctx)
-    rows = connect.status(_url(ctx))
+    rows = connect.status(_api(ctx, paths))
     if not rows:
         print("no connectors: run `pororoca cdc apply`")
         return 3
-    bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
+    kafka = lakehouse.Endpoints.of(paths).kafka
     sinks = {c.name: c for c in connect.definitions(ctx) if _is_sink(c)}
     healthy = True
     for r in rows:
         extra = ""
         if r.name in sinks:
-            behind = lag.sink_lag(bootstrap, r.name, sinks[r.name].config["topics.regex"])
-            dead = lag.dead_letters(bootstrap, sinks[r.name].config["errors.deadletterqueue.topic.name"])
+            behind = lag.sink_lag(kafka, r.name, sinks[r.name].config["topics.regex"])
+            dead = lag.dead_letters(kafka, sinks[r.name].config["errors.deadletterqueue.topic.name"])
             extra = f"  lag: {behind.records} records  dead letters: {dead.total} ({dead.pending} not replayed)"
             healthy &= dead.pending == 0
         topics = behind.topics if r.name in sinks else len(r.topics)
@@ -155,16 +156,16 @@ def cmd_wait(args: argparse.Namespace, paths: Paths) -> int:
     (the sink commits its consumer offsets only with the Iceberg commit), twice in a row."""
     ctx = _context()
     _require_stack(ctx)
-    url = _url(ctx)
-    bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
+    api = _api(ctx, paths)
+    kafka = lakehouse.Endpoints.of(paths).kafka
     connectors = connect.definitions(ctx)
     deadline = time.monotonic() + args.timeout
     started, steady = time.monotonic(), 0
     expected = _source_rows(Sources.of(paths))  # what an initial snapshot has to bring
     with progress.task("cdc wait", unit="changes in bronze") as bar:
         while True:
-            snapshotting = [c.name for c in connectors if not _is_sink(c) and connect.snapshotting(url, c.name)]
-            lags = {c.name: lag.sink_lag(bootstrap, c.name, c.config["topics.regex"])
+            snapshotting = [c.name for c in connectors if not _is_sink(c) and connect.snapshotting(api, c.name)]
+            lags = {c.name: lag.sink_lag(kafka, c.name, c.config["topics.regex"])
                     for c in connectors if _is_cdc_sink(c)}  # fmt: skip
             behind = {name: x.records for name, x in lags.items()}
             backlog, landed = sum(behind.values()), sum(x.landed for x in lags.values())
@@ -201,14 +202,14 @@ def _source_rows(sources: Sources) -> int:
 def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
     ctx = _context()
     _require_stack(ctx)
-    bootstrap = lakehouse.Endpoints.of(paths).kafka_bootstrap
+    kafka = lakehouse.Endpoints.of(paths).kafka
     sinks = [c for c in connect.definitions(ctx) if _is_sink(c)]
     if args.connector:
         sinks = [c for c in sinks if c.name == args.connector]
         if not sinks:
             raise connect.ConnectError(f"no sink connector named {args.connector} in cdc/connectors")
     for c in sinks:
-        done = replay.replay(bootstrap, c.config["errors.deadletterqueue.topic.name"], dry_run=args.dry_run)
+        done = replay.replay(kafka, c.config["errors.deadletterqueue.topic.name"], dry_run=args.dry_run)
         verb = "would replay" if args.dry_run else "replayed"
         targets = ", ".join(f"{t}: {n}" for t, n in sorted(done.to_topics.items())) or "-"
         print(f"  {done.dead_letter_topic:<24} {verb} {done.records} records ({targets})")

@@ -20,6 +20,21 @@ class ConnectError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Api:
+    """Connect's REST API, as its one user (HTTP Basic: stack/conf/connect/rest-users.properties)."""
+
+    url: str
+    auth: tuple[str, str]
+
+    def call(self, method: str, path: str, timeout: float = TIMEOUT, **kwargs) -> requests.Response:
+        r = requests.request(method, f"{self.url}{path}", auth=self.auth, timeout=timeout, **kwargs)
+        if r.status_code == 401:
+            raise ConnectError(f"Kafka Connect refused the credentials of user {self.auth[0]} "
+                               "(connect_rest_password in the credentials file)")  # fmt: skip
+        return r
+
+
+@dataclass(frozen=True)
 class Connector:
     name: str
     config: dict[str, str]
@@ -42,38 +57,38 @@ def _plan(current: dict[str, str] | None, wanted: dict[str, str]) -> str:
     return "unchanged" if current == wanted else "updated"
 
 
-def apply_one(url: str, connector: Connector) -> str:
-    r = requests.get(f"{url}/connectors/{connector.name}/config", timeout=TIMEOUT)
+def apply_one(api: Api, connector: Connector) -> str:
+    r = api.call("GET", f"/connectors/{connector.name}/config", timeout=TIMEOUT)
     if r.status_code not in (200, 404):
         raise ConnectError(f"GET {connector.name} config: HTTP {r.status_code} {r.text[:300]}")
     action = _plan(r.json() if r.status_code == 200 else None, connector.config)
     if action != "unchanged":
-        r = requests.put(f"{url}/connectors/{connector.name}/config", json=connector.config, timeout=60)
+        r = api.call("PUT", f"/connectors/{connector.name}/config", json=connector.config, timeout=60)
         if r.status_code not in (200, 201):
             raise ConnectError(f"PUT {connector.name}: HTTP {r.status_code} {r.text[:500]}")
     return action
 
 
-def connector_status(url: str, name: str) -> dict:
-    r = requests.get(f"{url}/connectors/{name}/status", timeout=TIMEOUT)
+def connector_status(api: Api, name: str) -> dict:
+    r = api.call("GET", f"/connectors/{name}/status", timeout=TIMEOUT)
     r.raise_for_status()
     return r.json()
 
 
-def wait_running(url: str, name: str, timeout: float = 120) -> None:
+def wait_running(api: Api, name: str, timeout: float = 120) -> None:
     """Until the connector and all its tasks run; failed tasks are restarted once."""
     deadline = time.monotonic() + timeout
     restarted = False
     last: dict = {}
     while time.monotonic() < deadline:
-        r = requests.get(f"{url}/connectors/{name}/status", timeout=TIMEOUT)
+        r = api.call("GET", f"/connectors/{name}/status", timeout=TIMEOUT)
         if r.status_code == 200:
             last = r.json()
             states = [last["connector"]["state"], *(t["state"] for t in last["tasks"])]
             if last["tasks"] and all(s == "RUNNING" for s in states):
                 return
             if "FAILED" in states and not restarted:
-                requests.post(f"{url}/connectors/{name}/restart?includeTasks=true&onlyFailed=true", timeout=TIMEOUT)
+                api.call("POST", f"/connectors/{name}/restart?includeTasks=true&onlyFailed=true", timeout=TIMEOUT)
                 restarted = True
             elif "FAILED" in states:
                 break
@@ -92,21 +107,21 @@ class ConnectorState:
     topics: list[str]
 
 
-def snapshotting(url: str, name: str) -> bool:
+def snapshotting(api: Api, name: str) -> bool:
     """A Debezium source whose stored offset is missing or still flagged `snapshot` has not finished its
     initial snapshot."""
-    r = requests.get(f"{url}/connectors/{name}/offsets", timeout=TIMEOUT)
+    r = api.call("GET", f"/connectors/{name}/offsets", timeout=TIMEOUT)
     r.raise_for_status()
     offsets = r.json().get("offsets") or []
     return not offsets or any(o["offset"].get("snapshot") not in (None, False, "false") for o in offsets)
 
 
-def status(url: str) -> list[ConnectorState]:
-    names = requests.get(f"{url}/connectors", timeout=TIMEOUT).json()
+def status(api: Api) -> list[ConnectorState]:
+    names = api.call("GET", "/connectors", timeout=TIMEOUT).json()
     out = []
     for name in sorted(names):
-        st = connector_status(url, name)
-        topics = requests.get(f"{url}/connectors/{name}/topics", timeout=TIMEOUT).json().get(name, {}).get("topics", [])
+        st = connector_status(api, name)
+        topics = api.call("GET", f"/connectors/{name}/topics", timeout=TIMEOUT).json().get(name, {}).get("topics", [])
         tasks = [(t["id"], t["state"], (t.get("trace") or "").split("\n")[0]) for t in st["tasks"]]
         out.append(ConnectorState(name, st.get("type", "?"), st["connector"]["state"], tasks, sorted(topics)))
     return out

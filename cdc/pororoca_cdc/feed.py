@@ -30,11 +30,11 @@ def parse(key: bytes | None, value: bytes, offset: int = -1) -> Change:
     return Change(k.get("payload", k), p["op"], p.get("before"), p.get("after"), p["source"], offset)
 
 
-def read(bootstrap: str, topic: str, timeout: float = 30, until=None, start_offset: int = 0) -> list[Change]:
+def read(kafka: dict[str, str], topic: str, timeout: float = 30, until=None, start_offset: int = 0) -> list[Change]:
     """Every change on the (single-partition) topic from `start_offset`, until `until(changes)` holds or the
     timeout passes."""
     consumer = Consumer({
-        "bootstrap.servers": bootstrap, "group.id": f"pororoca-read-{uuid.uuid4().hex[:8]}",
+        **kafka, "group.id": f"pororoca-read-{uuid.uuid4().hex[:8]}",
         "enable.auto.commit": False, "auto.offset.reset": "earliest",
     })  # fmt: skip
     consumer.assign([TopicPartition(topic, 0, start_offset)])
@@ -53,9 +53,9 @@ def read(bootstrap: str, topic: str, timeout: float = 30, until=None, start_offs
     return changes
 
 
-def wait_for_topics(bootstrap: str, topics: list[str], timeout: float = 120) -> None:
+def wait_for_topics(kafka: dict[str, str], topics: list[str], timeout: float = 120) -> None:
     """Debezium creates a table's topic when it first writes to it (the snapshot goes table by table)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({**kafka})
     deadline = time.monotonic() + timeout
     missing = set(topics)
     while time.monotonic() < deadline:
@@ -66,8 +66,8 @@ def wait_for_topics(bootstrap: str, topics: list[str], timeout: float = 120) -> 
     raise TimeoutError(f"topics not created within {timeout:.0f}s: {sorted(missing)}")
 
 
-def end_offset(bootstrap: str, topic: str) -> int:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pororoca-offsets"})
+def end_offset(kafka: dict[str, str], topic: str) -> int:
+    consumer = Consumer({**kafka, "group.id": "pororoca-offsets"})
     try:
         _low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
         return high

@@ -25,8 +25,8 @@ class DeadLetters:
     pending: int  # not replayed yet
 
 
-def _watermarks(bootstrap: str, partitions: list[TopicPartition]) -> dict[tuple[str, int], tuple[int, int]]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pororoca-lag", "log_level": 2})
+def _watermarks(kafka: dict[str, str], partitions: list[TopicPartition]) -> dict[tuple[str, int], tuple[int, int]]:
+    consumer = Consumer({**kafka, "group.id": "pororoca-lag", "log_level": 2})
     try:
         return {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=10) for tp in partitions}
     finally:
@@ -47,24 +47,24 @@ def committed(admin: AdminClient, group: str, partitions: list[TopicPartition]) 
     return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions if tp.offset >= 0}
 
 
-def sink_lag(bootstrap: str, connector: str, topics_regex: str) -> SinkLag:
+def sink_lag(kafka: dict[str, str], connector: str, topics_regex: str) -> SinkLag:
     """Kafka Connect consumes for sink `x` as group `connect-x`; the Iceberg sink commits that group's offsets
     only after the data is committed to Iceberg, so lag here is what bronze does not show yet."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
+    admin = AdminClient({**kafka, "log_level": 2})
     parts = _partitions(admin, re.compile(topics_regex).fullmatch)
-    marks = _watermarks(bootstrap, parts)
+    marks = _watermarks(kafka, parts)
     done = committed(admin, f"connect-{connector}", parts)
     behind = sum(high - done.get(key, low) for key, (low, high) in marks.items())
     landed = sum(done.get(key, low) - low for key, (low, _) in marks.items())
     return SinkLag(behind, len({tp.topic for tp in parts}), landed)
 
 
-def dead_letters(bootstrap: str, topic: str) -> DeadLetters:
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
+def dead_letters(kafka: dict[str, str], topic: str) -> DeadLetters:
+    admin = AdminClient({**kafka, "log_level": 2})
     parts = _partitions(admin, lambda t: t == topic)
     if not parts:
         return DeadLetters(topic, 0, 0)
-    marks = _watermarks(bootstrap, parts)
+    marks = _watermarks(kafka, parts)
     replayed = committed(admin, REPLAY_GROUP, parts)
     total = sum(high - low for low, high in marks.values())
     pending = sum(high - max(low, replayed.get(key, low)) for key, (low, high) in marks.items())

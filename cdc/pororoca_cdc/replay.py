@@ -43,11 +43,11 @@ def _start_and_stop(consumer: Consumer, topic: str) -> dict[int, tuple[int, int]
     return bounds
 
 
-def replay(bootstrap: str, dlq_topic: str, dry_run: bool = False, timeout: float = 120) -> Replayed:
+def replay(kafka: dict[str, str], dlq_topic: str, dry_run: bool = False, timeout: float = 120) -> Replayed:
     consumer = Consumer({
-        "bootstrap.servers": bootstrap, "group.id": REPLAY_GROUP, "enable.auto.commit": False, "log_level": 2,
+        **kafka, "group.id": REPLAY_GROUP, "enable.auto.commit": False, "log_level": 2,
     })  # fmt: skip
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "log_level": 2})
+    producer = Producer({**kafka, "enable.idempotence": True, "acks": "all", "log_level": 2})
     to_topics: dict[str, int] = {}
     count = 0
     try:

@@ -10,6 +10,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -150,7 +151,27 @@ def kafka_format(c: Ctx) -> None:
         [f"{java}/bin/java", "-cp", f"{kafka}/lib/*", "kafka.tools.StorageTool", "format",
          "-t", cluster_id, "-c", str(conf), "--ignore-formatted"],
         check=True, capture_output=True,
+        env={**os.environ, "POROROCA_KAFKA_ADMIN_PASSWORD": c.secrets["kafka_admin_password"]},
     )  # fmt: skip
+
+
+def kafka_principals(c: Ctx) -> None:
+    """SCRAM users and ACLs of stack/kafka_principals.toml. The listener opens before the controller has
+    elected itself: retry until the broker answers admin requests."""
+    from confluent_kafka import KafkaException
+
+    from . import kafka_access
+
+    bootstrap = f"{HOST}:{c.values['kafka_port']}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            kafka_access.apply(bootstrap, c.secrets, timeout=15)
+            return
+        except KafkaException as e:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"kafka: applying principals and ACLs failed: {e}") from e
+            time.sleep(2)
 
 
 def lakehouse_policy(bucket: str) -> dict:
@@ -274,6 +295,7 @@ AFTER_HEALTHY: dict[str, list[Hook]] = {
     "postgres": [postgres_databases],
     "mariadb": [mariadb_users],
     "minio": [minio_lakehouse],
+    "kafka": [kafka_principals],
     # Also when Trino is already running: `up` re-renders the committed rules over a later sync's.
     "trino": [trino_security],
 }

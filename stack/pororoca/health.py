@@ -32,9 +32,9 @@ def _at(body: object, dotted: str) -> object:
     return body
 
 
-def http(url: str, expect_json: dict | None = None) -> Health:
+def http(url: str, expect_json: dict | None = None, auth: tuple[str, str] | None = None) -> Health:
     try:
-        r = requests.get(url, timeout=TIMEOUT)
+        r = requests.get(url, timeout=TIMEOUT, auth=auth)
     except requests.RequestException as e:
         return Health(False, f"GET {url}: {type(e).__name__}")
     if r.status_code != 200:
@@ -63,7 +63,8 @@ def probe(spec: dict, host: str) -> Health:
     if kind == "tcp":
         return tcp(host, int(spec["port"]))
     if kind == "http":
-        return http(spec["url"], spec.get("json"))
+        auth = spec.get("auth")  # [user, password]: a service that answers authenticated clients only
+        return http(spec["url"], spec.get("json"), tuple(auth) if auth else None)
     if kind == "command":
         return command(spec["command"])
     return Health(False, f"unknown health check kind {kind!r}")

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import credentials, manifest, services
+from . import credentials, kafka_access, manifest, services
 from .paths import Paths
 from .services import HOST, peer_host
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 CATALOG = "lakehouse"
+CONNECT_USER = "pororoca"  # stack/conf/connect/rest-users.properties
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ class Endpoints:
     trino_ca: str | None  # HTTPS with this certificate; None: plain HTTP (a cluster without Trino TLS yet)
     trino_passwords: dict[str, str]
     kafka_bootstrap: str
+    kafka: dict[str, str]  # confluent_kafka settings of the operator's principal, `pororoca`
     connect_url: str
+    connect_auth: tuple[str, str]  # the Connect REST API's user
 
     @classmethod
     def of(cls, paths: Paths) -> Endpoints:
@@ -44,6 +47,7 @@ class Endpoints:
         secrets = credentials.load(paths.credentials)
         if not secrets:
             raise RuntimeError(f"no credentials at {paths.credentials}: run `make up` first")
+        bootstrap = f"{peer_host('kafka')}:{ports['kafka_port']}"
         return cls(
             iceberg_rest=f"http://{peer_host('nessie')}:{ports['nessie_port']}/iceberg",
             nessie_api=f"http://{peer_host('nessie')}:{ports['nessie_port']}/api/v2",
@@ -59,8 +63,10 @@ class Endpoints:
                 for k, v in secrets.items()
                 if k.startswith("trino_") and k.endswith("_password")
             },
-            kafka_bootstrap=f"{peer_host('kafka')}:{ports['kafka_port']}",
+            kafka_bootstrap=bootstrap,
+            kafka=kafka_access.client_config(bootstrap, "pororoca", secrets["kafka_pororoca_password"]),
             connect_url=f"http://{peer_host('connect')}:{ports['connect_port']}",
+            connect_auth=(CONNECT_USER, secrets["connect_rest_password"]),
         )
 
 

@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import kafka_access
 from .manifest import REPO_ROOT, Manifest
 from .paths import Paths
 from .render import render_value
@@ -93,6 +94,9 @@ class StackConfig:
             "trino_shared_secret",
             # Keys the audit's query-text fingerprints (HMAC): a plain hash of a query naming a CPF is reversible.
             "trino_audit_fingerprint_key",
+            # Kafka's principals (stack/kafka_principals.toml) and the Connect REST API's one user.
+            *kafka_access.secret_names(),
+            "connect_rest_password",
             *(f"mariadb_{db}_password" for db in self.mariadb_databases),
             *(f"mariadb_{u}_password" for u in self.replication_users),
         ]

@@ -36,19 +36,20 @@ def cdc(paths):
     ep = lakehouse.Endpoints.of(paths)
     # The initial snapshot has reached every table these tests write to.
     feed.wait_for_topics(
-        ep.kafka_bootstrap,
+        ep.kafka,
         ["core.public.devices", "core.public.pix_transfers", "acquiring.acquiring.terminals"],
     )
     yield {
         "first_apply": first,
         "src": Sources.of(paths),
-        "kafka": ep.kafka_bootstrap,
+        "kafka": ep.kafka,
         "connect": ep.connect_url,
+        "connect_auth": ep.connect_auth,
         "trino": lakehouse.trino_connection(ep),
         "paths": paths,
     }
     for name in CONNECTORS:  # later test modules reload the sources: stop capturing first
-        requests.delete(f"{ep.connect_url}/connectors/{name}", timeout=30)
+        requests.delete(f"{ep.connect_url}/connectors/{name}", auth=ep.connect_auth, timeout=30)
 
 
 def _changes_for(cdc, topic: str, key: str, value, start: int, expected: int) -> list[feed.Change]:
@@ -87,9 +88,11 @@ def test_apply_creates_then_changes_nothing(cdc):
 
 def test_connector_configs_hold_no_secrets(cdc):
     for name in CONNECTORS:
-        config = requests.get(f"{cdc['connect']}/connectors/{name}/config", timeout=10).json()
+        config = requests.get(f"{cdc['connect']}/connectors/{name}/config", auth=cdc["connect_auth"], timeout=10).json()
         secrets = {k: v for k, v in config.items() if "password" in k or "secret" in k or "access-key" in k}
         assert secrets and all(v.startswith("${env:") for v in secrets.values()), name
+        jaas = [v for k, v in config.items() if k.endswith("sasl.jaas.config")]  # Kafka identities
+        assert jaas and all('password="${env:POROROCA_KAFKA_' in v for v in jaas), name
 
 
 def test_postgres_insert_update_delete_arrive_in_order_with_the_deleted_row(cdc):
@@ -290,7 +293,7 @@ def test_a_column_added_at_the_source_appears_in_bronze(probe):
 
 
 def test_undecodable_records_go_to_the_dead_letter_topic_are_counted_and_can_be_replayed(probe):
-    producer = Producer({"bootstrap.servers": probe["kafka"]})
+    producer = Producer(probe["kafka"])
     producer.produce("core.public.cdc_type_probe", key=b"{not json", value=b"\x00garbage")
     assert producer.flush(30) == 0
     with probe["src"].core() as conn:  # the sink keeps going after the bad record

@@ -28,6 +28,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 /** One Kafka record per completed query (see README.md). */
 public final class AuditListener implements EventListener {
+    private static final String CLIENT_PREFIX = "kafka.client.";
     private static final Logger LOG = Logger.getLogger(AuditListener.class.getName());
 
     private final KafkaProducer<String, String> producer;
@@ -49,6 +50,12 @@ public final class AuditListener implements EventListener {
         // Trino calls listeners as queries complete: never hold a query up waiting for an absent broker.
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "2000");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "trino-audit");
+        // kafka.client.<setting> passes a Kafka producer setting through (SASL identity and the like).
+        config.forEach((key, value) -> {
+            if (key.startsWith(CLIENT_PREFIX)) {
+                props.put(key.substring(CLIENT_PREFIX.length()), value);
+            }
+        });
         // Kafka resolves classes through the thread's context loader; Trino's is not this plugin's.
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
