@@ -8,10 +8,11 @@ import stat
 import psutil
 import psycopg
 import pytest
+import requests
 from minio import Minio
 from minio.error import S3Error
 
-from pororoca import credentials, lakehouse
+from pororoca import credentials, kafka_access, lakehouse
 from pororoca.supervisor import Supervisor
 
 pytestmark = pytest.mark.integration
@@ -88,3 +89,42 @@ def test_no_process_carries_a_secret_on_its_command_line(paths):
         spark.sql("DROP NAMESPACE lakehouse.security_probe")
     finally:
         spark.stop()
+
+
+def _kafka_topics(config: dict[str, str], timeout: float = 8) -> set[str]:
+    from confluent_kafka.admin import AdminClient
+
+    return set(AdminClient({**config, "log_level": 0}).list_topics(timeout=timeout).topics)
+
+
+@pytest.mark.parametrize("credentials_given", ["none", "wrong password"])
+def test_kafka_refuses_a_client_without_valid_credentials(paths, credentials_given):
+    from confluent_kafka import KafkaException
+
+    ep = lakehouse.Endpoints.of(paths)
+    config = {"bootstrap.servers": ep.kafka_bootstrap}
+    if credentials_given == "wrong password":
+        config = {**ep.kafka, "sasl.password": "not-the-password"}
+    with pytest.raises(KafkaException):
+        _kafka_topics(config, timeout=5)
+
+
+def test_each_kafka_principal_sees_only_what_it_is_granted(paths):
+    ep = lakehouse.Endpoints.of(paths)
+    secrets = credentials.load(paths.credentials)
+    operator = _kafka_topics(ep.kafka)
+    assert "core.public.customers" in operator
+    audit_writer = kafka_access.client_config(ep.kafka_bootstrap, "trino-audit", secrets["kafka_trino_audit_password"])
+    visible = _kafka_topics(audit_writer)
+    assert "core.public.customers" not in visible and not any(t.startswith(("core.", "acquiring.")) for t in visible)
+    # The broker holds exactly the declared ACLs: applying the file again changes nothing.
+    again = kafka_access.apply(ep.kafka_bootstrap, secrets)
+    assert (again.users_created, again.acls_added, again.acls_removed) == ([], 0, 0)
+
+
+def test_the_connect_rest_api_requires_its_password(paths):
+    ep = lakehouse.Endpoints.of(paths)
+    assert requests.get(f"{ep.connect_url}/connectors", timeout=10).status_code == 401
+    wrong = (ep.connect_auth[0], "not-the-password")
+    assert requests.get(f"{ep.connect_url}/connectors", auth=wrong, timeout=10).status_code == 401
+    assert requests.get(f"{ep.connect_url}/connectors", auth=ep.connect_auth, timeout=10).status_code == 200
