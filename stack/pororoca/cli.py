@@ -127,6 +127,16 @@ def cmd_lakehouse_bucket(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def cmd_kafka_principals(args: argparse.Namespace, paths: Paths) -> int:
+    """In a cluster: the principals and ACLs of stack/kafka_principals.toml (the local `up` applies them itself)."""
+    from . import credentials, kafka_access, lakehouse
+
+    done = kafka_access.apply(lakehouse.Endpoints.of(paths).kafka_bootstrap, credentials.load(paths.credentials))
+    print(f"kafka principals: users created {done.users_created or 'none'}, ACLs added {done.acls_added}, "
+          f"removed {done.acls_removed}")  # fmt: skip
+    return 0
+
+
 def cmd_pipeline(args: argparse.Namespace, paths: Paths) -> int:
     """Curate then KPIs through Airflow's scheduler (the KPI DAG runs on the silver asset event), then the
     headline. The DAGs stay unpaused afterwards (the 15-minute schedule is the product) unless --pause."""
@@ -265,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("smoke", cmd_smoke, "write and read a table through every engine, then print where everything is")
     bucket = add("lakehouse-bucket", cmd_lakehouse_bucket, "create the lakehouse bucket if missing (cluster setup)")
     bucket.add_argument("--bucket", required=True)
+    add("kafka-principals", cmd_kafka_principals, "create Kafka's SCRAM users and set their ACLs (cluster setup)")
     pipe = add("pipeline", cmd_pipeline, "run curation and the KPIs once through Airflow, then print the headline")
     pipe.add_argument("--timeout", type=float, default=1800, help="seconds to wait for each DAG run")
     pipe.add_argument("--pause", action="store_true", help="pause the DAGs again afterwards (tests)")

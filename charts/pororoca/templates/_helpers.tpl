@@ -238,7 +238,7 @@ every address a component is configured with is a Service of this release, and t
 */}}
 {{- define "pororoca.peers" -}}
 {{- $airflow := list "airflow-api-server" "airflow-scheduler" "airflow-dag-processor" "airflow-migrate" "spark" }}
-{{- $project := list "connectors" "dashboards" "sources-load" "workload" "minio-bucket" "test" }}
+{{- $project := list "connectors" "dashboards" "sources-load" "workload" "minio-bucket" "kafka-principals" "test" }}
 postgresql:
   from: {{ concat (list "nessie" "connect" "superset" "superset-init" "openmetadata") $airflow $project | toJson }}
   ports: [5432]
