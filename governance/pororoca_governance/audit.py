@@ -38,7 +38,13 @@ def personal_reads(
         hit = tuple(sorted(c.removeprefix(prefix) for c in columns or [] if c.removeprefix(prefix) in personal))
         if hit:
             role = roles.get(user, "?")
-            masked = access.roles[role].masked if role in access.roles else False
+            r = access.roles.get(role)
+            partly = (
+                r is not None
+                and bool(r.masked_tags)
+                and all(set(classification.columns.get(c, ())) & set(r.masked_tags) for c in hit)
+            )
+            masked = r is not None and (r.masked or partly)
             out.append(PersonalRead(ended_at, user, role, masked, state, query_id, hit))
     return out
 

@@ -28,10 +28,13 @@ class Classification:
     columns: dict[str, tuple[str, ...]]  # "<namespace>.<table>.<column>" -> tag names
     subject_level: frozenset[str]  # "<namespace>.<table>"
 
-    def masked_columns(self) -> dict[str, dict[str, str]]:
-        """table -> column -> mask name, for every column with a masking tag (the first one wins)."""
+    def masked_columns(self, only: tuple[str, ...] = ()) -> dict[str, dict[str, str]]:
+        """table -> column -> mask name, for every column with a masking tag (the first one wins); with `only`,
+        for the columns carrying one of those tags."""
         out: dict[str, dict[str, str]] = {}
         for qualified, tags in sorted(self.columns.items()):
+            if only and not set(tags) & set(only):
+                continue
             masks = [self.tags[t].mask for t in tags if self.tags[t].mask]
             if masks:
                 table, column = qualified.rsplit(".", 1)
@@ -53,6 +56,7 @@ class Role:
     read: tuple[str, ...] = ()
     write: tuple[str, ...] = ()
     masked: bool = True
+    masked_tags: tuple[str, ...] = ()  # with masked = false: still mask the columns carrying these tags
     superuser: bool = False
     subject_level: bool = False
     ddl: bool = False
@@ -99,7 +103,8 @@ def load_access(path: Path = ACCESS_PATH) -> AccessPolicy:
     data = tomllib.loads(path.read_text())
     roles = {
         name: Role(name=name, users=tuple(r.pop("users")), description=r.pop("description"),
-                   read=tuple(r.pop("read", ())), write=tuple(r.pop("write", ())), **r)
+                   read=tuple(r.pop("read", ())), write=tuple(r.pop("write", ())),
+                   masked_tags=tuple(r.pop("masked_tags", ())), **r)
         for name, r in data["roles"].items()
     }  # fmt: skip
     policy = AccessPolicy(
@@ -119,6 +124,9 @@ def load_access(path: Path = ACCESS_PATH) -> AccessPolicy:
 
 
 def check_masks(classification: Classification, policy: AccessPolicy) -> None:
+    unknown = {t for r in policy.roles.values() for t in r.masked_tags if t not in classification.tags}
+    if unknown:
+        raise ClassificationError(f"access.toml masks tags {sorted(unknown)} that classification.toml does not define")
     missing = {t.mask for t in classification.tags.values() if t.mask and t.mask not in policy.masks}
     if missing:
         raise ClassificationError(f"tags use masks {sorted(missing)} that access.toml does not define")

@@ -41,7 +41,8 @@ def _table_rules(role: Role, classification: Classification, policy: AccessPolic
         # The platform creates the audit tables (OWNERSHIP: create, never DELETE, UPDATE or INSERT).
         owner = ["SELECT", "OWNERSHIP"] if role.superuser else READ
         rules.append({"group": group, "catalog": catalog, "schema": "audit", "privileges": owner})
-    if role.masked or not role.subject_level:
+    masking = role.masked or bool(role.masked_tags)
+    if masking or not role.subject_level:
         # A role that is masked or denied anything reads no file-level metadata: it would go around both.
         rules.append({"group": group, "catalog": catalog, "table": FILE_METADATA, "privileges": []})
     if role.superuser:
@@ -50,8 +51,9 @@ def _table_rules(role: Role, classification: Classification, policy: AccessPolic
         for qualified in sorted(classification.subject_level):
             ns, table = qualified.split(".", 1)
             rules.append({"group": group, "catalog": catalog, "schema": ns, "table": table, "privileges": []})
-    if role.masked:
-        for qualified, columns in classification.masked_columns().items():
+    if masking:
+        only = () if role.masked else role.masked_tags
+        for qualified, columns in classification.masked_columns(only).items():
             ns, table = qualified.split(".", 1)
             if ns not in readable or (qualified in classification.subject_level and not role.subject_level):
                 continue

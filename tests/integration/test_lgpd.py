@@ -110,6 +110,9 @@ def test_analysts_see_identifiers_masked_and_are_denied_restricted_data(ep):
 
 def test_engineers_stewards_and_superset_get_what_the_policy_says(ep):
     assert all(re.fullmatch(r"\d{11}", c) for (c,) in rows(ep, "engineer", "SELECT cpf FROM bronze.core_customers"))
+    names = rows(ep, "engineer", "SELECT full_name, street FROM bronze.core_customers LIMIT 50")
+    assert any(n for n, _ in names)  # no names or addresses, as declared
+    assert all((n is None or n.endswith("***")) and s is None for n, s in names)
     assert denied(ep, "engineer", "SELECT * FROM silver_pii.customers")
     assert denied(ep, "engineer", "SELECT * FROM audit.erasure_receipts")
     assert all(MASKED_CPF.match(c) for (c,) in rows(ep, "steward", "SELECT cpf FROM silver_pii.customers"))
