@@ -31,7 +31,8 @@ def cmd_governance(args: argparse.Namespace, paths: Paths) -> int:
         out.mkdir(parents=True, exist_ok=True)
         (out / "rules.json").write_text(policy.render_rules(policy.compile_rules(classification, access)))
         (out / "groups.txt").write_text(policy.group_file(access))
-        print(f"governance: wrote {out}/rules.json and {out}/groups.txt")
+        (out / "table-procedures.properties").write_text(policy.table_procedures(access))
+        print(f"governance: wrote {out}/rules.json, groups.txt and table-procedures.properties")
         return 0
     from . import trino_security
 

@@ -81,6 +81,8 @@ def sync(paths: Paths, classification: Classification | None = None) -> SyncResu
         "password.db": identities.password_file(users, secrets, current),
         "groups.txt": policy.group_file(access),
         "rules.json": policy.render_rules(policy.compile_rules(classification, access)),
+        # Read at Trino's start only: a role's procedures change with the next restart.
+        "table-procedures.properties": policy.table_procedures(access),
     }
     changed = [name for name, text in files.items() if _write_if_changed(conf / name, text)]
     masked = sum(map(len, classification.masked_columns().values()))

@@ -53,6 +53,10 @@ def rows(ep, user: str, sql: str) -> list[tuple]:
         return [tuple(r) for r in cur.fetchall()]
 
 
+CPF_MASK = "***.***.***-"
+OCCUPATIONS = "SELECT occupation FROM silver.customers"
+
+
 def denied(ep, user: str, sql: str) -> bool:
     try:
         rows(ep, user, sql)
@@ -108,6 +112,21 @@ def test_analysts_see_identifiers_masked_and_are_denied_restricted_data(ep):
         assert denied(ep, "analyst", sql), sql
 
 
+def test_only_roles_that_maintain_tables_run_table_procedures(ep):
+    procedures = (
+        "ALTER TABLE {t} EXECUTE optimize(file_size_threshold => '1kB')",
+        "ALTER TABLE {t} EXECUTE remove_orphan_files(retention_threshold => '30d')",
+        "ALTER TABLE {t} EXECUTE expire_snapshots(retention_threshold => '30d')",
+    )
+    for user in ("analyst", "steward", "superset"):
+        for sql in procedures:
+            assert denied(ep, user, sql.format(t="gold.payments_hourly")), (user, sql)
+    assert denied(ep, "engineer", procedures[2].format(t="silver_pii.customers"))  # not a namespace it writes
+    # The maintainers may: a 30-day threshold removes nothing the tests need.
+    rows(ep, "engineer", procedures[2].format(t="gold.payments_hourly"))
+    rows(ep, "pororoca", procedures[1].format(t="gold.payments_hourly"))
+
+
 def test_engineers_stewards_and_superset_get_what_the_policy_says(ep):
     assert all(re.fullmatch(r"\d{11}", c) for (c,) in rows(ep, "engineer", "SELECT cpf FROM bronze.core_customers"))
     names = rows(ep, "engineer", "SELECT full_name, street FROM bronze.core_customers LIMIT 50")
@@ -156,26 +175,27 @@ def test_no_role_can_alter_or_forge_the_audit(ep):
 def test_a_new_tag_masks_the_column_after_sync_without_restarting_trino(ep, paths, tmp_path):
     pid = Supervisor(paths).info("trino")["pid"]
     before = {o for (o,) in rows(ep, "analyst", "SELECT occupation FROM silver.customers")}
-    assert not any(o.endswith("***") for o in before)
+    assert not any(o.startswith(CPF_MASK) for o in before)
     tagged = tmp_path / "classification.toml"
     text = CLASSIFICATION_PATH.read_text().replace(
         '"silver.customers.birth_date"',
-        '"silver.customers.occupation" = ["PersonalData", "Name"]\n"silver.customers.birth_date"',
+        # A tag engineers see raw (they mask only names and addresses): the analyst's view changes, theirs does not.
+        '"silver.customers.occupation" = ["PersonalData", "CPF"]\n"silver.customers.birth_date"',
     )
     tagged.write_text(text)
     try:
         pororoca("governance", "sync", "--classification", str(tagged))
         masked = poll(
-            lambda: all(o.endswith("***") for (o,) in rows(ep, "analyst", "SELECT occupation FROM silver.customers")),
+            lambda: all(o.startswith(CPF_MASK) for (o,) in rows(ep, "analyst", OCCUPATIONS)),
             60,
             "occupation masked for analysts",
         )
         assert masked
-        assert not any(o.endswith("***") for (o,) in rows(ep, "engineer", "SELECT occupation FROM silver.customers"))
+        assert not any(o.startswith(CPF_MASK) for (o,) in rows(ep, "engineer", OCCUPATIONS))
     finally:
         pororoca("governance", "sync")
     poll(
-        lambda: not any(o.endswith("***") for (o,) in rows(ep, "analyst", "SELECT occupation FROM silver.customers")),
+        lambda: not any(o.startswith(CPF_MASK) for (o,) in rows(ep, "analyst", OCCUPATIONS)),
         60,
         "occupation readable again after the tag is gone",
     )

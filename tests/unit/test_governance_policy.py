@@ -46,6 +46,8 @@ def test_the_committed_rules_are_the_compiled_classification():
     committed = json.loads((ROOT / "stack/conf/trino/rules.json").read_text())
     assert committed == RULES, "run `pororoca governance compile` after editing governance/lgpd/"
     assert (ROOT / "stack/conf/trino/groups.txt").read_text() == policy.group_file(ACCESS)
+    procedures = (ROOT / "stack/conf/trino/table-procedures.properties").read_text()
+    assert procedures == policy.table_procedures(ACCESS)
 
 
 def test_analysts_see_raw_identifiers_only_masked():
@@ -156,3 +158,10 @@ def test_the_audit_is_append_only_for_every_role():
     assert table_rule(RULES, "dpo", "audit", "erasure_receipts")["privileges"] == ["SELECT", "INSERT"]
     assert table_rule(RULES, "dpo", "audit", "trino_queries")["privileges"] == ["SELECT"]  # no forged records
     assert table_rule(RULES, "platform", "audit", "trino_queries")["privileges"] == ["SELECT", "OWNERSHIP"]
+
+
+def test_table_procedures_belong_to_the_roles_that_maintain_tables():
+    lines = policy.table_procedures(ACCESS).splitlines()
+    granted = dict(line.removeprefix("group.").split("=", 1) for line in lines if line.startswith("group."))
+    # The DPO's erasure compacts and expires snapshots; analysts, stewards and BI never run procedures.
+    assert granted == {"platform": ".*", "engineer": "bronze|gold|silver", "dpo": "bronze|gold|silver|silver_pii"}
