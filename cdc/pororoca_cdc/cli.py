@@ -13,7 +13,7 @@ from pororoca.paths import Paths
 from pororoca_catalog import apply as catalog_apply
 from pororoca_sources.connections import Sources
 
-from . import bronze, connect, lag, prepare, replay
+from . import bronze, connect, lag, prepare, replay, retention
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -106,6 +106,14 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
         action = connect.apply_one(api, c)
         connect.wait_running(api, c.name, args.timeout)
         print(f"  {c.name:<20} {action:<9} RUNNING")
+    kafka = lakehouse.Endpoints.of(paths).kafka
+    for c in connectors:
+        if "topic.creation.default.retention.ms" in c.config:
+            wanted = c.config["topic.creation.default.retention.ms"]
+            changed = retention.align(kafka, c.config["topic.prefix"] + ".", wanted)
+            if changed:
+                days = int(wanted) / 86_400_000
+                print(f"  {c.name}: retention of {len(changed)} existing topic(s) set to {days:g} days")
     return 0
 
 

@@ -82,15 +82,34 @@ def cmd_lgpd(args: argparse.Namespace, paths: Paths) -> int:
             counts = rights.export(subject, out)
             print(f"lgpd: exported {sum(counts.values())} rows from {len(counts)} tables to {out} (subject.json + CSV)")
             return 0
-        receipt = rights.erase(subject)
+        if args.purge_topics and not args.yes:
+            return _purge_plan(rights)
+        receipt = rights.erase(subject, purge_topics=args.purge_topics)
         print(
             f"lgpd: erased {receipt.rows_deleted} rows in {sum(1 for t in receipt.tables if t.rows)} tables; "
             f"receipt {receipt.receipt_id} in audit.erasure_receipts"
         )
+        if args.purge_topics:
+            print(f"lgpd: purged {receipt.topics_purged:,} raw change records from Kafka")
+        print(f"lgpd: outside the lake: {receipt.residual_copies}")
         return 0
     except SubjectError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+
+
+def _purge_plan(rights) -> int:
+    """--purge-topics without --yes: what the purge would remove. Kafka deletes by offset, not by key: every
+    record of every subject up to now goes (the lake keeps them; consumers that lag lose them)."""
+    from . import raw_log
+
+    spans = [s for s in raw_log.spans(rights.ep.kafka) if s.records]
+    for s in spans:
+        print(f"  would delete {s.topic}[{s.partition}] offsets {s.low}..{s.high - 1} ({s.records:,} records)")
+    total = sum(s.records for s in spans)
+    print(f"lgpd: --purge-topics would delete {total:,} raw change records of every subject from {len(spans)} "
+          "partition(s), after the erasure; nothing done. Run again with --yes to erase and purge.")  # fmt: skip
+    return 3
 
 
 def _access_report(args: argparse.Namespace, paths: Paths) -> int:
@@ -126,6 +145,12 @@ def add_lgpd_parser(sub: argparse._SubParsersAction) -> None:
     lgpd.add_argument("--cpf", help="the subject's CPF (with or without punctuation)")
     lgpd.add_argument("--customer-id", type=int, help="or the subject's customer id")
     lgpd.add_argument("--out", default=".", help="export: directory for the subject's files")
+    lgpd.add_argument(
+        "--purge-topics", action="store_true",
+        help="erase: also empty the raw change topics (every subject's records up to now); shows the plan "
+        "and does nothing without --yes",
+    )  # fmt: skip
+    lgpd.add_argument("--yes", action="store_true", help="erase --purge-topics: really purge")
     lgpd.add_argument("--from", dest="start", default="1970-01-01", help="access-report: from (ISO date/time)")
     lgpd.add_argument("--to", dest="end", default="2999-01-01", help="access-report: until, exclusive")
     lgpd.add_argument("--json", action="store_true", help="access-report: JSON instead of a table")

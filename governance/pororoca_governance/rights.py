@@ -22,7 +22,7 @@ from pathlib import Path
 from pororoca import credentials, lakehouse
 from pororoca.paths import Paths
 
-from . import subjects
+from . import raw_log, subjects
 from .lake import Lake, ObjectStore
 from .subjects import SubjectError, SubjectModel, literal
 
@@ -59,6 +59,8 @@ class Receipt:
     requested_by: str
     subject_token: str
     tables: list[TableResult] = field(default_factory=list)
+    residual_copies: str = ""
+    topics_purged: int = 0  # raw change records removed by --purge-topics
 
     @property
     def rows_deleted(self) -> int:
@@ -156,7 +158,7 @@ class Rights:
         return counts
 
     # -- right of erasure --------------------------------------------------------------------------
-    def erase(self, subject: Subject) -> Receipt:
+    def erase(self, subject: Subject, purge_topics: bool = False) -> Receipt:
         requested = datetime.now(UTC)
         receipt = Receipt(str(uuid.uuid4()), requested.isoformat(), "", self.lake.user, subject.cpf_token)
         self.lake.rows("SET SESSION lakehouse.expire_snapshots_min_retention = '0s'")
@@ -175,7 +177,13 @@ class Rights:
             result.snapshot_after = self.lake.current_snapshot(table)
             self.progress(f"erase: {table}: {n} rows deleted, files rewritten ({time.monotonic() - t0:.1f}s)")
         self.verify(subject, receipt)
-        receipt.completed_at = datetime.now(UTC).isoformat()
+        completed = datetime.now(UTC)
+        receipt.completed_at = completed.isoformat()
+        spans = raw_log.spans(self.ep.kafka)
+        if purge_topics:
+            receipt.topics_purged = raw_log.purge(self.ep.kafka, spans)
+            spans = raw_log.spans(self.ep.kafka)
+        receipt.residual_copies = raw_log.residual_statement(spans, completed)
         self._record(receipt)
         return receipt
 
@@ -244,6 +252,7 @@ class Rights:
             str(files[0]),
             str(files[1]),
             "true",
+            literal(receipt.residual_copies),
         ]
         self.lake.rows(f"INSERT INTO lakehouse.audit.erasure_receipts VALUES ({', '.join(values)})")
 

@@ -102,3 +102,7 @@ def ensure_audit_tables(ep: lakehouse.Endpoints) -> None:
         for name in AUDIT_TABLES:
             cur.execute((sql_dir / name).read_text())
             cur.fetchall()
+        # Receipts written before the column existed keep NULL there.
+        cur.execute(f"ALTER TABLE {lakehouse.CATALOG}.audit.erasure_receipts "
+                    "ADD COLUMN IF NOT EXISTS residual_copies varchar")  # fmt: skip
+        cur.fetchall()

@@ -83,7 +83,19 @@ def test_apply_creates_then_changes_nothing(cdc):
     for name in CONNECTORS:
         assert re.search(rf"^\s+{name}\s+unchanged\s+RUNNING$", again, re.M), again
     assert re.search(r"bronze tables: \d+ unchanged$", again, re.M), again  # no table created or altered
+    assert "retention of" not in again  # every change topic already keeps its connector's retention
     assert pororoca("cdc", "status").returncode == 0
+
+
+def test_change_topics_keep_personal_data_three_days(cdc):
+    from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+
+    admin = AdminClient({**cdc["kafka"], "log_level": 2})
+    topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(("core.", "acquiring."))]
+    assert "core.public.customers" in topics
+    configs = admin.describe_configs([ConfigResource(ResourceType.TOPIC, t) for t in topics])
+    retention = {r.name: f.result()["retention.ms"].value for r, f in configs.items()}
+    assert set(retention.values()) == {str(3 * 86_400_000)}, retention
 
 
 def test_connector_configs_hold_no_secrets(cdc):

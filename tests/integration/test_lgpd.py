@@ -8,6 +8,7 @@ import csv
 import json
 import random
 import re
+from datetime import UTC, timedelta
 
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
@@ -336,8 +337,13 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
         assert rows(ep, "pororoca", f"SELECT count(*) FROM {table} WHERE {cond}")[0][0] > 0, table
     others = rows(ep, "pororoca", f"SELECT count(*) FROM silver.customers WHERE customer_id <> {cid}")[0][0]
 
+    # --purge-topics without --yes shows what it would delete from Kafka and does nothing at all.
+    plan = pororoca("lgpd", "erase", "--cpf", cpf, "--purge-topics", check=False)
+    assert plan.returncode == 3 and "would delete core.public.customers[0]" in plan.stdout, plan.stdout
+    assert rows(ep, "pororoca", f"SELECT count(*) FROM silver_pii.customers WHERE cpf = '{cpf}'")[0][0] == 1
+
     out = pororoca("lgpd", "erase", "--cpf", cpf, timeout=1800).stdout
-    assert "receipt" in out
+    assert "receipt" in out and "raw change topics (acquiring.*, core.*) until" in out, out
 
     for table, cond in checks.items():
         assert rows(ep, "pororoca", f"SELECT count(*) FROM {table} WHERE {cond}")[0][0] == 0, table
@@ -364,10 +370,14 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
     receipts = rows(
         ep,
         "dpo",
-        "SELECT subject_token, rows_deleted, files_checked, verified, tables_json FROM audit.erasure_receipts",
+        "SELECT subject_token, rows_deleted, files_checked, verified, tables_json, completed_at, residual_copies "
+        "FROM audit.erasure_receipts",
     )
     mine = [r for r in receipts if r[0] == token(cpf, "cpf", key)]
     assert len(mine) == 1 and mine[0][1] > 0 and mine[0][2] > 0 and mine[0][3] is True
     assert cpf not in mine[0][4]
+    # Until when the raw change log may still hold the subject: completion + the topics' 3-day retention.
+    until = (mine[0][5] + timedelta(days=3)).astimezone(UTC).isoformat(timespec="seconds")
+    assert f"until {until}" in mine[0][6] and "source systems" in mine[0][6], mine[0][6]
     r = pororoca("lgpd", "erase", "--cpf", cpf, check=False)
     assert r.returncode == 2 and "no data subject" in r.stderr

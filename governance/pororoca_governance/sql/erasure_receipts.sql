@@ -10,5 +10,6 @@ CREATE TABLE IF NOT EXISTS lakehouse.audit.erasure_receipts (
     rows_deleted    bigint,
     files_checked   bigint,
     files_removed   bigint,
-    verified        boolean
+    verified        boolean,
+    residual_copies varchar    -- where copies outside the lake may remain, and until when (raw change topics, sources)
 )

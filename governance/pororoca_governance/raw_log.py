@@ -1,0 +1,84 @@
+"""The raw change topics (Kafka), where a subject's past changes stay until retention removes them: how long,
+and the purge that empties them when a subject cannot wait (every record before now, for everyone: Kafka
+deletes by offset, never by key)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .subjects import SUBJECTS_PATH
+
+
+@dataclass(frozen=True)
+class TopicSpan:
+    topic: str
+    partition: int
+    low: int
+    high: int
+    retention_ms: int
+
+    @property
+    def records(self) -> int:
+        return self.high - self.low
+
+
+def prefixes() -> tuple[str, ...]:
+    return tuple(tomllib.loads(SUBJECTS_PATH.read_text()).get("raw_change_topics", ()))
+
+
+def spans(kafka: dict[str, str]) -> list[TopicSpan]:
+    """Every partition of the raw change topics with its offsets and its topic's retention."""
+    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+
+    admin = AdminClient({**kafka, "log_level": 2})
+    meta = admin.list_topics(timeout=15).topics
+    topics = sorted(t for t in meta if t.startswith(prefixes()))
+    if not topics:
+        return []
+    configs = admin.describe_configs([ConfigResource(ResourceType.TOPIC, t) for t in topics])
+    retention = {r.name: int(f.result()["retention.ms"].value) for r, f in configs.items()}
+    consumer = Consumer({**kafka, "group.id": "pororoca-raw-log", "log_level": 2})
+    try:
+        out = []
+        for t in topics:
+            for p in sorted(meta[t].partitions):
+                low, high = consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)
+                out.append(TopicSpan(t, p, low, high, retention[t]))
+        return out
+    finally:
+        consumer.close()
+
+
+def residual_statement(found: list[TopicSpan], erased_at: datetime) -> str:
+    """What the receipt says about copies outside the lake (pure)."""
+    held = [s for s in found if s.records]
+    if not held:
+        topics = "the raw change topics hold no records"
+    else:
+        longest = max(s.retention_ms for s in held)  # -1: kept forever (a misconfiguration, said as such)
+        until = "indefinitely (retention.ms=-1)" if longest < 0 else (
+            f"until {(erased_at + timedelta(milliseconds=longest)).isoformat(timespec='seconds')} "
+            f"(their retention, {longest / 86_400_000:g} days)"
+        )  # fmt: skip
+        names = sorted({s.topic.split(".")[0] + ".*" for s in held})
+        topics = (f"the subject's past changes may remain in the raw change topics ({', '.join(names)}) {until}, "
+                  "unless purged with `lgpd erase --purge-topics`")  # fmt: skip
+    return (f"{topics}; the source systems (core banking, acquiring) keep their own records: erasing there is "
+            "their owner's duty (this platform captures them)")  # fmt: skip
+
+
+def purge(kafka: dict[str, str], found: list[TopicSpan]) -> int:
+    """Delete every record before each partition's current end. Returns the records removed."""
+    from confluent_kafka import TopicPartition
+    from confluent_kafka.admin import AdminClient
+
+    targets = [TopicPartition(s.topic, s.partition, s.high) for s in found if s.records]
+    if not targets:
+        return 0
+    admin = AdminClient({**kafka, "log_level": 2})
+    for future in admin.delete_records(targets, request_timeout=60).values():
+        future.result()
+    return sum(s.records for s in found)
