@@ -122,13 +122,13 @@ def _access_report(args: argparse.Namespace, paths: Paths) -> int:
     if args.json:
         print(json.dumps([asdict(r) for r in reads], default=str, indent=2))
         return 0
-    print(f"lgpd: {len(reads)} queries read personal data between {start.isoformat()} and {end.isoformat()}")
+    denied = sum(r.kind == "denied" for r in reads)
+    print(f"lgpd: {len(reads) - denied} queries read personal data (or its files' metadata), {denied} were denied, "
+          f"between {start.isoformat()} and {end.isoformat()}")  # fmt: skip
     for r in reads:
-        seen = "masked" if r.masked else "UNMASKED"
-        print(
-            f"  {r.ended_at:%Y-%m-%d %H:%M:%S%z}  {r.user:<10} {r.role:<9} {seen:<8} {r.state:<8} "
-            + ", ".join(r.columns)
-        )
+        seen = {"denied": "DENIED", "metadata": "METADATA"}.get(r.kind, "masked" if r.masked else "UNMASKED")
+        what = r.denied if r.kind == "denied" else ", ".join(r.objects or r.columns)
+        print(f"  {r.ended_at:%Y-%m-%d %H:%M:%S%z}  {r.user:<10} {r.role:<9} {seen:<8} {r.state:<8} {what}")
     return 0
 
 

@@ -102,7 +102,7 @@ def ensure_audit_tables(ep: lakehouse.Endpoints) -> None:
         for name in AUDIT_TABLES:
             cur.execute((sql_dir / name).read_text())
             cur.fetchall()
-        # Receipts written before the column existed keep NULL there.
-        cur.execute(f"ALTER TABLE {lakehouse.CATALOG}.audit.erasure_receipts "
-                    "ADD COLUMN IF NOT EXISTS residual_copies varchar")  # fmt: skip
-        cur.fetchall()
+        # Rows written before a column existed keep NULL there.
+        for table, column in (("erasure_receipts", "residual_copies"), ("trino_queries", "denied")):
+            cur.execute(f"ALTER TABLE {lakehouse.CATALOG}.audit.{table} ADD COLUMN IF NOT EXISTS {column} varchar")
+            cur.fetchall()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -33,6 +34,9 @@ def ensure(path: Path, names: list[str]) -> dict[str, str]:
     current = load(path)
     missing = [n for n in names if n not in current]
     for name in missing:
+        if name.endswith("_kms_key"):  # an encryption key: 32 random bytes, base64 (MinIO's static KMS key)
+            current[name] = base64.b64encode(secrets.token_bytes(32)).decode()
+            continue
         # MinIO wants access keys of 3-20 characters; every other secret gets 32.
         current[name] = generate(20 if name.endswith(("_user", "_access_key")) else 32)
     if missing or (path.stat().st_mode & 0o077):

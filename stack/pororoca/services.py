@@ -77,6 +77,8 @@ class StackConfig:
             "postgres_superuser_password",
             "minio_root_user",
             "minio_root_password",
+            # Encrypts every object at rest (MinIO's built-in KMS key; losing it loses the lake: back it up).
+            "minio_kms_key",
             "lakehouse_access_key",
             "lakehouse_secret_key",
             # The HMAC key of silver's identifier tokens: outside the lake, with the other secrets.

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
 from pororoca import kafka_access
 
 from .conftest import RELEASE, ROOT, containers, render
@@ -79,3 +81,17 @@ def test_connect_runs_with_its_principals_and_an_authenticated_rest_api(profile)
         "rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
         in props
     )
+
+
+def test_the_cluster_object_store_encrypts_every_object_like_the_local_one(profile):
+    rendered = render(profile)
+    minio = [o for o in rendered.workloads() if o["metadata"]["name"] == f"{RELEASE}-minio"]
+    if not minio:
+        pytest.skip("this profile uses an external object store (its provider's encryption at rest)")
+    env = _env(minio[0])
+    assert env["MINIO_KMS_AUTO_ENCRYPTION"]["value"] == "on"
+    assert env["MINIO_KMS_SECRET_KEY"]["value"] == "pororoca-lake:$(POROROCA_MINIO_KMS_KEY)"
+    assert env["POROROCA_MINIO_KMS_KEY"]["valueFrom"]["secretKeyRef"]["key"] == "minio_kms_key"
+    secret = render("default").named("Secret", f"{RELEASE}-credentials")
+    key = base64.b64decode(base64.b64decode(secret["data"]["minio_kms_key"]))
+    assert len(key) == 32

@@ -226,6 +226,19 @@ def test_every_query_reading_personal_columns_is_in_the_audit(ep):
         )
         return found if len(found) == len(queries) else None
 
+    side = {}  # a file-metadata read and a denied attempt: the report lists both, with the object
+    for user, sql in [
+        ("pororoca", 'SELECT count(*) FROM bronze."core_customers$files"'),
+        ("analyst", "SELECT full_name FROM silver_pii.customers"),
+    ]:
+        with lakehouse.trino_connection(ep, user) as conn:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql)
+                cur.fetchall()
+            except trino.exceptions.TrinoUserError as e:
+                assert e.error_name == "PERMISSION_DENIED"
+            side[user] = cur.query_id
     found = {q: (u, cols, s) for q, u, cols, s in poll(landed, 180, "the audit rows of 5 queries")}
     for query_id, (user, _) in queries.items():
         assert found[query_id][0] == user and found[query_id][2] == "FINISHED"
@@ -245,6 +258,17 @@ def test_every_query_reading_personal_columns_is_in_the_audit(ep):
     gold_only = next(q for q, (_, sql) in queries.items() if "gold" in sql)
     assert gold_only not in reported
     assert reported[personal[0]]["masked"] is True and reported[personal[1]]["masked"] is False
+
+    def side_reported():
+        out = json.loads(pororoca("lgpd", "access-report", "--from", "2026-01-01", "--json").stdout)
+        got = {r["query_id"]: r for r in out if r["query_id"] in side.values()}
+        return got if len(got) == 2 else None
+
+    got = poll(side_reported, 120, "the metadata read and the denied attempt in the access report")
+    assert got[side["pororoca"]]["kind"] == "metadata"
+    assert got[side["pororoca"]]["objects"] == ["bronze.core_customers$files"]
+    attempt = got[side["analyst"]]
+    assert attempt["kind"] == "denied" and "silver_pii.customers" in attempt["denied"], attempt
 
 
 def test_bad_requests_say_why_and_change_nothing(ep):

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import pwd
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import psutil
 import psycopg
@@ -128,3 +133,68 @@ def test_the_connect_rest_api_requires_its_password(paths):
     wrong = (ep.connect_auth[0], "not-the-password")
     assert requests.get(f"{ep.connect_url}/connectors", auth=wrong, timeout=10).status_code == 401
     assert requests.get(f"{ep.connect_url}/connectors", auth=ep.connect_auth, timeout=10).status_code == 200
+
+
+def test_the_object_store_encrypts_what_it_stores(paths):
+    """A marker written through S3 comes back through S3 and appears in no file of the data directory."""
+    import io
+    import uuid
+
+    ep = lakehouse.Endpoints.of(paths)
+    client = Minio(ep.s3.removeprefix("http://"), access_key=ep.access_key, secret_key=ep.secret_key, secure=False)
+    marker = f"cpf-like-marker-{uuid.uuid4().hex}".encode()
+    name = f"security-probe/{uuid.uuid4().hex}.txt"
+    client.put_object(ep.bucket, name, io.BytesIO(marker * 64), len(marker) * 64)
+    try:
+        assert client.get_object(ep.bucket, name).read() == marker * 64
+        stored = [p for p in (paths.data / "minio").rglob("*") if p.is_file() and name.split("/")[1] in str(p)]
+        stored += [p for p in (paths.data / "minio" / ep.bucket / "security-probe").rglob("*") if p.is_file()]
+        assert stored, "the object's files were not found under the data directory"
+        assert not [p for p in stored if marker in p.read_bytes()], "an object is stored in clear"
+    finally:
+        client.remove_object(ep.bucket, name)
+
+
+# Run as another account: reads the paths given on stdin, prints those it could open.
+_OPEN_PROBE = """
+import sys
+for p in sys.stdin.read().splitlines():
+    try:
+        open(p, "rb").read(1)
+        print(p)
+    except OSError:
+        pass
+"""
+
+
+def _opened_by_nobody(candidates: list[str]) -> list[str]:
+    nobody = pwd.getpwnam("nobody")
+
+    def as_nobody() -> None:
+        os.setgroups([])
+        os.setgid(nobody.pw_gid)
+        os.setuid(nobody.pw_uid)
+
+    r = subprocess.run(
+        [sys.executable, "-c", _OPEN_PROBE], input="\n".join(candidates), capture_output=True, text=True,
+        timeout=300, preexec_fn=as_nobody, cwd="/",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return [p for p in r.stdout.splitlines() if p]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to another local account needs root")
+def test_another_local_account_reads_no_state_secret_or_process_environment(paths):
+    """Every file of the state directory (listed as root, then opened as `nobody`, i.e. any account on the
+    machine): none under data, conf or logs opens, nor the credentials; nor any service's environment."""
+    files = [str(p) for p in paths.state.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert len(files) > 100
+    readable = _opened_by_nobody(files)
+    private = [p for p in readable if p.startswith(tuple(str(paths.state / d) for d in ("data", "conf", "logs")))]
+    assert not private, private[:10]
+    assert str(paths.credentials) not in readable
+    secrets = [v.encode() for v in credentials.load(paths.credentials).values() if len(v) >= 16]
+    assert not [p for p in readable if any(v in Path(p).read_bytes() for v in secrets)]
+    pids = [str(pid) for pids in _service_pids(paths).values() for pid in pids]
+    assert len(pids) >= 8
+    assert _opened_by_nobody([f"/proc/{pid}/environ" for pid in pids]) == []

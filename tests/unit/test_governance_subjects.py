@@ -60,23 +60,30 @@ def test_a_good_cpf_is_accepted_with_or_without_punctuation():
     assert subjects.masked_cpf("52998224725") == "***.***.***-25"
 
 
-def test_the_access_report_keeps_reads_of_personal_columns_only():
+def test_the_access_report_keeps_reads_of_personal_columns_metadata_and_denials():
     at = datetime(2026, 11, 22, tzinfo=UTC)
+    customers = ["lakehouse.bronze.core_customers"]
     rows = [
-        (
-            at,
-            "analyst",
-            "FINISHED",
-            "q1",
-            ["lakehouse.bronze.core_customers.cpf", "lakehouse.bronze.core_customers.uf"],
-        ),
-        (at, "engineer", "FINISHED", "q2", ["lakehouse.bronze.core_customers.email"]),
-        (at, "superset", "FINISHED", "q3", ["lakehouse.gold.payments_hourly.tpv"]),
-        (at, "stranger", "FAILED", "q4", ["lakehouse.silver_pii.customers.full_name"]),
-    ]
+        (at, "analyst", "FINISHED", "q1",
+         ["lakehouse.bronze.core_customers.cpf", "lakehouse.bronze.core_customers.uf"], customers, None),
+        (at, "engineer", "FINISHED", "q2", ["lakehouse.bronze.core_customers.email"], customers, None),
+        (at, "superset", "FINISHED", "q3", ["lakehouse.gold.payments_hourly.tpv"], ["lakehouse.gold.payments_hourly"],
+         None),
+        (at, "stranger", "FAILED", "q4", ["lakehouse.silver_pii.customers.full_name"], [], None),
+        (at, "engineer", "FINISHED", "q5", ["lakehouse.bronze.core_customers$files.lower_bounds"],
+         ["lakehouse.bronze.core_customers$files"], None),
+        (at, "engineer", "FINISHED", "q6", [], ["lakehouse.bronze.core_customers$snapshots"], None),
+        (at, "engineer", "FINISHED", "q7", [], ["lakehouse.bronze.core_customers.full_name"], None),
+        (at, "analyst", "FAILED", "q8", [], [],
+         "Access Denied: Cannot select from table lakehouse.silver_pii.customers"),
+    ]  # fmt: skip
     reads = audit.personal_reads(rows, load_classification(), load_access())
-    assert [(r.query_id, r.role, r.masked, r.columns) for r in reads] == [
-        ("q1", "analyst", True, ("bronze.core_customers.cpf",)),
-        ("q2", "engineer", False, ("bronze.core_customers.email",)),
-        ("q4", "?", False, ("silver_pii.customers.full_name",)),
+    assert [(r.query_id, r.role, r.kind, r.masked, r.columns) for r in reads] == [
+        ("q1", "analyst", "columns", True, ("bronze.core_customers.cpf",)),
+        ("q2", "engineer", "columns", False, ("bronze.core_customers.email",)),
+        ("q4", "?", "columns", False, ("silver_pii.customers.full_name",)),
+        ("q5", "engineer", "metadata", False, ()),  # file bounds; q6's snapshot list holds no value
+        ("q8", "analyst", "denied", True, ()),
     ]
+    assert reads[3].objects == ("bronze.core_customers$files",)
+    assert "silver_pii.customers" in reads[4].denied

@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS lakehouse.audit.trino_queries (
     columns         array(varchar),   -- catalog.schema.table.column read
     output_table    varchar,
     remote_address  varchar,
-    user_agent      varchar
+    user_agent      varchar,
+    denied          varchar      -- for a denied query: Trino's message naming the object and privilege tried
 )
 WITH (partitioning = ARRAY['day(ended_at)'])

@@ -126,7 +126,21 @@ public final class AuditListener implements EventListener {
                 new ArrayList<>(columns),
                 output,
                 context.getRemoteClientAddress().orElse(null),
-                context.getUserAgent().orElse(null));
+                context.getUserAgent().orElse(null),
+                denied(event));
+    }
+
+    /**
+     * What a denied query tried ("Cannot select from columns [cpf] in table ... silver_pii.customers"): a denied
+     * query is analysed no further, so its inputs are empty and only Trino's message names the object. Access
+     * denials name objects and privileges, never values; other failures are not copied (their text may quote one).
+     */
+    static String denied(QueryCompletedEvent event) {
+        return event.getFailureInfo()
+                .filter(f -> f.getErrorCode().getName().equals("PERMISSION_DENIED"))
+                .flatMap(f -> f.getFailureMessage())
+                .map(m -> m.length() > 500 ? m.substring(0, 500) : m)
+                .orElse(null);
     }
 
     /** HMAC-SHA256 of the query text under the stack's generated audit key. */

@@ -21,7 +21,8 @@ final class AuditRecord {
             List<String> columns,
             String outputTable,
             String remoteAddress,
-            String userAgent) {}
+            String userAgent,
+            String denied) {}
 
     private static final String SCHEMA = "{\"type\":\"struct\",\"name\":\"pororoca.audit.TrinoQuery\",\"optional\":false,\"fields\":["
             + field("query_id", "string", false) + ","
@@ -38,7 +39,8 @@ final class AuditRecord {
             + array("columns") + ","
             + field("output_table", "string", true) + ","
             + field("remote_address", "string", true) + ","
-            + field("user_agent", "string", true)
+            + field("user_agent", "string", true) + ","
+            + field("denied", "string", true)
             + "]}";
 
     private static String field(String name, String type, boolean optional) {
@@ -70,6 +72,7 @@ final class AuditRecord {
         b.append(",\"output_table\":").append(str(f.outputTable()));
         b.append(",\"remote_address\":").append(str(f.remoteAddress()));
         b.append(",\"user_agent\":").append(str(f.userAgent()));
+        b.append(",\"denied\":").append(str(f.denied()));
         return b.append("}}").toString();
     }
 
