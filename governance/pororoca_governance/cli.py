@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from pororoca import lakehouse
 from pororoca.paths import Paths
 
-from . import policy
+from . import lake_metrics, policy
 from .classification import CLASSIFICATION_PATH, load_access, load_classification
 from .subjects import SubjectError
 
@@ -37,7 +37,12 @@ def cmd_governance(args: argparse.Namespace, paths: Paths) -> int:
     from . import trino_security
 
     result = trino_security.sync(paths, classification)
-    trino_security.ensure_audit_tables(lakehouse.Endpoints.of(paths))
+    ep = lakehouse.Endpoints.of(paths)
+    trino_security.ensure_audit_tables(ep)
+    bounded = lake_metrics.apply(lakehouse.iceberg_catalog(ep), classification)
+    if bounded:
+        print(f"governance: {len(bounded)} tables now write no file statistics for their personal columns "
+              "(maintenance rewrites their older files)")  # fmt: skip
     changed = ", ".join(result.changed) or "nothing changed"
     print(
         f"governance: {result.masked_columns} masked columns, users {', '.join(result.users)}; {changed}"

@@ -132,6 +132,39 @@ def remove_orphans(spark: SparkSession, table: str, plan: Plan) -> str:
     return f"removed {len(rows)} orphan files"
 
 
+NO_METRICS = "write.metadata.metrics.column."
+
+
+def personal_bounds(spark: SparkSession, table: str) -> list[str]:
+    """Columns whose metrics the table's properties switch off (personal data, set by `governance sync`) but for
+    which some live data file still carries bounds: files written before the property."""
+    props = {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {CATALOG}.{table}").collect()}
+    columns = [k.removeprefix(NO_METRICS) for k, v in props.items() if k.startswith(NO_METRICS) and v == "none"]
+    if not columns:
+        return []
+    have = set(spark.table(f"{CATALOG}.{table}").columns)
+    columns = [c for c in columns if c in have]
+    checks = ", ".join(
+        f"count_if(readable_metrics.`{c}`.lower_bound IS NOT NULL OR readable_metrics.`{c}`.upper_bound IS NOT NULL)"
+        f" AS `{c}`"
+        for c in columns
+    )
+    if not checks:
+        return []
+    row = spark.sql(f"SELECT {checks} FROM {CATALOG}.{table}.files").collect()[0]
+    return [c for c in columns if row[c]]
+
+
+def strip_personal_bounds(spark: SparkSession, table: str) -> str:
+    bounded = personal_bounds(spark, table)
+    if not bounded:
+        return "no personal bounds"
+    actions = spark._jvm.org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
+    action = _carry_watermark(spark, table, actions.rewriteDataFiles(_jvm_table(spark, table)))
+    result = action.binPack().option("rewrite-all", "true").execute()
+    return f"rewrote {result.rewrittenDataFilesCount()} files holding bounds of {', '.join(bounded)}"
+
+
 def maintain_table(spark: SparkSession, table: str, sort: tuple[str, ...], plan: Plan) -> TableReport:
     data0, del0 = file_counts(spark, table)
     report = TableReport(table, data0, data0, del0, del0)
@@ -140,6 +173,7 @@ def maintain_table(spark: SparkSession, table: str, sort: tuple[str, ...], plan:
         return report
     # Tables created before GC was enabled by default (Nessie's default is off): turn it on once.
     spark.sql(f"ALTER TABLE {CATALOG}.{table} SET TBLPROPERTIES ('gc.enabled' = 'true')")
+    report.steps["bounds"] = _retrying(lambda: strip_personal_bounds(spark, table))
     report.steps["compact"] = _retrying(lambda: compact(spark, table, sort))
     report.steps["manifests"] = _retrying(lambda: rewrite_manifests(spark, table))
     report.steps["expire"] = _retrying(lambda: expire(spark, table, plan))

@@ -48,7 +48,7 @@ def test_kpis_follow_silver_and_maintenance_runs_nightly(dags):
     assert dags["dags"]["pororoca_kpis"]["asset_triggered"]
     assert "3" in dags["dags"]["pororoca_maintenance"]["schedule"]
     assert set(dags["dags"]["pororoca_maintenance"]["tasks"]) == {
-        "maintain_bronze", "maintain_silver", "maintain_silver_pii", "maintain_gold"
+        "governance_sync", "maintain_bronze", "maintain_silver", "maintain_silver_pii", "maintain_gold"
     }  # fmt: skip
 
 
