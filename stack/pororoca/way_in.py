@@ -38,6 +38,9 @@ def logins(secrets: dict[str, str]) -> dict[str, Login]:
         Login("superset-admin", "admin", "superset_admin_password"),
         Login("airflow-admin", "admin", "airflow_admin_password"),
         Login("minio-root", "key:minio_root_user", "minio_root_password"),
+        Login("connect-rest", "pororoca", "connect_rest_password"),
+        # The operator's Kafka principal (SASL SCRAM-SHA-512); the services' own are in stack/kafka_principals.toml.
+        Login("kafka-pororoca", "pororoca", "kafka_pororoca_password"),
     ]
     trino = [
         Login(f"trino-{key[6:-9]}", key[6:-9], key)
@@ -58,8 +61,10 @@ def endpoints(ports: dict[str, int], secrets: dict[str, str], trino_ca: str) -> 
                  f"trust {trino_ca}"),
         Endpoint("MinIO console (object store)", f"http://{HOST}:{ports['minio_console_port']}",
                  (known["minio-root"],), f"S3 API at http://{HOST}:{ports['minio_port']}"),
-        Endpoint("Kafka Connect (CDC connectors)", f"http://{HOST}:{ports['connect_port']}"),
-        Endpoint("Kafka (change topics)", f"{HOST}:{ports['kafka_port']}"),
+        Endpoint("Kafka Connect (CDC connectors)", f"http://{HOST}:{ports['connect_port']}",
+                 (known["connect-rest"],), "HTTP Basic"),
+        Endpoint("Kafka (change topics)", f"{HOST}:{ports['kafka_port']}", (known["kafka-pororoca"],),
+                 "SASL_PLAINTEXT, SCRAM-SHA-512"),
         Endpoint("Iceberg REST catalog", f"http://{HOST}:{ports['nessie_port']}/iceberg"),
     ]  # fmt: skip
 
