@@ -452,23 +452,6 @@ def test_maintenance_reduces_files_and_changes_no_answer(lake):
     assert "full" not in again, again
 
 
-def test_maintenance_leaves_no_personal_value_in_file_statistics(lake):
-    """A CPF is the lower and upper bound of a one-row file: after `governance sync` and maintenance, no live
-    file of silver_pii.customers holds a bound of a personal column; other columns keep theirs (pruning)."""
-    bounds = (
-        "SELECT count(*), count(json_extract_scalar(readable_metrics, '$.cpf.min')), "
-        "count(json_extract_scalar(readable_metrics, '$.full_name.max')), "
-        "count(json_extract_scalar(readable_metrics, '$.customer_id.min')) FROM silver_pii.\"customers$files\""
-    )
-    files, cpf, name, _ = q(lake, bounds)[0]
-    assert files and (cpf or name), "the files written before the setting carry personal bounds"
-    assert "write no file statistics" in pororoca("governance", "sync").stdout
-    out = pororoca("maintain", "--namespaces", "silver_pii").stdout
-    assert "holding bounds of" in out, out
-    files, cpf, name, customer_id = q(lake, bounds)[0]
-    assert files and cpf == 0 and name == 0 and customer_id == files
-
-
 def test_curation_of_an_unknown_table_is_refused_with_the_known_names(lake):
     bad = pororoca("curate", "--tables", "silver.nope", check=False)
     assert bad.returncode != 0 and "silver.nope" in bad.stderr and "silver.customers" in bad.stderr

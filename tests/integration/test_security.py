@@ -7,7 +7,6 @@ import os
 import pwd
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import psutil
@@ -155,6 +154,7 @@ def test_the_object_store_encrypts_what_it_stores(paths):
         client.remove_object(ep.bucket, name)
 
 
+SYSTEM_PYTHON = "/usr/bin/python3"
 # Run as another account: reads the paths given on stdin, prints those it could open.
 _OPEN_PROBE = """
 import sys
@@ -175,15 +175,18 @@ def _opened_by_nobody(candidates: list[str]) -> list[str]:
         os.setgid(nobody.pw_gid)
         os.setuid(nobody.pw_uid)
 
+    # The system interpreter: the project's may sit under a directory other accounts cannot enter.
     r = subprocess.run(
-        [sys.executable, "-c", _OPEN_PROBE], input="\n".join(candidates), capture_output=True, text=True,
+        [SYSTEM_PYTHON, "-c", _OPEN_PROBE], input="\n".join(candidates), capture_output=True, text=True,
         timeout=300, preexec_fn=as_nobody, cwd="/",
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     return [p for p in r.stdout.splitlines() if p]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="switching to another local account needs root")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not os.access(SYSTEM_PYTHON, os.X_OK), reason="needs root and the system python3"
+)
 def test_another_local_account_reads_no_state_secret_or_process_environment(paths):
     """Every file of the state directory (listed as root, then opened as `nobody`, i.e. any account on the
     machine): none under data, conf or logs opens, nor the credentials; nor any service's environment."""
