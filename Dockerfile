@@ -22,6 +22,8 @@ COPY sources sources
 COPY cdc cdc
 COPY iceberg_catalog iceberg_catalog
 COPY governance governance
+COPY spark_apps spark_apps
+COPY superset_dashboards superset_dashboards
 RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps -e . \
     && POROROCA_CACHE_DIR=/cache /opt/pororoca/venv/bin/pororoca install --only iceberg_sink,spark \
     && mkdir -p /opt/pororoca/plugins /opt/pororoca/spark-jars \
@@ -34,7 +36,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-
     && useradd --uid 10001 --create-home --shell /usr/sbin/nologin pororoca
 COPY --from=build /opt/pororoca /opt/pororoca
 COPY dags /opt/pororoca/dags
-COPY spark_apps /opt/pororoca/spark_apps
 ENV PATH=/opt/pororoca/venv/bin:$PATH POROROCA_SPARK_JARS=/opt/pororoca/spark-jars PYTHONUNBUFFERED=1
 USER 10001
 ENTRYPOINT []

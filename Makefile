@@ -16,7 +16,7 @@ help: ## list the targets
 prereqs: ## install what the machine lacks (Debian/Ubuntu as root), or print what to run; fast when all is there
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
 		{ echo "prereqs: needs python3 >= 3.11 (Debian 12: sudo apt-get install python3 python3-pip)"; exit 1; }
-	@PYTHONPATH=stack python3 -m pororoca.prereqs
+	@PYTHONPATH=stack python3 -m pororoca_core.prereqs
 
 # requirements.lock pins every Python package with its hashes; uv refuses anything that does not match.
 $(VENV)/.synced: pyproject.toml requirements.lock | prereqs

@@ -15,8 +15,8 @@ from dataclasses import asdict
 from common import timed, use_bench_stack, write
 from confluent_kafka import Consumer, TopicPartition
 
-from pororoca import lakehouse
 from pororoca_cdc import feed, lag
+from pororoca_core import lakehouse
 from pororoca_sources.connections import Sources
 from pororoca_sources.simulate import simulate
 

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from pororoca import services
-from pororoca.paths import Paths
+from pororoca_core import services
+from pororoca_core.paths import Paths
 
 CLI = str(Path(sys.executable).parent / "pororoca")
 RESULTS = Path(__file__).parent / "results"

@@ -19,7 +19,7 @@ import time
 
 from common import CLI, timed, use_bench_stack, write
 
-from pororoca import lakehouse
+from pororoca_core import lakehouse
 
 STREAM_S = 300
 CURATE_EVERY_S = 60

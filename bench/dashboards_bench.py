@@ -20,9 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from common import CLI, use_bench_stack, write
 
-from pororoca import credentials, dashboards
-from pororoca.browser import DashboardBrowser
-from pororoca.superset import Superset, superset_url
+from pororoca_core import credentials
+from pororoca_superset import dashboards
+from pororoca_superset.browser import DashboardBrowser
+from pororoca_superset.superset import Superset, superset_url
 
 LOADS = 10
 TARGET_P95_S = 2.0

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from common import write
 
-from pororoca import services
-from pororoca.manifest import REPO_ROOT
+from pororoca_core import services
+from pororoca_core.manifest import REPO_ROOT
 
 PORT_OFFSET = 3000
 

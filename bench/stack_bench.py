@@ -9,7 +9,7 @@ import shutil
 
 from common import timed, use_bench_stack, write
 
-from pororoca import stack
+from pororoca_stack import stack
 
 
 def main() -> None:

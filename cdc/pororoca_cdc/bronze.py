@@ -3,11 +3,10 @@ source tables, so a table added to a source gets its bronze table on the next `p
 
 from __future__ import annotations
 
-from pororoca_catalog import introspect
-from pororoca_catalog.bronze import CapturedSource, Contract, contracts
-from pororoca_sources.connections import Sources
-
-from .connect import Connector
+from pororoca_catalog import CapturedSource, Contract, contracts, mariadb_tables, postgres_tables
+from pororoca_cdc.connect import Connector
+from pororoca_core.errors import ConfigError
+from pororoca_sources import Sources
 
 _DIALECTS = {
     "io.debezium.connector.postgresql.PostgresConnector": ("postgres", "schema.include.list"),
@@ -23,7 +22,7 @@ def captured_source(connector: Connector) -> CapturedSource | None:
     dialect, schema_key = _DIALECTS[cfg["connector.class"]]
     schema = cfg[schema_key]
     if "," in schema:
-        raise ValueError(f"{connector.name}: bronze contracts expect one {schema_key}, got {schema!r}")
+        raise ConfigError(f"{connector.name}: bronze contracts expect one {schema_key}, got {schema!r}")
     excluded = {t.strip().split(".", 1)[1] for t in cfg.get("table.exclude.list", "").split(",") if t.strip()}
     return CapturedSource(cfg["topic.prefix"], dialect, schema, frozenset(excluded))  # type: ignore[arg-type]
 
@@ -36,10 +35,10 @@ def bronze_contracts(connectors: list[Connector], sources: Sources) -> list[Cont
             continue
         if source.dialect == "postgres":
             with sources.core() as conn:
-                tables = introspect.postgres_tables(conn, source.schema)
+                tables = postgres_tables(conn, source.schema)
         else:
             conn = sources.acquiring()
             with conn:
-                tables = introspect.mariadb_tables(conn, source.schema)
+                tables = mariadb_tables(conn, source.schema)
         found.extend(contracts(source, tables))
     return found

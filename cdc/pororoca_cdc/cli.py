@@ -1,4 +1,4 @@
-"""`pororoca cdc apply|status|wait|replay-dlq`."""
+"""Handlers of `pororoca cdc apply|status|wait|replay-dlq`. Arguments are declared in `pororoca.commands`."""
 
 from __future__ import annotations
 
@@ -8,35 +8,11 @@ import time
 
 from psycopg import sql
 
-from pororoca import lakehouse, progress, services
-from pororoca.paths import Paths
-from pororoca_catalog import apply as catalog_apply
-from pororoca_sources.connections import Sources
-
-from . import bronze, connect, lag, prepare, replay, retention
-
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("cdc", help="change data capture: connectors and bronze tables as code")
-    csub = p.add_subparsers(dest="cdc_command", required=True)
-    a = csub.add_parser(
-        "apply", help="prepare the sources, create the bronze tables, create or update every connector in "
-        "cdc/connectors and wait until each runs"
-    )  # fmt: skip
-    a.add_argument("--timeout", type=float, default=180, help="seconds to wait for each connector (default 180)")
-    a.set_defaults(func=cmd_apply)
-    csub.add_parser("status", help="connectors, tasks, errors, consumer lag and dead letters").set_defaults(
-        func=cmd_status
-    )
-    w = csub.add_parser(
-        "wait", help="wait until every source finished its snapshot and every change is committed to bronze"
-    )
-    w.add_argument("--timeout", type=float, default=900, help="seconds (default 900)")
-    w.set_defaults(func=cmd_wait)
-    r = csub.add_parser("replay-dlq", help="put dead-lettered records back on their topics (after fixing the cause)")
-    r.add_argument("--connector", help="only this sink's dead-letter topic")
-    r.add_argument("--dry-run", action="store_true", help="count what would be replayed, change nothing")
-    r.set_defaults(func=cmd_replay)
+from pororoca_catalog import apply as apply_contracts
+from pororoca_cdc import bronze, connect, lag, prepare, replay, retention
+from pororoca_core import lakehouse, progress, services
+from pororoca_core.paths import Paths
+from pororoca_sources import Sources
 
 
 def _context() -> dict[str, str]:
@@ -94,7 +70,7 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
             print(f"  {c.name}: binlog is ROW with FULL row images")
     # Bronze tables exist, partitioned and typed by contract, before any sink writes.
     catalog = lakehouse.iceberg_catalog(lakehouse.Endpoints.of(paths))
-    outcomes = catalog_apply.apply(catalog, bronze.bronze_contracts(connectors, sources))
+    outcomes = apply_contracts(catalog, bronze.bronze_contracts(connectors, sources))
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.action] = counts.get(o.action, 0) + 1

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import requests
 
-from pororoca.render import render
+from pororoca_core.errors import OperationFailed
+from pororoca_core.render import render
 
 DEFINITIONS = Path(__file__).resolve().parent.parent / "connectors"
 TIMEOUT = 10
 
 
-class ConnectError(RuntimeError):
+class ConnectError(OperationFailed):
     pass
 
 

@@ -7,6 +7,8 @@ import time
 import psycopg
 from psycopg import errors, sql
 
+from pororoca_core.errors import ConfigError
+
 PUBLICATION = "pororoca_cdc"
 _RETRIES = 5
 
@@ -108,7 +110,7 @@ def check_mariadb_row_image(cursor) -> None:
     cursor.execute("SELECT @@GLOBAL.binlog_format, @@GLOBAL.binlog_row_image")
     fmt, image = cursor.fetchone()
     if (fmt, image) != ("ROW", "FULL"):
-        raise ValueError(
+        raise ConfigError(
             f"MariaDB logs binlog_format={fmt}, binlog_row_image={image}: CDC needs ROW and FULL (unchanged and "
             "deleted values are otherwise missing). Set them in the server's configuration and restart it."
         )

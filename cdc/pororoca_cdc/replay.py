@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from .lag import REPLAY_GROUP
+from pororoca_cdc.lag import REPLAY_GROUP
+from pororoca_core.errors import OperationFailed
 
 ORIGIN_TOPIC = "__connect.errors.topic"
 REPLAYED_FROM = "pororoca.replayed-from"
@@ -64,14 +65,14 @@ def replay(kafka: dict[str, str], dlq_topic: str, dry_run: bool = False, timeout
             if msg is None or msg.partition() not in open_partitions:
                 continue
             if msg.error():
-                raise RuntimeError(f"reading {dlq_topic}: {msg.error()}")
+                raise OperationFailed(f"reading {dlq_topic}: {msg.error()}")
             if msg.offset() >= bounds[msg.partition()][1]:
                 open_partitions.discard(msg.partition())
                 continue
             headers = msg.headers() or []
             origin = dict(headers).get(ORIGIN_TOPIC)
             if origin is None:
-                raise RuntimeError(f"{dlq_topic} offset {msg.offset()} has no {ORIGIN_TOPIC} header: cannot replay")
+                raise OperationFailed(f"{dlq_topic} offset {msg.offset()} has no {ORIGIN_TOPIC} header: cannot replay")
             if not dry_run:
                 kept = [(k, v) for k, v in headers if not k.startswith("__connect.errors.")]
                 kept.append((REPLAYED_FROM, f"{dlq_topic}:{msg.partition()}:{msg.offset()}".encode()))
@@ -82,7 +83,7 @@ def replay(kafka: dict[str, str], dlq_topic: str, dry_run: bool = False, timeout
                 open_partitions.discard(msg.partition())
         if not dry_run:
             if producer.flush(30) != 0:
-                raise RuntimeError("replay: the broker did not acknowledge every record; nothing was committed")
+                raise OperationFailed("replay: the broker did not acknowledge every record; nothing was committed")
             consumer.commit(
                 offsets=[TopicPartition(dlq_topic, p, stop) for p, (_, stop) in bounds.items()], asynchronous=False
             )

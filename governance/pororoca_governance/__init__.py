@@ -1,1 +1,19 @@
-"""LGPD in force: classification as code, Trino identities and access rules, data-subject requests, audit."""
+"""LGPD in force: classification as code, Trino identities and access rules, data-subject requests, audit.
+
+Public API for other packages (the runtime prepares Trino's security with it before Trino starts)."""
+
+from __future__ import annotations
+
+from pororoca_core.paths import Paths
+
+__all__ = ["prepare_trino_security"]
+
+
+def prepare_trino_security(paths: Paths, host: str) -> None:
+    """Trino's TLS key pair, the CA bundle clients trust, and its users, groups and access rules compiled
+    from the LGPD classification (what `governance sync` writes)."""
+    from pororoca_governance import trino_security
+
+    trino_security.ensure_tls(paths, host)
+    trino_security.ensure_ca_bundle(paths)
+    trino_security.sync(paths)

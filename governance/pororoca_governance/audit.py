@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import policy
-from .classification import AccessPolicy, Classification, Role
-from .lake import Lake
+from pororoca_governance import policy
+from pororoca_governance.classification import AccessPolicy, Classification, Role
+from pororoca_governance.lake import Lake
 
 FILE_METADATA = re.compile(policy.FILE_METADATA)
 

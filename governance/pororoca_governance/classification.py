@@ -6,12 +6,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pororoca_core.errors import ConfigError
+
 LGPD_DIR = Path(__file__).resolve().parent.parent / "lgpd"
 CLASSIFICATION_PATH = LGPD_DIR / "classification.toml"
 ACCESS_PATH = LGPD_DIR / "access.toml"
 
 
-class ClassificationError(ValueError):
+class ClassificationError(ConfigError):
     pass
 
 

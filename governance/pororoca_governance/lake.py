@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from pororoca import lakehouse
-from pororoca.lakehouse import Endpoints
+from pororoca_core import lakehouse
+from pororoca_core.lakehouse import Endpoints
 
 NAMESPACES = ("bronze", "silver", "silver_pii", "gold")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .audit import personal_columns
-from .classification import Classification
+from pororoca_governance.audit import personal_columns
+from pororoca_governance.classification import Classification
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog

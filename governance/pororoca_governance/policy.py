@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from .classification import AccessPolicy, Classification, Role
+from pororoca_governance.classification import AccessPolicy, Classification, Role
 
 READ = ["SELECT"]
 WRITE = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"]

@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .subjects import SUBJECTS_PATH
+from pororoca_governance.subjects import SUBJECTS_PATH
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from pororoca import credentials, lakehouse
-from pororoca.paths import Paths
-
-from . import raw_log, subjects
-from .lake import Lake, ObjectStore
-from .subjects import SubjectError, SubjectModel, literal
+from pororoca_core import credentials, lakehouse
+from pororoca_core.paths import Paths
+from pororoca_governance import raw_log, subjects
+from pororoca_governance.lake import Lake, ObjectStore
+from pororoca_governance.subjects import SubjectError, SubjectModel, literal
 
 DPO = "dpo"
 ROOT_IDENTIFIERS = ("cpf", "email", "phone")  # raw in bronze and silver_pii; tokens in silver
@@ -74,7 +73,7 @@ class Rights:
         self.model: SubjectModel = subjects.load()
         self.kinds = subjects.token_kinds()
         key = credentials.load(paths.credentials)["pseudonymisation_key"]
-        from pororoca_spark.pseudonym import token
+        from pororoca_core.pseudonym import token
 
         self.tokenise = lambda value, kind: token(value, kind, key)
         self.progress = progress
@@ -236,7 +235,7 @@ class Rights:
             raise SubjectError("erasure incomplete, the subject is still in live files:\n  " + "\n  ".join(left))
 
     def _record(self, receipt: Receipt) -> None:
-        from .trino_security import ensure_audit_tables
+        from pororoca_governance.trino_security import ensure_audit_tables
 
         ensure_audit_tables(self.ep)
         tables = json.dumps([asdict(t) for t in receipt.tables])

@@ -9,13 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .classification import LGPD_DIR
+from pororoca_core.errors import UsageError
+from pororoca_core.ids import is_valid_cpf
+from pororoca_governance.classification import LGPD_DIR
+from pororoca_spark import silver_tables
 
 SUBJECTS_PATH = LGPD_DIR / "subjects.toml"
-SILVER_PATH = Path(__file__).resolve().parents[2] / "spark_apps" / "silver.toml"
 
 
-class SubjectError(ValueError):
+class SubjectError(UsageError):
     pass
 
 
@@ -50,10 +52,9 @@ class SubjectModel:
 def _silver_tables() -> dict[str, list[str]]:
     """entity -> [bronze source, silver table(s)...] from silver.toml."""
     out: dict[str, list[str]] = {}
-    for t in tomllib.loads(SILVER_PATH.read_text())["tables"]:
-        entity = t["name"].split(".", 1)[1]
-        tables = out.setdefault(entity, [t["source"]])
-        tables.append(t["name"])
+    for t in silver_tables():
+        entity = t.name.split(".", 1)[1]
+        out.setdefault(entity, [t.source]).append(t.name)
     return out
 
 
@@ -64,7 +65,7 @@ def load(path: Path = SUBJECTS_PATH) -> SubjectModel:
     entities: dict[str, Entity] = {}
     for name, spec in specs.items():
         if name not in silver:
-            raise SubjectError(f"{path.name}: entity {name!r} is not a silver table in {SILVER_PATH.name}")
+            raise SubjectError(f"{path.name}: entity {name!r} is not a silver table in silver.toml")
         owners = tuple(Owner(o["column"], o["of"], o.get("of_column", o["column"])) for o in spec["owner"])
         entities[name] = Entity(name, tuple(silver[name]), owners)
     for table, spec in data.get("gold", {}).items():
@@ -127,7 +128,7 @@ def predicate(
 
 def token_kinds() -> dict[str, dict[str, str]]:
     """silver table -> tokenised column -> kind (silver.toml)."""
-    return {t["name"]: t.get("tokenise", {}) for t in tomllib.loads(SILVER_PATH.read_text())["tables"]}
+    return {t.name: dict(t.tokenise) for t in silver_tables()}
 
 
 _CPF = re.compile(r"^\d{3}\.?\d{3}\.?\d{3}-?\d{2}$")
@@ -135,7 +136,6 @@ _CPF = re.compile(r"^\d{3}\.?\d{3}\.?\d{3}-?\d{2}$")
 
 def parse_cpf(text: str) -> str:
     """The 11 digits of a CPF, or a clear error (wrong shape or check digits)."""
-    from pororoca_sources.ids import is_valid_cpf
 
     text = text.strip()
     if not _CPF.match(text):

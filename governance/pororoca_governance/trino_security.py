@@ -9,11 +9,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from pororoca import credentials, lakehouse
-from pororoca.paths import Paths
-
-from . import identities, policy
-from .classification import Classification, check_masks, load_access, load_classification
+from pororoca_core import credentials, lakehouse
+from pororoca_core.paths import Paths
+from pororoca_governance import identities, policy
+from pororoca_governance.classification import Classification, check_masks, load_access, load_classification
 
 CERT_DAYS = 825
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError
 
-from .bronze import Contract, partitioning
+from pororoca_catalog.bronze import Contract, partitioning
 
 
 @dataclass(frozen=True)

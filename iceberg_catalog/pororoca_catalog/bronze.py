@@ -16,7 +16,7 @@ from pyiceberg.schema import Schema
 from pyiceberg.transforms import DayTransform
 from pyiceberg.types import IcebergType, IntegerType, LongType, NestedField, StringType, TimestamptzType
 
-from .types import Dialect, SourceColumn, iceberg_type
+from pororoca_catalog.types import Dialect, SourceColumn, iceberg_type
 
 NAMESPACE = "bronze"
 PARTITION_NAME = "_source_day"

@@ -6,7 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .types import SourceColumn
+from pororoca_catalog.types import SourceColumn
 
 _SQL = Path(__file__).resolve().parent / "sql"
 

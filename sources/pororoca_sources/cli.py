@@ -1,4 +1,5 @@
-"""`pororoca sources ...`: migrate, load and simulate the fintech source systems."""
+"""Handlers of `pororoca sources ...`: migrate, load and simulate the fintech source systems. Arguments are
+declared in `pororoca.commands`."""
 
 from __future__ import annotations
 
@@ -6,54 +7,14 @@ import argparse
 import json
 import time
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pororoca import progress
-from pororoca.paths import Paths
-
-from . import load, migrate, simulate
-from .connections import Sources
-from .generate import generate
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return value
-
-
-def iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-22") from None
-
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sources", help="the fintech source databases: migrate, load, simulate")
-    ssub = p.add_subparsers(dest="sources_command", required=True)
-    m = ssub.add_parser("migrate", help="apply pending schema migrations to `core` and `acquiring`")
-    m.set_defaults(func=cmd_migrate)
-    ld = ssub.add_parser("load", help="migrate, then load the generated data set (deterministic for a seed)")
-    ld.add_argument("--scale", type=positive_float, default=1.0, help="1 = the volumes of seed 002 (default)")
-    ld.add_argument("--seed", type=int, default=42)
-    ld.add_argument("--as-of", type=iso_date, default=None, help="the last day of history (default: today, UTC)")
-    ld.add_argument("--reset", action="store_true", help="replace data already in the source databases")
-    ld.set_defaults(func=cmd_load)
-    sim = ssub.add_parser("simulate", help="live inserts, updates and deletes at a target rate")
-    sim.add_argument("--rate", type=positive_float, default=200.0, help="row changes per second (default 200)")
-    sim.add_argument("--duration", type=positive_float, default=60.0, help="seconds (default 60)")
-    sim.add_argument("--seed", type=int, default=7)
-    sim.add_argument("--json", action="store_true", help="print the summary as JSON")
-    sim.add_argument(
-        "--heartbeat-file", type=Path, help="touch this file at every progress report (a liveness signal for probes)"
-    )
-    sim.set_defaults(func=cmd_simulate)
+from pororoca_core import progress
+from pororoca_core.paths import Paths
+from pororoca_sources import load, migrate, simulate
+from pororoca_sources.connections import Sources
+from pororoca_sources.generate import generate
 
 
 def cmd_migrate(args: argparse.Namespace, paths: Paths) -> int:

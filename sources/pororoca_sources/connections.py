@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import psycopg
 import pymysql
 
-from pororoca import credentials, services
-from pororoca.paths import Paths
-from pororoca.services import peer_host
+from pororoca_core import credentials, services
+from pororoca_core.errors import NotReady
+from pororoca_core.paths import Paths
+from pororoca_core.services import peer_host
 
 CORE_DB = "core"
 ACQUIRING_DB = "acquiring"
@@ -27,7 +28,7 @@ class Sources:
         ports = services.port_values(services.load())
         secrets = credentials.load(paths.credentials)
         if not secrets:
-            raise RuntimeError(f"no credentials at {paths.credentials}: run `make up` first")
+            raise NotReady(f"no credentials at {paths.credentials}: run `make up` first")
         return cls(
             pg_port=ports["postgres_port"],
             pg_password=secrets[f"postgres_{CORE_DB}_password"],

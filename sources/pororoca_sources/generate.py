@@ -19,8 +19,9 @@ from decimal import Decimal
 
 from faker import Faker
 
-from . import domain as d
-from .ids import random_cnpj, random_cpf, random_mobile
+from pororoca_core.errors import UsageError
+from pororoca_core.ids import random_cnpj, random_cpf, random_mobile
+from pororoca_sources import domain as d
 
 BRT = timezone(timedelta(hours=-3))  # America/Sao_Paulo has had no daylight saving time since 2019
 WINDOW_DAYS = 90  # transactional history loaded
@@ -158,7 +159,7 @@ def _n(name: str, scale: float) -> int:
 
 def generate(seed: int = 42, scale: float = 1.0, as_of: date | None = None) -> Dataset:
     if scale <= 0:
-        raise ValueError("scale must be > 0")
+        raise UsageError("scale must be > 0")
     as_of = as_of or datetime.now(UTC).date()
     rng = random.Random(seed)
     s = Sampler(rng, as_of)

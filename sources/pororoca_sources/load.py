@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from .connections import ACQUIRING_DB, CORE_DB, Sources
-from .generate import Dataset, Table
+from pororoca_core.errors import OperationFailed
+from pororoca_sources.connections import ACQUIRING_DB, CORE_DB, Sources
+from pororoca_sources.generate import Dataset, Table
 
 Say = Callable[[str], None]
 Advance = Callable[[int], None]
@@ -28,7 +29,7 @@ _LEDGER = (
 )
 
 
-class LoadError(RuntimeError):
+class LoadError(OperationFailed):
     pass
 
 

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .connections import ACQUIRING_DB, CORE_DB, Sources
+from pororoca_core.errors import OperationFailed
+from pororoca_sources.connections import ACQUIRING_DB, CORE_DB, Sources
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _NAME = re.compile(r"^V(\d{3})__([a-z0-9_]+)\.sql$")
@@ -27,7 +28,7 @@ class Migration:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
-class MigrationError(RuntimeError):
+class MigrationError(OperationFailed):
     pass
 
 

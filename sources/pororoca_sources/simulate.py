@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from .connections import Sources
-from .generate import money
+from pororoca_core.errors import NotReady, UsageError
+from pororoca_sources.connections import Sources
+from pororoca_sources.generate import money
 
 TICK = 0.2  # seconds between batches
 GRACE_DAYS = 5  # an instalment this late is still paid by a customer who pays (the generator's late payers)
@@ -38,7 +39,7 @@ class Mix:
 
     def __post_init__(self) -> None:
         if min(self.insert, self.update, self.delete) < 0 or abs(self.insert + self.update + self.delete - 1) > 1e-9:
-            raise ValueError("the operation mix must be non-negative shares that sum to 1")
+            raise UsageError("the operation mix must be non-negative shares that sum to 1")
 
 
 @dataclass
@@ -110,7 +111,7 @@ class CoreWorker:
         )
         self.new_devices: deque[int] = deque()
         if not self.accounts:
-            raise RuntimeError("the core database is empty: run `pororoca sources load` first")
+            raise NotReady("the core database is empty: run `pororoca sources load` first")
 
     def inserts(self, n: int) -> None:
         now = datetime.now(UTC)
@@ -235,7 +236,7 @@ class AcquiringWorker:
             cur.execute("SELECT terminal_id, merchant_id FROM terminals")
             self.terminals = list(cur.fetchall())
         if not self.terminals:
-            raise RuntimeError("the acquiring database is empty: run `pororoca sources load` first")
+            raise NotReady("the acquiring database is empty: run `pororoca sources load` first")
 
     def inserts(self, n: int) -> None:
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -308,7 +309,7 @@ def simulate(
     say=print,
 ) -> Summary:
     if rate <= 0 or duration <= 0:
-        raise ValueError("--rate and --duration must be positive")
+        raise UsageError("--rate and --duration must be positive")
     mix = mix or Mix()
     tally = Tally()
     stop = threading.Event()

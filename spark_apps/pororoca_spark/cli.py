@@ -1,4 +1,5 @@
-"""`pororoca curate | kpis | maintain | headline`: the Spark jobs, as Airflow runs them and as you can."""
+"""Handlers of `pororoca jobs curate | kpis | maintain`: the Spark jobs, as Airflow runs them and as you can.
+Arguments are declared in `pororoca.commands`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from pororoca.paths import Paths
+from pororoca_core.errors import UsageError
+from pororoca_core.paths import Paths
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
@@ -16,18 +18,23 @@ def _today() -> date:
     return datetime.now(SAO_PAULO).date()
 
 
+def _run_id(args: argparse.Namespace) -> str:
+    """The control-table key: Airflow passes its run id; a manual run gets a readable unique one."""
+    return args.run_id or f"manual__{datetime.now(SAO_PAULO).strftime('%Y%m%dT%H%M%S')}_{uuid.uuid4().hex[:6]}"
+
+
 def _pick(all_names: list[str], wanted: str | None) -> set[str]:
     if not wanted:
         return set(all_names)
     chosen = set(wanted.split(","))
     unknown = chosen - set(all_names)
     if unknown:
-        raise ValueError(f"unknown table(s) {', '.join(sorted(unknown))}; known: {', '.join(all_names)}")
+        raise UsageError(f"unknown table(s) {', '.join(sorted(unknown))}; known: {', '.join(all_names)}")
     return chosen
 
 
 def cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
-    from pororoca import locks
+    from pororoca_core import locks
 
     try:
         with locks.exclusive(paths, "curate", args.wait):
@@ -39,7 +46,7 @@ def cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
 
 def _curate(args: argparse.Namespace, paths: Paths) -> int:
     """Two curations at once would race on the same silver commits (the later one failed): one at a time."""
-    from . import control, curate, entities, session
+    from pororoca_spark import control, curate, entities, session
 
     tables = entities.load()
     chosen = _pick([t.name for t in tables], args.tables)
@@ -55,11 +62,12 @@ def _curate(args: argparse.Namespace, paths: Paths) -> int:
         print(f"curate: repaired {sum(r.repaired for r in repairs):,} rows in {len(tables)} tables")
         return 1 if any(r.left for r in repairs) else 0
     runs = curate.curate(spark, tables, key, full=args.full)
+    run_id = _run_id(args)
     control.record(
         spark,
         [
             control.ControlRow(
-                args.run_id,
+                run_id,
                 "curate",
                 r.table,
                 r.started_at,
@@ -76,15 +84,16 @@ def _curate(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_kpis(args: argparse.Namespace, paths: Paths) -> int:
-    from . import control, kpis, session
+    from pororoca_spark import control, kpis, session
 
     d = date.fromisoformat(args.date) if args.date else _today()
     spark = session.session(paths, "kpis")
     runs = kpis.run(spark, kpis.load(), d)
+    run_id = _run_id(args)
     newest = spark.sql("SELECT max(_source_ts) AS ts FROM lakehouse.silver.pix_transfers").collect()[0]["ts"]
     control.record(
         spark,
-        [control.ControlRow(args.run_id, "kpis", r.table, r.started_at, r.finished_at, None, r.rows_written, newest)
+        [control.ControlRow(run_id, "kpis", r.table, r.started_at, r.finished_at, None, r.rows_written, newest)
          for r in runs],
     )  # fmt: skip
     print(f"kpis: {len(runs)} gold tables for {d.isoformat()}")
@@ -92,7 +101,7 @@ def cmd_kpis(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_maintain(args: argparse.Namespace, paths: Paths) -> int:
-    from . import maintain, session
+    from pororoca_spark import maintain, session
 
     spark = session.session(paths, "maintain")
     plan = maintain.Plan(
@@ -100,38 +109,3 @@ def cmd_maintain(args: argparse.Namespace, paths: Paths) -> int:
     )
     maintain.run(spark, plan, namespaces=args.namespaces.split(","))
     return 0
-
-
-def cmd_headline(args: argparse.Namespace, paths: Paths) -> int:
-    from . import headline
-
-    return headline.show(paths, date.fromisoformat(args.date) if args.date else None)
-
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    def add(name: str, func, help: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help, description=help)
-        sp.set_defaults(func=func)
-        return sp
-
-    run_id = f"manual__{datetime.now(SAO_PAULO).strftime('%Y%m%dT%H%M%S')}_{uuid.uuid4().hex[:6]}"
-    cur = add("curate", cmd_curate, "merge the new part of every bronze change log into silver (incremental)")
-    cur.add_argument("--tables", help="comma-separated silver tables (default: all of spark_apps/silver.toml)")
-    cur.add_argument("--full", action="store_true", help="ignore the watermarks and re-read all of bronze")
-    cur.add_argument("--run-id", default=run_id, help="the control-table key (Airflow passes its run id)")
-    cur.add_argument(
-        "--repair-unavailable",
-        action="store_true",
-        help="put back real values where an older curation stored Debezium's unavailable-value placeholder",
-    )
-    cur.add_argument("--wait", type=float, default=1800, help="seconds to wait for a running curation (1800)")
-    kp = add("kpis", cmd_kpis, "compute the gold KPI tables for a reference date")
-    kp.add_argument("--date", help="reference date D, YYYY-MM-DD (default: today in America/Sao_Paulo)")
-    kp.add_argument("--run-id", default=run_id)
-    mt = add("maintain", cmd_maintain, "compact, rewrite manifests, expire snapshots and remove orphan files")
-    mt.add_argument("--namespaces", default="bronze,silver,silver_pii,gold")
-    mt.add_argument("--retain-hours", type=float, default=24.0, help="keep snapshots this recent (default 24)")
-    mt.add_argument("--orphan-hours", type=float, default=72.0, help="only remove unreferenced files older than")
-    mt.add_argument("--dry-run", action="store_true", help="print what would be done")
-    hl = add("headline", cmd_headline, "print the headline KPIs from gold")
-    hl.add_argument("--date", help="reference date (default: the newest in gold)")

@@ -9,11 +9,10 @@ from datetime import datetime
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from pororoca.lakehouse import CATALOG
-
-from . import merge_sql as m
-from . import watermark
-from .entities import SilverTable
+from pororoca_core.lakehouse import CATALOG
+from pororoca_spark import merge_sql as m
+from pororoca_spark import watermark
+from pororoca_spark.entities import SilverTable
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pororoca_core.errors import ConfigError
+
 SILVER_TOML = Path(__file__).resolve().parent.parent / "silver.toml"
 NORMALISERS = ("cpf", "cnpj", "email", "phone", "text")
 POSITIONS = ("lsn", "binlog")
@@ -50,7 +52,7 @@ class SilverTable:
         data = [c for c in source_columns if c not in CAPTURE_COLUMNS]
         missing = [c for c in (*self.key, *self.tokenise, *(self.keep or ())) if c not in data]
         if missing:
-            raise ValueError(f"{self.name}: {self.source} has no column(s) {', '.join(missing)}")
+            raise ConfigError(f"{self.name}: {self.source} has no column(s) {', '.join(missing)}")
         out: list[tuple[str, str]] = [(k, k) for k in self.key]
         for c in data:
             if (
@@ -73,7 +75,7 @@ def parse(data: dict) -> list[SilverTable]:
     for t in data["tables"]:
         unknown = set(t) - {"name", "source", "key", "position", "tokenise", "drop", "keep", "partition", "sort"}
         if unknown:
-            raise ValueError(f"{t.get('name')}: unknown setting(s) {', '.join(sorted(unknown))}")
+            raise ConfigError(f"{t.get('name')}: unknown setting(s) {', '.join(sorted(unknown))}")
         table = SilverTable(
             name=t["name"],
             source=t["source"],
@@ -86,17 +88,17 @@ def parse(data: dict) -> list[SilverTable]:
             sort=tuple(t.get("sort", ())),
         )
         if table.position not in POSITIONS:
-            raise ValueError(f"{table.name}: position must be one of {POSITIONS}, not {table.position!r}")
+            raise ConfigError(f"{table.name}: position must be one of {POSITIONS}, not {table.position!r}")
         bad = {c: k for c, k in table.tokenise.items() if k not in NORMALISERS}
         if bad:
-            raise ValueError(f"{table.name}: unknown normaliser(s) {bad}; use one of {NORMALISERS}")
+            raise ConfigError(f"{table.name}: unknown normaliser(s) {bad}; use one of {NORMALISERS}")
         if table.namespace not in ("silver", "silver_pii") or not table.source.startswith("bronze."):
-            raise ValueError(f"{table.name}: silver tables live in silver or silver_pii and read bronze")
+            raise ConfigError(f"{table.name}: silver tables live in silver or silver_pii and read bronze")
         tables.append(table)
     names = [t.name for t in tables]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
-        raise ValueError(f"silver table(s) defined twice: {', '.join(sorted(dupes))}")
+        raise ConfigError(f"silver table(s) defined twice: {', '.join(sorted(dupes))}")
     return tables
 
 

@@ -13,7 +13,8 @@ from string import Template
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from pororoca.lakehouse import CATALOG
+from pororoca_core.errors import ConfigError
+from pororoca_core.lakehouse import CATALOG
 
 GOLD_DIR = Path(__file__).resolve().parent.parent / "gold"
 SCOPES = ("reference_date", "all")
@@ -55,9 +56,9 @@ def load(path: Path = GOLD_DIR / "kpis.toml") -> Registry:
     kpis = tuple(Kpi(**k) for k in data["kpis"])
     for k in kpis:
         if k.scope not in SCOPES:
-            raise ValueError(f"{k.table}: scope must be one of {SCOPES}")
+            raise ConfigError(f"{k.table}: scope must be one of {SCOPES}")
         if not k.sql_file.is_file():
-            raise ValueError(f"{k.table}: no SQL at {k.sql_file}")
+            raise ConfigError(f"{k.table}: no SQL at {k.sql_file}")
     return Registry(tuple(GOLD_DIR / v for v in data["views"]), kpis)
 
 

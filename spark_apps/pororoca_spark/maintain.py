@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 
 from pyspark.sql import SparkSession
 
-from pororoca.lakehouse import CATALOG
-
-from . import entities, watermark
+from pororoca_core.lakehouse import CATALOG
+from pororoca_spark import entities, watermark
 
 ATTEMPTS = 3
 TARGET_FILE_BYTES = 128 * 1024 * 1024
@@ -74,7 +73,7 @@ def _jvm_table(spark: SparkSession, table: str):
 
 
 def _carry_watermark(spark: SparkSession, table: str, action):
-    from .curate import stored_watermark
+    from pororoca_spark.curate import stored_watermark
 
     wm = stored_watermark(spark, table) if table.startswith(("silver.", "silver_pii.")) else None
     return action.snapshotProperty(watermark.SUMMARY_KEY, watermark.encode(wm)) if wm else action

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from .entities import SilverTable
-from .pseudonym import token, token_sql
+from pororoca_core.pseudonym import token, token_sql
+from pororoca_spark.entities import SilverTable
 
 TOMBSTONES = "silver.deleted_keys"
 POSITION_WIDTH = 28

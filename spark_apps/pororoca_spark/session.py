@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
-from pororoca import credentials
-from pororoca.lakehouse import spark_session
-from pororoca.paths import Paths
+from pororoca_core import credentials
+from pororoca_core.errors import NotReady
+from pororoca_core.lakehouse import spark_session
+from pororoca_core.paths import Paths
 
 
 def session(paths: Paths, app: str) -> SparkSession:
@@ -18,5 +19,5 @@ def session(paths: Paths, app: str) -> SparkSession:
 def pseudonymisation_key(paths: Paths) -> str:
     key = credentials.load(paths.credentials).get("pseudonymisation_key")
     if not key:
-        raise RuntimeError(f"no pseudonymisation_key in {paths.credentials}: run `pororoca up` once to generate it")
+        raise NotReady(f"no pseudonymisation_key in {paths.credentials}: run `pororoca up` once to generate it")
     return key

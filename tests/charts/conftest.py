@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pororoca import manifest
-from pororoca.paths import Paths
+from pororoca_core import manifest
+from pororoca_core.paths import Paths
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "pororoca"

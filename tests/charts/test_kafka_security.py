@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from pororoca import kafka_access
+from pororoca_core import kafka_access
 
 from .conftest import RELEASE, ROOT, containers, render
 

@@ -10,7 +10,7 @@ import tomllib
 import pytest
 import yaml
 
-from pororoca import manifest
+from pororoca_core import manifest
 
 from .conftest import CHART, RELEASE, ROOT, render
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from pororoca import services
+from pororoca_core import services
 
 from .conftest import NAMESPACE, RELEASE, containers, pod_spec, render
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pororoca import services
-from pororoca.paths import Paths
+from pororoca_core import services
+from pororoca_core.paths import Paths
 
 PORT_OFFSET = 1000
 CLI = str(Path(sys.executable).parent / "pororoca")

@@ -8,7 +8,7 @@ import psycopg
 import pymysql
 import pytest
 
-from pororoca import credentials
+from pororoca_core import credentials
 
 pytestmark = pytest.mark.integration
 

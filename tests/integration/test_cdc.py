@@ -17,10 +17,10 @@ import requests
 from confluent_kafka import Producer
 from psycopg.types.json import Jsonb
 
-from pororoca import lakehouse
-from pororoca.supervisor import Supervisor
 from pororoca_cdc import feed, lag
+from pororoca_core import lakehouse
 from pororoca_sources.connections import Sources
+from pororoca_stack.supervisor import Supervisor
 
 from .conftest import pororoca
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from pororoca import lakehouse
+from pororoca_core import lakehouse
 
 pytestmark = pytest.mark.integration
 

@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pororoca import credentials, lakehouse
-from pororoca_sources import ids
+from pororoca_core import credentials, ids, lakehouse, pseudonym
 from pororoca_sources.connections import Sources
-from pororoca_spark import entities, pseudonym
+from pororoca_spark import entities
 
 from .conftest import CLI, pororoca
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pororoca import manifest
-from pororoca.paths import Paths
+from pororoca_core import manifest
+from pororoca_core.paths import Paths
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,9 +13,10 @@ from functools import partial
 import pytest
 import trino
 
-from pororoca import credentials, dashboards, lakehouse
-from pororoca.browser import DashboardBrowser
-from pororoca.superset import Superset, SupersetError
+from pororoca_core import credentials, lakehouse
+from pororoca_superset import dashboards
+from pororoca_superset.browser import DashboardBrowser
+from pororoca_superset.superset import Superset, SupersetError
 
 from .conftest import pororoca
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from pororoca import lakehouse
+from pororoca_core import lakehouse
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,8 @@ import itertools
 import pytest
 from pyspark.sql import SparkSession
 
-from pororoca_spark import merge_sql, pseudonym
+from pororoca_core import pseudonym
+from pororoca_spark import merge_sql
 from pororoca_spark.entities import SilverTable
 
 pytestmark = pytest.mark.integration

@@ -17,11 +17,11 @@ import pytest
 import requests
 import trino
 
-from pororoca import credentials, lakehouse
-from pororoca.supervisor import Supervisor
+from pororoca_core import credentials, lakehouse
+from pororoca_core.ids import random_cpf
+from pororoca_core.pseudonym import token
 from pororoca_governance.classification import CLASSIFICATION_PATH
-from pororoca_sources.ids import random_cpf
-from pororoca_spark.pseudonym import token
+from pororoca_stack.supervisor import Supervisor
 
 from .conftest import poll, pororoca
 

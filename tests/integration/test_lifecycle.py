@@ -10,8 +10,9 @@ import socket
 import pyarrow as pa
 import pytest
 
-from pororoca import lakehouse, stack
-from pororoca.supervisor import Supervisor
+from pororoca_core import lakehouse
+from pororoca_stack import stack
+from pororoca_stack.supervisor import Supervisor
 
 from .conftest import poll, pororoca
 

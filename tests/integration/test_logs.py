@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from pororoca import credentials, services
+from pororoca_core import credentials, services
 
 pytestmark = pytest.mark.integration
 

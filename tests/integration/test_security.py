@@ -16,8 +16,8 @@ import requests
 from minio import Minio
 from minio.error import S3Error
 
-from pororoca import credentials, kafka_access, lakehouse
-from pororoca.supervisor import Supervisor
+from pororoca_core import credentials, kafka_access, lakehouse
+from pororoca_stack.supervisor import Supervisor
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ from datetime import date
 
 import pytest
 
+from pororoca_core.ids import is_valid_cnpj, is_valid_cpf
 from pororoca_sources import generate as g
 from pororoca_sources.connections import Sources
-from pororoca_sources.ids import is_valid_cnpj, is_valid_cpf
 from pororoca_sources.simulate import RECOVERY_SHARE
 
 from .conftest import CLI, pororoca

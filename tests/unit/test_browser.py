@@ -6,7 +6,7 @@ import io
 
 from PIL import Image, ImageDraw
 
-from pororoca.browser import MIN_INK, ChartState, DashboardRender, ink_fraction
+from pororoca_superset.browser import MIN_INK, ChartState, DashboardRender, ink_fraction
 
 
 def _png(img: Image.Image) -> bytes:

@@ -1,6 +1,6 @@
 import stat
 
-from pororoca import credentials
+from pororoca_core import credentials
 
 
 def test_generated_once_private_and_stable(tmp_path):

@@ -10,7 +10,7 @@ import zipfile
 
 import yaml
 
-from pororoca import dashboards
+from pororoca_superset import dashboards
 
 ASSETS = dashboards.read_dir()
 

@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pororoca import doctor
+from pororoca_stack import doctor
 
 PORORO = str(Path(sys.executable).with_name("pororoca"))
 

@@ -11,12 +11,7 @@ from pathlib import Path
 import pytest
 
 from pororoca_governance import identities, policy
-from pororoca_governance.classification import (
-    ClassificationError,
-    check_masks,
-    load_access,
-    load_classification,
-)
+from pororoca_governance.classification import ClassificationError, check_masks, load_access, load_classification
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSIFICATION = load_classification()

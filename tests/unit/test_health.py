@@ -3,7 +3,7 @@ import json
 import socket
 import threading
 
-from pororoca import health
+from pororoca_core import health
 
 
 def _serve(body: dict, status: int = 200):

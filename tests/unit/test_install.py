@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from pororoca import install, jdk, manifest
-from pororoca.manifest import JdkRequirement
+from pororoca_core import jdk, manifest
+from pororoca_core.manifest import JdkRequirement
+from pororoca_stack import install
 
 
 def test_zip_entries_cannot_escape_the_target(tmp_path):

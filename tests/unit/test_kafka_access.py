@@ -9,8 +9,8 @@ import tomllib
 
 import pytest
 
-from pororoca import kafka_access, services
-from pororoca.manifest import REPO_ROOT
+from pororoca_core import kafka_access, services
+from pororoca_core.manifest import REPO_ROOT
 
 JAAS_USER = re.compile(r'username="([^"]+)" password="\$\{(?:env|ENV):([A-Z_]+)\}"')
 

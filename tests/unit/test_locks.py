@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pororoca import locks
-from pororoca.paths import Paths
+from pororoca_core import locks
+from pororoca_core.paths import Paths
 
 
 def test_a_held_lock_makes_the_next_holder_wait_then_give_up(tmp_path: Path):

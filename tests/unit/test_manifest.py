@@ -2,8 +2,8 @@ import tomllib
 
 import pytest
 
-from pororoca import manifest
-from pororoca.manifest import MavenArtifact, expand
+from pororoca_core import manifest
+from pororoca_core.manifest import MavenArtifact, expand
 
 
 def test_coordinates_parse_with_type_and_classifier():

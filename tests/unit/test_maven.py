@@ -1,6 +1,7 @@
 import xml.etree.ElementTree as ET
 
-from pororoca import manifest, maven
+from pororoca_core import manifest
+from pororoca_stack import maven
 
 NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 

@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pororoca import prereqs
-from pororoca.manifest import REPO_ROOT
-from pororoca.paths import Paths
-from pororoca.prereqs import Check, Prerequisites
+from pororoca_core import prereqs
+from pororoca_core.manifest import REPO_ROOT
+from pororoca_core.paths import Paths
+from pororoca_core.prereqs import Check, Prerequisites
 
 
 def test_the_manifest_names_every_prerequisite():
@@ -70,6 +70,7 @@ def test_not_debian_prints_commands_without_sudo(tmp_path: Path, monkeypatch, ca
 def test_the_real_step_has_nothing_to_do_once_it_ran():
     """`make prereqs` on this machine (make ran it before the tests): idempotent, changes nothing."""
     env = os.environ | {"PYTHONPATH": str(REPO_ROOT / "stack")}
-    r = subprocess.run(["python3", "-m", "pororoca.prereqs"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    cmd = ["python3", "-m", "pororoca_core.prereqs"]
+    r = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "present" in r.stdout and "installing" not in r.stdout

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import time
 
-from pororoca import progress
-from pororoca.progress import _State
+from pororoca_core import progress
+from pororoca_core.progress import _State
 
 
 def test_status_line_counts_and_estimates():

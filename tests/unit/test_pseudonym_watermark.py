@@ -7,7 +7,8 @@ import hmac
 
 import pytest
 
-from pororoca_spark import merge_sql, pseudonym, watermark
+from pororoca_core import pseudonym
+from pororoca_spark import merge_sql, watermark
 from pororoca_spark.entities import SilverTable
 
 KEY = "k" * 32

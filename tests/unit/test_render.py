@@ -1,6 +1,6 @@
 import pytest
 
-from pororoca.render import RenderError, render
+from pororoca_core.render import RenderError, render
 
 
 def test_our_placeholders_are_replaced_and_component_syntax_is_kept():

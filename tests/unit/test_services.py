@@ -1,7 +1,7 @@
 import pytest
 
-from pororoca import manifest, services
-from pororoca.services import Port, Service, start_order
+from pororoca_core import manifest, services
+from pororoca_core.services import Port, Service, start_order
 
 
 def _svc(name, *deps):

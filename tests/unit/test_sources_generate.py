@@ -2,8 +2,8 @@ from datetime import date, datetime
 
 import pytest
 
+from pororoca_core.ids import is_valid_cnpj, is_valid_cpf
 from pororoca_sources import generate as g
-from pororoca_sources.ids import is_valid_cnpj, is_valid_cpf
 
 AS_OF = date(2026, 11, 22)
 

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from pororoca_sources import ids
+from pororoca_core import ids
 
 
 @pytest.mark.parametrize("cpf", ["52998224725", "11144477735"])

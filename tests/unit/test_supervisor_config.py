@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from pororoca.paths import Paths
-from pororoca.services import RenderedService, Service
-from pororoca.supervisor import config_text
+from pororoca_core.paths import Paths
+from pororoca_core.services import RenderedService, Service
+from pororoca_stack.supervisor import config_text
 
 
 def _rs(name, command, env=None):

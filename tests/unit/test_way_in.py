@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pororoca import way_in
+from pororoca_stack import way_in
 
 PORORO = str(Path(sys.executable).with_name("pororoca"))
 SECRETS = {

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from supervisor.xmlrpc import SupervisorTransport
 
-from .paths import Paths
-from .services import RenderedService
+from pororoca_core.errors import OperationFailed
+from pororoca_core.paths import Paths
+from pororoca_core.services import RenderedService
 
 RUNNING_STATES = {"STARTING", "RUNNING", "BACKOFF", "STOPPING"}
 
@@ -94,11 +95,11 @@ class Supervisor:
 
     def start_daemon(self) -> None:
         socket_path(self.paths).parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pororoca.supervisord_main", "-c", str(self.conf)], check=True)
+        subprocess.run([sys.executable, "-m", "pororoca_stack.supervisord_main", "-c", str(self.conf)], check=True)
         deadline = time.monotonic() + 30
         while not self.is_running():
             if time.monotonic() > deadline:
-                raise RuntimeError(f"supervisord did not come up; see {self.paths.logs / 'supervisord.log'}")
+                raise OperationFailed(f"supervisord did not come up; see {self.paths.logs / 'supervisord.log'}")
             time.sleep(0.2)
 
     def reload(self) -> list[str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import string
 
+from pororoca_core.errors import ConfigError
+
 
 class _Template(string.Template):
     delimiter = "$"
@@ -16,8 +18,8 @@ class _Template(string.Template):
 _LEFTOVER = re.compile(r"\$\{([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*)\}")
 
 
-class RenderError(KeyError):
-    pass
+class RenderError(ConfigError):
+    """A template names a value nobody provides."""
 
 
 def render(text: str, context: dict[str, str], source: str = "<template>") -> str:

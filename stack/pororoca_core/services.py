@@ -8,10 +8,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import kafka_access
-from .manifest import REPO_ROOT, Manifest
-from .paths import Paths
-from .render import render_value
+from pororoca_core import kafka_access
+from pororoca_core.errors import ConfigError
+from pororoca_core.manifest import REPO_ROOT, Manifest
+from pororoca_core.paths import Paths
+from pororoca_core.render import render_value
 
 SERVICES_PATH = REPO_ROOT / "stack" / "services.toml"
 CONF_TEMPLATES = REPO_ROOT / "stack" / "conf"
@@ -40,7 +41,7 @@ class Port:
         if raw is None:
             return self.default
         if not raw.isdigit() or not 0 < int(raw) < 65536:
-            raise ValueError(f"{self.setting}={raw!r} is not a TCP port number")
+            raise ConfigError(f"{self.setting}={raw!r} is not a TCP port number")
         return int(raw)
 
 
@@ -124,7 +125,7 @@ def parse(data: dict) -> StackConfig:
     for svc in services.values():
         unknown = set(svc.depends_on) - services.keys()
         if unknown:
-            raise ValueError(f"service {svc.name} depends on unknown service(s) {sorted(unknown)}")
+            raise ConfigError(f"service {svc.name} depends on unknown service(s) {sorted(unknown)}")
     return StackConfig(
         services=services,
         databases=tuple(data["postgres"]["databases"]),
@@ -150,7 +151,7 @@ def start_order(services: dict[str, Service]) -> list[str]:
         if name in order:
             return
         if name in visiting:
-            raise ValueError(f"dependency cycle: {' -> '.join((*path, name))}")
+            raise ConfigError(f"dependency cycle: {' -> '.join((*path, name))}")
         visiting.add(name)
         for dep in services[name].depends_on:
             visit(dep, (*path, name))
@@ -181,7 +182,7 @@ def port_values(config: StackConfig, env: dict[str, str] | None = None) -> dict[
         for port in svc.ports:
             value = port.value(env)
             if value in seen:
-                raise ValueError(f"{port.setting} and {seen[value]} both use port {value}; give one another port")
+                raise ConfigError(f"{port.setting} and {seen[value]} both use port {value}; give one another port")
             seen[value] = port.setting
             values[svc.port_key(port)] = value
     return values

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pororoca.lakehouse import Endpoints, trino_connection
-from pororoca.paths import Paths
+from pororoca_core.lakehouse import Endpoints, trino_connection
+from pororoca_core.paths import Paths
 
 SQL = Path(__file__).resolve().parent.parent / "gold" / "headline.sql"
 

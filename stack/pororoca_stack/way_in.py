@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import services
-from .services import HOST
+from pororoca_core import services
+from pororoca_core.services import HOST
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import re
 
+from pororoca_core.errors import ConfigError
+
 TOKEN_HEX = 32  # 128 bits: no collision in any realistic population, short enough to read
 
 # One normalisation per identifier kind, as steps that Python and Spark SQL apply identically: every regex
@@ -29,7 +31,7 @@ NORMALISATIONS: dict[str, tuple[Step, ...]] = {
 
 def _steps(kind: str) -> tuple[Step, ...]:
     if kind not in NORMALISATIONS:
-        raise ValueError(f"unknown normaliser {kind!r}")
+        raise ConfigError(f"unknown normaliser {kind!r}")
     return NORMALISATIONS[kind]
 
 

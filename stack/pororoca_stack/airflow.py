@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import requests
 
-from . import credentials, services
-from .paths import Paths
-from .services import peer_host
+from pororoca_core import credentials, services
+from pororoca_core.errors import OperationFailed
+from pororoca_core.paths import Paths
+from pororoca_core.services import peer_host
 
 
-class AirflowError(RuntimeError):
+class AirflowError(OperationFailed):
     pass
 
 

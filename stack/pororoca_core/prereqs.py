@@ -1,7 +1,7 @@
 """What the machine needs before the project's own environment exists, and the step that provides it.
 
 `make demo` and `make test` run this first with the system's python3 (`PYTHONPATH=stack python3 -m
-pororoca.prereqs`): it must import nothing but the standard library and the stdlib-only foundation modules
+pororoca_core.prereqs`): it must import nothing but the standard library and the stdlib-only foundation modules
 (manifest, jdk, paths). On Debian/Ubuntu as root it installs what is missing; without root or on another
 distribution it changes nothing and prints the commands to run. `pororoca doctor` reports the same checks.
 """
@@ -19,10 +19,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pororoca import jdk
-from pororoca.manifest import MANIFEST_PATH, JdkRequirement, Manifest
-from pororoca.manifest import parse as parse_manifest
-from pororoca.paths import Paths
+from pororoca_core import jdk
+from pororoca_core.manifest import MANIFEST_PATH, JdkRequirement, Manifest
+from pororoca_core.manifest import parse as parse_manifest
+from pororoca_core.paths import Paths
 
 APT_INSTALL = ("apt-get", "install", "-y", "-q", "--no-install-recommends")
 

@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from .paths import Paths
+from pororoca_core.errors import PororocaError
+from pororoca_core.paths import Paths
 
 
-class LockBusy(RuntimeError):
+class LockBusy(PororocaError, RuntimeError):
     pass
 
 

@@ -13,16 +13,18 @@ from pathlib import Path
 
 import psutil
 
-from . import bootstrap, credentials, health, install, manifest, progress, services
-from .paths import Paths
-from .render import render
-from .services import HOST, RenderedService, StackConfig
-from .supervisor import RUNNING_STATES, Supervisor, config_text
+from pororoca_core import credentials, health, jdk, manifest, progress, services
+from pororoca_core.errors import OperationFailed
+from pororoca_core.paths import Paths
+from pororoca_core.render import render
+from pororoca_core.services import HOST, RenderedService, StackConfig
+from pororoca_stack import bootstrap, install
+from pororoca_stack.supervisor import RUNNING_STATES, Supervisor, config_text
 
 START_TIMEOUT = 240.0
 
 
-class StackError(RuntimeError):
+class StackError(OperationFailed):
     pass
 
 
@@ -41,7 +43,7 @@ class Stack:
         config = services.load()
         man = manifest.load()
         if jdks is None:  # status, down, logs: use what is installed, never install
-            jdks = install.find_jdks(man, paths)
+            jdks = jdk.find_jdks(man, paths)
         paths.state.mkdir(parents=True, exist_ok=True)
         paths.state.chmod(0o711)  # traversable by the unprivileged PostgreSQL user, not listable
         secrets = credentials.ensure(paths.credentials, config.secret_names())

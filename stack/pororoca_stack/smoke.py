@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from . import lakehouse, stack
-from .paths import Paths
+from pororoca_core import lakehouse
+from pororoca_core.paths import Paths
+from pororoca_stack import stack
 
 NAMESPACE = "smoke"
 TABLE = f"{NAMESPACE}.heartbeat"

@@ -1,5 +1,5 @@
 """Brazilian identifiers with valid check digits: CPF, CNPJ (numeric and the alphanumeric format valid
-from July 2026) and mobile phones."""
+from July 2026) and mobile phones. Sources generate them, governance validates a subject's."""
 
 from __future__ import annotations
 

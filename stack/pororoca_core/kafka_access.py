@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .manifest import REPO_ROOT
+from pororoca_core.errors import ConfigError
+from pororoca_core.manifest import REPO_ROOT
 
 if TYPE_CHECKING:
     from confluent_kafka.admin import AclBinding
@@ -56,7 +57,7 @@ class Principal:
         return self.name.replace("_", "-")
 
 
-class PrincipalsError(ValueError):
+class PrincipalsError(ConfigError):
     pass
 
 

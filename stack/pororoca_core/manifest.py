@@ -9,6 +9,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pororoca_core.errors import ConfigError
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST_PATH = REPO_ROOT / "versions.toml"
 
@@ -27,7 +29,7 @@ class MavenArtifact:
     def parse(cls, coordinate: str) -> MavenArtifact:
         parts = coordinate.split(":")
         if not 3 <= len(parts) <= 5 or not all(parts[:3]):
-            raise ValueError(
+            raise ConfigError(
                 f"bad Maven coordinate {coordinate!r}: expected group:artifact:version[:type[:classifier]]"
             )
         return cls(*parts)

@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .manifest import Component
+from pororoca_core.errors import OperationFailed
+from pororoca_core.manifest import Component
 
 DEPENDENCY_PLUGIN = "3.8.1"
 
@@ -57,4 +58,4 @@ def copy_artifacts(component: Component, dest: Path, repo: Path, log: Path) -> N
         with log.open("a") as out:
             result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT)
     if result.returncode != 0:
-        raise RuntimeError(f"Maven could not resolve {component.name} {component.version}; see {log}")
+        raise OperationFailed(f"Maven could not resolve {component.name} {component.version}; see {log}")

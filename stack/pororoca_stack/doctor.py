@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import health, jdk, manifest, prereqs, services
-from .paths import Paths
-from .prereqs import Check
+from pororoca_core import health, jdk, manifest, prereqs, services
+from pororoca_core.paths import Paths
+from pororoca_core.prereqs import Check
 
 DISPLAY_TZ = "America/Sao_Paulo"  # dashboards show times there (DESIGN.md)
 _JAVA = re.compile(r"\$\{java\.(\d+)\}")
@@ -153,7 +153,7 @@ def _newest_commit() -> datetime | None:
 
 
 def _running_services(paths: Paths) -> set[str]:
-    from .supervisor import Supervisor
+    from pororoca_stack.supervisor import Supervisor
 
     sup = Supervisor(paths)
     if not sup.is_running():
@@ -162,7 +162,7 @@ def _running_services(paths: Paths) -> set[str]:
 
 
 def _installed(man: manifest.Manifest, paths: Paths) -> bool:
-    from .install import INSTALLERS, is_installed
+    from pororoca_stack.install import INSTALLERS, is_installed
 
     return all(is_installed(paths.component_home(c.name, c.version), c)
                for c in man.components.values() if c.source in INSTALLERS)  # fmt: skip

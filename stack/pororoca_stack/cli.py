@@ -1,0 +1,144 @@
+"""Handlers of `pororoca stack ...`, `pororoca credentials ...` and `pororoca cluster ...`: the local stack's
+life cycle, its logins, and the one-off set-up steps a cluster runs as Jobs. Arguments are declared in
+`pororoca.commands`; each handler takes the parsed arguments and the stack's paths and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from pororoca_core import credentials, manifest
+from pororoca_core.errors import ExitCode, NotReady, UsageError
+from pororoca_core.paths import Paths
+from pororoca_stack import install, stack
+
+
+def cmd_install(args: argparse.Namespace, paths: Paths) -> int:
+    install.install(manifest.load(), paths, set(args.only.split(",")) if args.only else None)
+    return ExitCode.OK
+
+
+def cmd_up(args: argparse.Namespace, paths: Paths) -> int:
+    install.install(manifest.load(), paths)
+    stack.up(paths)
+    return ExitCode.OK
+
+
+def cmd_down(args: argparse.Namespace, paths: Paths) -> int:
+    stack.down(paths)
+    return ExitCode.OK
+
+
+def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
+    rows = stack.status(paths)
+    print(f"{'SERVICE':<9} {'STATE':<8} {'PID':>7} {'HEALTH':<9} {'PORTS':<12} {'RSS MB':>7}  DETAIL")
+    for r in rows:
+        health = "healthy" if r.healthy else "UNHEALTHY"
+        pid = str(r.pid) if r.pid else "-"
+        print(f"{r.service:<9} {r.state:<8} {pid:>7} {health:<9} {r.ports:<12} {r.rss_mb:>7.0f}  {r.detail}")
+    total = sum(r.rss_mb for r in rows)
+    print(f"{'total':<9} {'':<8} {'':>7} {'':<9} {'':<12} {total:>7.0f}")
+    return ExitCode.OK if all(r.healthy for r in rows) else ExitCode.UNHEALTHY
+
+
+def cmd_logs(args: argparse.Namespace, paths: Paths) -> int:
+    log = paths.logs / f"{args.service}.log"
+    if not log.exists():
+        print(f"no log for {args.service!r} at {log}", file=sys.stderr)
+        return ExitCode.FAILED
+    tail = ["tail", "-n", str(args.lines), *(["-F"] if args.follow else []), str(log)]
+    os.execvp(tail[0], tail)
+
+
+def cmd_reset(args: argparse.Namespace, paths: Paths) -> int:
+    if not args.yes:
+        raise UsageError(f"reset deletes every database, table and topic under {paths.state}; re-run with --yes")
+    stack.reset(paths)
+    return ExitCode.OK
+
+
+def cmd_doctor(args: argparse.Namespace, paths: Paths) -> int:
+    from pororoca_stack import doctor
+
+    return doctor.run(paths)
+
+
+def cmd_smoke(args: argparse.Namespace, paths: Paths) -> int:
+    from pororoca_stack import smoke
+
+    return smoke.run(paths)
+
+
+def cmd_urls(args: argparse.Namespace, paths: Paths) -> int:
+    from pororoca_stack import way_in
+
+    secrets = credentials.load(paths.credentials)
+    eps = way_in.endpoints(way_in.port_map(), secrets, str(paths.trino_ca))
+    print(f"Pororoca (state: {paths.state})")
+    print(way_in.render(eps, secrets, str(paths.credentials)))
+    return ExitCode.OK
+
+
+def _logins(paths: Paths) -> tuple[dict[str, str], dict]:
+    from pororoca_stack import way_in
+
+    if not paths.credentials.exists():
+        raise NotReady(f"no credentials yet at {paths.credentials}: `make up` generates them")
+    secrets = credentials.load(paths.credentials)
+    return secrets, way_in.logins(secrets)
+
+
+def cmd_credentials_list(args: argparse.Namespace, paths: Paths) -> int:
+    secrets, known = _logins(paths)
+    for name, login in known.items():
+        print(f"{name:<18} user {login.user_name(secrets) if not login.user.startswith('key:') else '(generated)'}")
+    return ExitCode.OK
+
+
+def cmd_credentials_show(args: argparse.Namespace, paths: Paths) -> int:
+    secrets, known = _logins(paths)
+    login = known.get(args.login)
+    if login is None:
+        print(f"no login {args.login!r}; one of: {', '.join(known)}", file=sys.stderr)
+        return ExitCode.FAILED
+    print(login.user_name(secrets) if args.user else secrets[login.password_key])
+    return ExitCode.OK
+
+
+def cmd_lakehouse_bucket(args: argparse.Namespace, paths: Paths) -> int:
+    """In a cluster: create the lakehouse bucket once the object store answers (the local `up` does it itself)."""
+    from urllib.parse import urlparse
+
+    from minio import Minio
+
+    from pororoca_core import lakehouse
+
+    ep = lakehouse.Endpoints.of(paths)
+    url = urlparse(ep.s3)
+    client = Minio(url.netloc, access_key=ep.access_key, secret_key=ep.secret_key, secure=url.scheme == "https")
+    if client.bucket_exists(args.bucket):
+        print(f"bucket {args.bucket}: exists")
+    else:
+        client.make_bucket(args.bucket, location=ep.region)
+        print(f"bucket {args.bucket}: created")
+    return ExitCode.OK
+
+
+def cmd_kafka_principals(args: argparse.Namespace, paths: Paths) -> int:
+    """In a cluster: the principals and ACLs of stack/kafka_principals.toml (the local `up` applies them itself)."""
+    from pororoca_core import kafka_access, lakehouse
+
+    done = kafka_access.apply(lakehouse.Endpoints.of(paths).kafka_bootstrap, credentials.load(paths.credentials))
+    print(f"kafka principals: users created {done.users_created or 'none'}, ACLs added {done.acls_added}, "
+          f"removed {done.acls_removed}")  # fmt: skip
+    return ExitCode.OK
+
+
+def cmd_pipeline(args: argparse.Namespace, paths: Paths) -> int:
+    """Curate then KPIs through Airflow's scheduler, then the headline."""
+    from pororoca_stack import pipeline
+    from pororoca_superset import show_headline
+
+    pipeline.run(paths, args.timeout, args.pause)
+    return show_headline(paths, None)
