@@ -36,45 +36,46 @@ lock: ## re-resolve Python pins after editing pyproject.toml or stack/venvs/*.in
 		--no-header stack/venvs/superset.in -o stack/venvs/superset.lock
 
 install: venv ## install every component into ~/.cache/pororoca (idempotent)
-	$(PORO) install
+	$(PORO) stack install
 
 up: venv ## start the whole stack and wait until it is healthy
-	$(PORO) up
+	$(PORO) stack up
 
 down: venv ## stop the stack gracefully (data is kept)
-	$(PORO) down
+	$(PORO) stack down
 
 status: venv ## service, pid, health, ports, memory
-	$(PORO) status
+	$(PORO) stack status
 
 logs: venv ## show a service's log: make logs S=<service>
-	$(PORO) logs $(S) -n 200
+	$(PORO) stack logs $(S) -n 200
 
 reset: venv ## stop and delete all state (asks for CONFIRM=yes)
-	$(PORO) reset $(if $(filter yes,$(CONFIRM)),--yes,)
+	$(PORO) stack reset $(if $(filter yes,$(CONFIRM)),--yes,)
 
 demo: venv ## check the machine, start everything, load the sources, capture, curate and compute KPIs via Airflow, dashboards
-	$(PORO) doctor
-	$(PORO) up
+	$(PORO) stack doctor
+	$(PORO) stack up
 	$(PORO) sources load --scale 1
 	$(PORO) governance sync
 	$(PORO) cdc apply
 	$(PORO) cdc wait
-	$(PORO) pipeline
+	$(PORO) jobs pipeline
 	$(PORO) dashboards apply
 	$(PORO) dashboards check
-	$(PORO) smoke
-	$(PORO) urls
+	$(PORO) stack smoke
+	$(PORO) stack urls
 
 doctor: venv ## is this machine ready? prerequisites, JDKs, ports, memory, disk, directories, clock
-	$(PORO) doctor
+	$(PORO) stack doctor
 
 urls: venv ## every UI and endpoint, its users, and the command that prints each password
-	$(PORO) urls
+	$(PORO) stack urls
 
-lint: venv ## ruff
+lint: venv ## ruff (style) and mypy (types of every package)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 fmt: venv
 	$(VENV)/bin/ruff format .

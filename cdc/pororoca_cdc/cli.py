@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import socket
 import time
+from dataclasses import dataclass
 
 from psycopg import sql
 
 from pororoca_catalog import apply as apply_contracts
 from pororoca_cdc import bronze, connect, lag, prepare, replay, retention
 from pororoca_core import lakehouse, progress, services
+from pororoca_core.errors import ServiceUnreachable
 from pororoca_core.paths import Paths
+from pororoca_core.rows import scalar
 from pororoca_sources import Sources
 
 
@@ -28,19 +31,30 @@ def _context() -> dict[str, str]:
     }
 
 
-def _api(ctx: dict[str, str], paths: Paths) -> connect.Api:
-    auth = lakehouse.Endpoints.of(paths).connect_auth
-    return connect.Api(f"http://{ctx['connect_host']}:{ctx['connect_port']}", auth)
+@dataclass(frozen=True)
+class _Capture:
+    """What every cdc command needs, read once: the rendering context, the endpoints and Connect's API."""
+
+    ctx: dict[str, str]
+    ep: lakehouse.Endpoints
+    api: connect.Api
+
+    @property
+    def kafka(self) -> dict[str, str]:
+        return self.ep.kafka
 
 
-def _require_stack(ctx: dict[str, str]) -> None:
+def _capture(paths: Paths) -> _Capture:
     """Fail fast and say what to do, instead of Kafka clients retrying a closed port for minutes."""
+    ctx = _context()
     for name in ("kafka", "connect"):
         host, port = ctx[f"{name}_host"], int(ctx[f"{name}_port"])
         with socket.socket() as s:
             s.settimeout(2)
             if s.connect_ex((host, port)) != 0:
-                raise connect.ConnectError(f"nothing listens on {host}:{port} ({name}): start it with `pororoca up`")
+                raise ServiceUnreachable(name, f"{host}:{port}")
+    ep = lakehouse.Endpoints.of(paths)
+    return _Capture(ctx, ep, connect.Api(f"http://{ctx['connect_host']}:{ctx['connect_port']}", ep.connect_auth))
 
 
 def _is_sink(c: connect.Connector) -> bool:
@@ -53,9 +67,8 @@ def _is_cdc_sink(c: connect.Connector) -> bool:
 
 
 def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
-    ctx = _context()
-    _require_stack(ctx)
-    api = _api(ctx, paths)
+    cap = _capture(paths)
+    ctx, api = cap.ctx, cap.api
     connectors = connect.definitions(ctx)
     sources = Sources.of(paths)
     for c in connectors:
@@ -69,7 +82,7 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
                 prepare.check_mariadb_row_image(cur)
             print(f"  {c.name}: binlog is ROW with FULL row images")
     # Bronze tables exist, partitioned and typed by contract, before any sink writes.
-    catalog = lakehouse.iceberg_catalog(lakehouse.Endpoints.of(paths))
+    catalog = lakehouse.iceberg_catalog(cap.ep)
     outcomes = apply_contracts(catalog, bronze.bronze_contracts(connectors, sources))
     counts: dict[str, int] = {}
     for o in outcomes:
@@ -82,7 +95,7 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
         action = connect.apply_one(api, c)
         connect.wait_running(api, c.name, args.timeout)
         print(f"  {c.name:<20} {action:<9} RUNNING")
-    kafka = lakehouse.Endpoints.of(paths).kafka
+    kafka = cap.kafka
     for c in connectors:
         if "topic.creation.default.retention.ms" in c.config:
             wanted = c.config["topic.creation.default.retention.ms"]
@@ -94,13 +107,13 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
-    ctx = _context()
-    _require_stack(ctx)
-    rows = connect.status(_api(ctx, paths))
+    cap = _capture(paths)
+    ctx = cap.ctx
+    rows = connect.status(cap.api)
     if not rows:
         print("no connectors: run `pororoca cdc apply`")
         return 3
-    kafka = lakehouse.Endpoints.of(paths).kafka
+    kafka = cap.kafka
     sinks = {c.name: c for c in connect.definitions(ctx) if _is_sink(c)}
     healthy = True
     for r in rows:
@@ -138,10 +151,8 @@ def _tables_without_full_identity(paths: Paths, connectors: list) -> list[str]:
 def cmd_wait(args: argparse.Namespace, paths: Paths) -> int:
     """Caught up = no source still snapshotting (its offset carries no `snapshot` flag) and no sink behind
     (the sink commits its consumer offsets only with the Iceberg commit), twice in a row."""
-    ctx = _context()
-    _require_stack(ctx)
-    api = _api(ctx, paths)
-    kafka = lakehouse.Endpoints.of(paths).kafka
+    cap = _capture(paths)
+    ctx, api, kafka = cap.ctx, cap.api, cap.kafka
     connectors = connect.definitions(ctx)
     deadline = time.monotonic() + args.timeout
     started, steady = time.monotonic(), 0
@@ -173,20 +184,19 @@ def _source_rows(sources: Sources) -> int:
     with sources.core() as conn:
         tables = [t for (t,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
         for t in tables:
-            total += conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(t))).fetchone()[0]
+            total += scalar(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(t))).fetchone())
     acq = sources.acquiring()
     with acq, acq.cursor() as cur:
         cur.execute("SHOW TABLES")
         for (t,) in cur.fetchall():
             cur.execute(f"SELECT count(*) FROM `{t}`")
-            total += cur.fetchone()[0]
+            total += scalar(cur.fetchone())
     return total
 
 
 def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
-    ctx = _context()
-    _require_stack(ctx)
-    kafka = lakehouse.Endpoints.of(paths).kafka
+    cap = _capture(paths)
+    ctx, kafka = cap.ctx, cap.kafka
     sinks = [c for c in connect.definitions(ctx) if _is_sink(c)]
     if args.connector:
         sinks = [c for c in sinks if c.name == args.connector]

@@ -44,8 +44,9 @@ def read(kafka: dict[str, str], topic: str, timeout: float = 30, until=None, sta
         while time.monotonic() < deadline:
             msgs = consumer.consume(num_messages=5000, timeout=0.5)
             for m in msgs:
-                if m.error() is None and m.value() is not None:
-                    changes.append(parse(m.key(), m.value(), m.offset()))
+                value, offset = m.value(), m.offset()
+                if m.error() is None and value is not None and offset is not None:
+                    changes.append(parse(m.key(), value, offset))
             if until is not None and until(changes):
                 break
     finally:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
+from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient
+
+from pororoca_core import kafka_topics
 
 REPLAY_GROUP = "pororoca-dlq-replay"
 
@@ -25,20 +27,6 @@ class DeadLetters:
     pending: int  # not replayed yet
 
 
-def _watermarks(kafka: dict[str, str], partitions: list[TopicPartition]) -> dict[tuple[str, int], tuple[int, int]]:
-    consumer = Consumer({**kafka, "group.id": "pororoca-lag", "log_level": 2})
-    try:
-        return {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=10) for tp in partitions}
-    finally:
-        consumer.close()
-
-
-def _partitions(admin: AdminClient, wanted) -> list[TopicPartition]:
-    """Every partition of the topics for which `wanted(topic)` holds, from one metadata request."""
-    meta = admin.list_topics(timeout=10).topics
-    return [TopicPartition(t, p) for t in meta if wanted(t) for p in meta[t].partitions]
-
-
 def committed(admin: AdminClient, group: str, partitions: list[TopicPartition]) -> dict[tuple[str, int], int]:
     if not partitions:
         return {}
@@ -50,9 +38,9 @@ def committed(admin: AdminClient, group: str, partitions: list[TopicPartition]) 
 def sink_lag(kafka: dict[str, str], connector: str, topics_regex: str) -> SinkLag:
     """Kafka Connect consumes for sink `x` as group `connect-x`; the Iceberg sink commits that group's offsets
     only after the data is committed to Iceberg, so lag here is what bronze does not show yet."""
-    admin = AdminClient({**kafka, "log_level": 2})
-    parts = _partitions(admin, re.compile(topics_regex).fullmatch)
-    marks = _watermarks(kafka, parts)
+    admin = kafka_topics.admin(kafka)
+    parts = kafka_topics.partitions(admin, re.compile(topics_regex).fullmatch)
+    marks = kafka_topics.watermarks(kafka, parts, "pororoca-lag")
     done = committed(admin, f"connect-{connector}", parts)
     behind = sum(high - done.get(key, low) for key, (low, high) in marks.items())
     landed = sum(done.get(key, low) - low for key, (low, _) in marks.items())
@@ -60,11 +48,11 @@ def sink_lag(kafka: dict[str, str], connector: str, topics_regex: str) -> SinkLa
 
 
 def dead_letters(kafka: dict[str, str], topic: str) -> DeadLetters:
-    admin = AdminClient({**kafka, "log_level": 2})
-    parts = _partitions(admin, lambda t: t == topic)
+    admin = kafka_topics.admin(kafka)
+    parts = kafka_topics.partitions(admin, lambda t: t == topic)
     if not parts:
         return DeadLetters(topic, 0, 0)
-    marks = _watermarks(kafka, parts)
+    marks = kafka_topics.watermarks(kafka, parts, "pororoca-lag")
     replayed = committed(admin, REPLAY_GROUP, parts)
     total = sum(high - low for low, high in marks.values())
     pending = sum(high - max(low, replayed.get(key, low)) for key, (low, high) in marks.items())

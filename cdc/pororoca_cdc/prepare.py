@@ -8,6 +8,7 @@ import psycopg
 from psycopg import errors, sql
 
 from pororoca_core.errors import ConfigError
+from pororoca_core.rows import scalar
 
 PUBLICATION = "pororoca_cdc"
 _RETRIES = 5
@@ -18,7 +19,7 @@ def captured_tables(conn: psycopg.Connection, excluded: set[str]) -> list[str]:
     return [t for (t,) in rows if f"public.{t}" not in excluded]
 
 
-def _retrying(conn: psycopg.Connection, statement: sql.Composable) -> None:
+def _retrying(conn: psycopg.Connection, statement: sql.Composed) -> None:
     """One short transaction per change. A running connector's snapshot or heartbeat can hold locks on the same
     tables: wait briefly and retry rather than deadlock or block it."""
     for attempt in range(_RETRIES):
@@ -53,7 +54,7 @@ def prepare_postgres(conn: psycopg.Connection, connector_config: dict[str, str])
         _retrying(conn, sql.SQL("GRANT SELECT ON {} TO {}").format(names, ident))
         changes.append(f"granted SELECT on {len(unreadable)} tables to {role}")
     _retrying(conn, sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(ident))
-    if not conn.execute("SELECT has_table_privilege(%s, 'public.cdc_heartbeat', 'UPDATE')", (role,)).fetchone()[0]:
+    if not scalar(conn.execute("SELECT has_table_privilege(%s, 'public.cdc_heartbeat', 'UPDATE')", (role,)).fetchone()):
         _retrying(conn, sql.SQL("GRANT INSERT, UPDATE ON cdc_heartbeat TO {}").format(ident))
     changes.extend(full_replica_identity(conn, tables))
     name = connector_config.get("publication.name", PUBLICATION)

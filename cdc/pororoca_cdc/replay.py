@@ -66,21 +66,24 @@ def replay(kafka: dict[str, str], dlq_topic: str, dry_run: bool = False, timeout
                 continue
             if msg.error():
                 raise OperationFailed(f"reading {dlq_topic}: {msg.error()}")
-            if msg.offset() >= bounds[msg.partition()][1]:
-                open_partitions.discard(msg.partition())
+            partition, offset = int(msg.partition() or 0), int(msg.offset() or 0)
+            if offset >= bounds[partition][1]:
+                open_partitions.discard(partition)
                 continue
-            headers = msg.headers() or []
-            origin = dict(headers).get(ORIGIN_TOPIC)
-            if origin is None:
-                raise OperationFailed(f"{dlq_topic} offset {msg.offset()} has no {ORIGIN_TOPIC} header: cannot replay")
+            raw = msg.headers() or []
+            headers = list(raw.items()) if isinstance(raw, dict) else list(raw)
+            origin_header = dict(headers).get(ORIGIN_TOPIC)
+            if origin_header is None:
+                raise OperationFailed(f"{dlq_topic} offset {offset} has no {ORIGIN_TOPIC} header: cannot replay")
+            origin = origin_header.decode() if isinstance(origin_header, bytes) else str(origin_header)
             if not dry_run:
                 kept = [(k, v) for k, v in headers if not k.startswith("__connect.errors.")]
-                kept.append((REPLAYED_FROM, f"{dlq_topic}:{msg.partition()}:{msg.offset()}".encode()))
-                producer.produce(origin.decode(), key=msg.key(), value=msg.value(), headers=kept)
-            to_topics[origin.decode()] = to_topics.get(origin.decode(), 0) + 1
+                kept.append((REPLAYED_FROM, f"{dlq_topic}:{partition}:{offset}".encode()))
+                producer.produce(origin, key=msg.key(), value=msg.value(), headers=kept)
+            to_topics[origin] = to_topics.get(origin, 0) + 1
             count += 1
-            if msg.offset() + 1 >= bounds[msg.partition()][1]:
-                open_partitions.discard(msg.partition())
+            if offset + 1 >= bounds[partition][1]:
+                open_partitions.discard(partition)
         if not dry_run:
             if producer.flush(30) != 0:
                 raise OperationFailed("replay: the broker did not acknowledge every record; nothing was committed")

@@ -3,17 +3,17 @@ Kafka applies that setting only when it creates a topic: topics created earlier 
 
 from __future__ import annotations
 
+from pororoca_core import kafka_topics
+
 
 def align(kafka: dict[str, str], prefix: str, retention_ms: str) -> list[str]:
     """Set retention.ms on every topic named `<prefix>...` that differs. Returns the topics changed."""
-    from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
-    admin = AdminClient({**kafka, "log_level": 2})
-    topics = sorted(t for t in admin.list_topics(timeout=15).topics if t.startswith(prefix))
-    if not topics:
-        return []
-    current = admin.describe_configs([ConfigResource(ResourceType.TOPIC, t) for t in topics])
-    stale = [r.name for r, f in current.items() if f.result()["retention.ms"].value != retention_ms]
+    admin = kafka_topics.admin(kafka)
+    topics = sorted({tp.topic for tp in kafka_topics.partitions(admin, lambda t: t.startswith(prefix))})
+    current = kafka_topics.retention_ms(admin, topics)
+    stale = [t for t, ms in current.items() if ms != retention_ms]
     if not stale:
         return []
     entry = ConfigEntry("retention.ms", retention_ms, incremental_operation=AlterConfigOpType.SET)

@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pororoca_core import kafka_topics
 from pororoca_governance.subjects import SUBJECTS_PATH
 
 
@@ -30,26 +31,12 @@ def prefixes() -> tuple[str, ...]:
 
 def spans(kafka: dict[str, str]) -> list[TopicSpan]:
     """Every partition of the raw change topics with its offsets and its topic's retention."""
-    from confluent_kafka import Consumer, TopicPartition
-    from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
-
-    admin = AdminClient({**kafka, "log_level": 2})
-    meta = admin.list_topics(timeout=15).topics
-    topics = sorted(t for t in meta if t.startswith(prefixes()))
-    if not topics:
-        return []
-    configs = admin.describe_configs([ConfigResource(ResourceType.TOPIC, t) for t in topics])
-    retention = {r.name: int(f.result()["retention.ms"].value) for r, f in configs.items()}
-    consumer = Consumer({**kafka, "group.id": "pororoca-raw-log", "log_level": 2})
-    try:
-        out = []
-        for t in topics:
-            for p in sorted(meta[t].partitions):
-                low, high = consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)
-                out.append(TopicSpan(t, p, low, high, retention[t]))
-        return out
-    finally:
-        consumer.close()
+    admin = kafka_topics.admin(kafka)
+    raw = prefixes()
+    parts = kafka_topics.partitions(admin, lambda t: t.startswith(raw))
+    retention = kafka_topics.retention_ms(admin, sorted({tp.topic for tp in parts}))
+    marks = kafka_topics.watermarks(kafka, parts, "pororoca-raw-log")
+    return [TopicSpan(t, p, low, high, int(retention[t])) for (t, p), (low, high) in marks.items()]
 
 
 def residual_statement(found: list[TopicSpan], erased_at: datetime) -> str:

@@ -75,7 +75,10 @@ class Rights:
         key = credentials.load(paths.credentials)["pseudonymisation_key"]
         from pororoca_core.pseudonym import token
 
-        self.tokenise = lambda value, kind: token(value, kind, key)
+        def tokenise(value: str, kind: str) -> str:
+            return token(value, kind, key) or ""  # values here are never NULL
+
+        self.tokenise = tokenise
         self.progress = progress
         self._columns: dict[str, list[str]] | None = None
 

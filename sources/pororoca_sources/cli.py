@@ -48,15 +48,11 @@ def cmd_load(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace, paths: Paths) -> int:
-    say = print
-    if args.heartbeat_file:
-        beat: Path = args.heartbeat_file
-
-        def say(message: str) -> None:
-            print(message, flush=True)
+    def say(message: str, beat: Path | None = args.heartbeat_file) -> None:
+        print(message, flush=True)
+        if beat is not None:
             beat.touch()
 
-        beat.touch()
     summary = simulate.simulate(Sources.of(paths), args.rate, args.duration, args.seed, say=say)
     if args.json:
         print(json.dumps(asdict(summary)))

@@ -152,6 +152,13 @@ class Customer:
     per_tx_limit: float = 0.0
     activity: float = 1.0
 
+    @property
+    def account_opened(self) -> datetime:
+        """When the customer's account was opened (accounts are generated before anything that uses them)."""
+        if self.opened_at is None:
+            raise AssertionError(f"customer {self.id} has no account yet")
+        return self.opened_at
+
 
 def _n(name: str, scale: float) -> int:
     return max(1, round(BASE[name] * scale))
@@ -549,7 +556,7 @@ def _pix_and_fraud(s: Sampler, customers: list[Customer], n: int, core: dict[str
 
     for _ in range(n - n_fraud):
         payer = customers[bisect.bisect(weights, s.rng.random() * weights[-1])]
-        at = s.moment(WINDOW_DAYS, d.HOURLY_PIX, not_before=payer.opened_at.astimezone(BRT))
+        at = s.moment(WINDOW_DAYS, d.HOURLY_PIX, not_before=payer.account_opened.astimezone(BRT))
         internal = s.rng.random() < 0.35
         payee = customers[bisect.bisect(weights, s.rng.random() * weights[-1])] if internal else None
         if payee is payer:
@@ -565,7 +572,7 @@ def _pix_and_fraud(s: Sampler, customers: list[Customer], n: int, core: dict[str
         mule = s.rng.choice(mules)
         if kind == "account_takeover":
             victim = customers[bisect.bisect(weights, s.rng.random() * weights[-1])]
-            at = s.moment(WINDOW_DAYS, d.HOURLY_PIX, not_before=victim.opened_at.astimezone(BRT))
+            at = s.moment(WINDOW_DAYS, d.HOURLY_PIX, not_before=victim.account_opened.astimezone(BRT))
             # The fraudster enrols a new, untrusted device minutes before emptying the account.
             new_device = (
                 len(core["devices"].rows) + len(pending_device) + 1,
@@ -579,16 +586,16 @@ def _pix_and_fraud(s: Sampler, customers: list[Customer], n: int, core: dict[str
             label(add(victim, mule, amount, at, new_device[0], "completed"), kind, amount, at)
             made += 1
         elif kind == "mule_account":
-            at0 = s.moment(WINDOW_DAYS, d.HOURLY_PIX, not_before=mule.opened_at.astimezone(BRT))
+            at0 = s.moment(WINDOW_DAYS, d.HOURLY_PIX, not_before=mule.account_opened.astimezone(BRT))
             for _ in range(min(s.rng.randint(3, 8), n_fraud - made)):
                 payer = customers[bisect.bisect(weights, s.rng.random() * weights[-1])]
-                at = max(at0 + timedelta(minutes=s.rng.randint(1, 240)), payer.opened_at)
+                at = max(at0 + timedelta(minutes=s.rng.randint(1, 240)), payer.account_opened)
                 amount = min(s.lognormal(600, 0.6), payer.per_tx_limit)
                 label(add(payer, mule, amount, at, device_at(payer, at), "completed"), kind, amount, at)
                 made += 1
         elif kind == "limit_burst":
             payer = customers[bisect.bisect(weights, s.rng.random() * weights[-1])]
-            at0 = s.moment(WINDOW_DAYS, d.HOURLY_PIX, not_before=payer.opened_at.astimezone(BRT))
+            at0 = s.moment(WINDOW_DAYS, d.HOURLY_PIX, not_before=payer.account_opened.astimezone(BRT))
             for k in range(min(s.rng.randint(3, 6), n_fraud - made)):
                 at = at0 + timedelta(minutes=2 * k, seconds=s.rng.randint(0, 90))
                 amount = payer.per_tx_limit * s.rng.uniform(0.95, 0.999)
@@ -597,7 +604,7 @@ def _pix_and_fraud(s: Sampler, customers: list[Customer], n: int, core: dict[str
         else:  # a large transfer at night from an account opened days ago
             payer = s.rng.choice(recent or customers)
             night = datetime.combine(s.as_of - timedelta(days=s.rng.randrange(WINDOW_DAYS)), time(23), BRT)
-            at = max(night + timedelta(minutes=s.rng.randint(0, 300)), payer.opened_at).astimezone(UTC)
+            at = max(night + timedelta(minutes=s.rng.randint(0, 300)), payer.account_opened).astimezone(UTC)
             if at > s.end:
                 continue
             amount = max(1000.0, payer.per_tx_limit) * s.rng.uniform(0.8, 1.0)
@@ -630,7 +637,7 @@ def _card_transactions(
     for i in range(1, n + 1):
         c = customers[bisect.bisect(weights, s.rng.random() * weights[-1])]
         _mid, cat, uf, _size, _terms, name = merchants[bisect.bisect(mweights, s.rng.random() * mweights[-1])]
-        at = s.moment(WINDOW_DAYS, d.HOURLY_POS, not_before=c.opened_at.astimezone(BRT))
+        at = s.moment(WINDOW_DAYS, d.HOURLY_POS, not_before=c.account_opened.astimezone(BRT))
         approved = s.rng.random() < 0.93
         amount = s.lognormal(d.MERCHANT_CATEGORIES[cat][2] * 0.8, 0.9)
         t.rows.append(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pororoca_core.errors import OperationFailed
+from pororoca_core.rows import scalar
 from pororoca_sources.connections import ACQUIRING_DB, CORE_DB, Sources
 from pororoca_sources.generate import Dataset, Table
 
@@ -59,7 +60,7 @@ def load_core(src: Sources, ds: Dataset, say: Say, reset: bool = False, advance:
         with conn.transaction():
             if reset:
                 conn.execute(f"TRUNCATE {', '.join(ds.core)}, source_loads RESTART IDENTITY CASCADE")
-            elif any(conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0] for t in ds.core):
+            elif any(scalar(conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()) for t in ds.core):
                 raise LoadError(f"{CORE_DB} has rows but no recorded load; re-run with --reset to replace them")
             for name, table in ds.core.items():
                 t0 = time.monotonic()
@@ -109,7 +110,7 @@ def load_acquiring(src: Sources, ds: Dataset, say: Say, reset: bool = False, adv
             cur.execute("SET FOREIGN_KEY_CHECKS = 1")
         for name in ds.acquiring:
             cur.execute(f"SELECT EXISTS (SELECT 1 FROM {name})")
-            if cur.fetchone()[0]:
+            if scalar(cur.fetchone()):
                 raise LoadError(f"{ACQUIRING_DB}.{name} has rows but no recorded load; re-run with --reset")
         conn.begin()
         for name, table in ds.acquiring.items():

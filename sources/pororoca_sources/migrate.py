@@ -72,7 +72,7 @@ def migrate_core(src: Sources) -> list[str]:
     with src.core() as conn:
         conn.execute(_LEDGER)
         conn.commit()
-        applied = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
+        applied: dict[int, str] = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
         for m in pending(applied, discover(CORE_DB), CORE_DB):
             with conn.transaction():  # PostgreSQL DDL is transactional: a migration applies whole or not at all
                 for stmt in statements(m.sql):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from pororoca_core.errors import NotReady, UsageError
+from pororoca_core.rows import scalar
 from pororoca_sources.connections import Sources
 from pororoca_sources.generate import money
 
@@ -136,7 +137,7 @@ class CoreWorker:
                             )
                         )
                 self.tally.add("insert", "devices", n_dev)
-                last = cur.execute("SELECT currval(pg_get_serial_sequence('devices', 'device_id'))").fetchone()[0]
+                last = scalar(cur.execute("SELECT currval(pg_get_serial_sequence('devices', 'device_id'))").fetchone())
                 self.new_devices.extend(range(last - n_dev + 1, last + 1))
             with cur.copy("COPY auth_events (customer_id, occurred_at, method, success, ip) FROM STDIN") as cp:
                 for _ in range(n_auth):
@@ -319,7 +320,9 @@ def simulate(
     pg_delete = mix.delete / (1 - acquiring_share)
     pg_mix = Mix(1 - mix.update - pg_delete, mix.update, pg_delete)
     acq_mix = Mix(mix.insert / (mix.insert + mix.update), mix.update / (mix.insert + mix.update), 0.0)
-    workers = [(CoreWorker(src, seed + i, tally, i, pg_workers), pg_share, pg_mix) for i in range(pg_workers)]
+    workers: list[tuple[CoreWorker | AcquiringWorker, float, Mix]] = [
+        (CoreWorker(src, seed + i, tally, i, pg_workers), pg_share, pg_mix) for i in range(pg_workers)
+    ]
     if acquiring_share > 0:
         workers.append((AcquiringWorker(src, seed + 100, tally), rate * acquiring_share, acq_mix))
 

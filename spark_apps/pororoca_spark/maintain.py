@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from pyspark.sql import SparkSession
 
@@ -68,8 +69,13 @@ def _retrying(step, attempts: int = ATTEMPTS) -> str:
     return "unreachable"
 
 
+def _jvm(spark: SparkSession) -> Any:
+    """Py4J's gateway to the driver's JVM (Iceberg's Java API where Spark SQL has no procedure for it)."""
+    return spark._jvm
+
+
 def _jvm_table(spark: SparkSession, table: str):
-    return spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, f"{CATALOG}.{table}")
+    return _jvm(spark).org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, f"{CATALOG}.{table}")
 
 
 def _carry_watermark(spark: SparkSession, table: str, action):
@@ -80,11 +86,11 @@ def _carry_watermark(spark: SparkSession, table: str, action):
 
 
 def compact(spark: SparkSession, table: str, sort: tuple[str, ...]) -> str:
-    actions = spark._jvm.org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
+    actions = _jvm(spark).org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
     jt = _jvm_table(spark, table)
     action = _carry_watermark(spark, table, actions.rewriteDataFiles(jt))
     if sort:
-        builder = spark._jvm.org.apache.iceberg.SortOrder.builderFor(jt.schema())
+        builder = _jvm(spark).org.apache.iceberg.SortOrder.builderFor(jt.schema())
         for c in sort:
             builder = builder.asc(c)
         action = action.sort(builder.build())
@@ -106,7 +112,7 @@ def compact(spark: SparkSession, table: str, sort: tuple[str, ...]) -> str:
 
 
 def rewrite_manifests(spark: SparkSession, table: str) -> str:
-    actions = spark._jvm.org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
+    actions = _jvm(spark).org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
     action = _carry_watermark(spark, table, actions.rewriteManifests(_jvm_table(spark, table)))
     result = action.execute()
     rewritten = sum(1 for _ in result.rewrittenManifests())
@@ -158,7 +164,7 @@ def strip_personal_bounds(spark: SparkSession, table: str) -> str:
     bounded = personal_bounds(spark, table)
     if not bounded:
         return "no personal bounds"
-    actions = spark._jvm.org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
+    actions = _jvm(spark).org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
     action = _carry_watermark(spark, table, actions.rewriteDataFiles(_jvm_table(spark, table)))
     result = action.binPack().option("rewrite-all", "true").execute()
     return f"rewrote {result.rewrittenDataFilesCount()} files holding bounds of {', '.join(bounded)}"

@@ -35,8 +35,10 @@ def _version() -> str:
 
 
 def _add_verb(sub: argparse._SubParsersAction, verb: Verb, name: str, listed: bool) -> None:
-    extra = {"help": verb.help} if listed else {}  # no help: not listed (aliases of the old grammar)
-    p = sub.add_parser(name, description=verb.help, **extra)
+    if listed:
+        p = sub.add_parser(name, help=verb.help, description=verb.help)
+    else:  # no help: not listed (aliases of the old grammar)
+        p = sub.add_parser(name, description=verb.help)
     for a in verb.args:
         p.add_argument(*a.flags, **a.options)
     p.set_defaults(handler=verb.handler)

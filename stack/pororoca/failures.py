@@ -58,7 +58,7 @@ def unreachable(exc: BaseException, services_by_port: Mapping[int, str]) -> Serv
             return ServiceUnreachable(services_by_port.get(port, "a stack service"), address)
         mysql = _MYSQL.search(str(e))
         if mysql:
-            port = next((p for p, name in services_by_port.items() if name == "mariadb"), None)
-            return ServiceUnreachable("mariadb", f"{mysql['host']}:{port}" if port else mysql["host"])
+            mariadb = next((p for p, name in services_by_port.items() if name == "mariadb"), None)
+            return ServiceUnreachable("mariadb", f"{mysql['host']}:{mariadb}" if mariadb else mysql["host"])
         return ServiceUnreachable("a stack service", "its configured address", str(e)[:200])
     return None

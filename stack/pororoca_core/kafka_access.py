@@ -4,9 +4,10 @@ match them: SCRAM credentials created once, ACLs added and removed until they ar
 from __future__ import annotations
 
 import tomllib
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from pororoca_core.errors import ConfigError
 from pororoca_core.manifest import REPO_ROOT
@@ -135,13 +136,14 @@ def apply(bootstrap: str, secrets: dict[str, str], timeout: float = 30) -> Appli
         ResourceType,
         ScramCredentialInfo,
         ScramMechanism,
+        UserScramCredentialAlteration,
         UserScramCredentialUpsertion,
     )
 
     principals = load()
     admin = AdminClient({**client_config(bootstrap, ADMIN, secrets[f"kafka_{ADMIN}_password"]), "log_level": 2})
     users = [p.user for p in principals.values()]
-    described = admin.describe_user_scram_credentials(users, request_timeout=timeout)
+    described = cast(dict[str, Future], admin.describe_user_scram_credentials(users, request_timeout=timeout))
     missing = []
     for user, future in described.items():
         try:
@@ -153,11 +155,14 @@ def apply(bootstrap: str, secrets: dict[str, str], timeout: float = 30) -> Appli
     by_user = {p.user: p for p in principals.values()}
     if missing:
         info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, ITERATIONS)
-        upserts = [UserScramCredentialUpsertion(u, info, secrets[by_user[u].secret].encode()) for u in missing]
+        upserts: list[UserScramCredentialAlteration] = [
+            UserScramCredentialUpsertion(u, info, secrets[by_user[u].secret].encode()) for u in missing
+        ]
         for future in admin.alter_user_scram_credentials(upserts, request_timeout=timeout).values():
             future.result()
+    anything: Any = None  # "any" in a filter; the library's type stubs do not allow it
     any_filter = AclBindingFilter(
-        ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY, AclPermissionType.ANY
+        ResourceType.ANY, anything, ResourcePatternType.ANY, anything, anything, AclOperation.ANY, AclPermissionType.ANY
     )
     current = set(admin.describe_acls(any_filter, request_timeout=timeout).result())
     wanted = set().union(*(bindings(p) for p in principals.values()))

@@ -24,6 +24,7 @@ from psycopg import sql
 
 from pororoca_core.errors import NotReady, OperationFailed
 from pororoca_core.paths import Paths
+from pororoca_core.rows import scalar
 from pororoca_core.services import HOST, StackConfig
 
 
@@ -249,7 +250,7 @@ def superset_prepare(c: Ctx) -> None:
 
     run("db", "upgrade")
     with postgres_connect(c, "superset") as conn:
-        (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = scalar(conn.execute("SELECT version_num FROM alembic_version").fetchone(), "alembic_version")
         has_admin = conn.execute("SELECT 1 FROM ab_user WHERE username = 'admin'").fetchone()
     if not has_admin:
         password = c.secrets["superset_admin_password"]

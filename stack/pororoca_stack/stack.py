@@ -54,7 +54,7 @@ class Stack:
         }
         as_root = os.geteuid() == 0
         run_as = {n: s.run_as for n, s in config.services.items() if s.run_as and as_root}
-        return cls(paths, config, man, secrets, values, rendered, run_as)  # type: ignore[arg-type]
+        return cls(paths, config, man, secrets, values, rendered, run_as)
 
     @property
     def order(self) -> list[str]:

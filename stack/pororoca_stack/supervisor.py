@@ -10,6 +10,7 @@ import time
 import xmlrpc.client
 from http.client import HTTPException
 from pathlib import Path
+from typing import Any
 
 from supervisor.xmlrpc import SupervisorTransport
 
@@ -82,8 +83,9 @@ class Supervisor:
         self.conf = paths.state / "supervisord.conf"
 
     @property
-    def rpc(self) -> xmlrpc.client.ServerProxy:
-        # A fresh connection per call: the transport's kept-alive connection is unusable after an error.
+    def rpc(self) -> Any:
+        """supervisord's XML-RPC proxy (its methods are resolved at call time, so untyped).
+        A fresh connection per call: the transport's kept-alive connection is unusable after an error."""
         transport = SupervisorTransport(None, None, serverurl=f"unix://{socket_path(self.paths)}")
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -129,7 +130,7 @@ def _stable_chart_ids(dashboard: dict) -> None:
     ids = {n["meta"]["chartId"]: n["meta"]["uuid"] for n in charts if "chartId" in n.get("meta", {})}
     stable = {old: i for i, (old, _) in enumerate(sorted(ids.items(), key=lambda kv: kv[1]), start=1)}
 
-    def remap(value: object) -> object:
+    def remap(value: Any) -> Any:
         return stable.get(value, value) if isinstance(value, int) else value
 
     def remap_scope(node: dict) -> None:

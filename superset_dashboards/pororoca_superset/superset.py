@@ -3,6 +3,7 @@ want), import and export asset bundles, and read charts and their data."""
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ class Superset:
             raise SupersetError(f"{method} {path}: HTTP {r.status_code}: {r.text[:500]}")
         return r
 
-    def list(self, resource: str, **query: object) -> list[dict]:
+    def list(self, resource: str, **query: object) -> builtins.list[dict]:
         """Every row of `/api/v1/<resource>/` (paged)."""
         rows: list[dict] = []
         page = 0
@@ -89,7 +90,7 @@ class Superset:
     def export_assets(self) -> bytes:
         return self.call("GET", "/api/v1/assets/export/").content
 
-    def chart_data(self, chart_id: int) -> list[dict]:
+    def chart_data(self, chart_id: int) -> builtins.list[dict]:
         """The rows of a chart's saved query, computed by Superset (through Trino), fresh from the cache."""
         body = self.call("GET", f"/api/v1/chart/{chart_id}/data/", params={"format": "json", "type": "full"}).json()
         return [row for result in body["result"] for row in result["data"]]
