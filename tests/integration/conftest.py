@@ -10,13 +10,18 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pororoca_core import services
+from pororoca_core import lakehouse, services
 from pororoca_core.paths import Paths
 
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
 PORT_OFFSET = 1000
+GOLD_TABLES = 17  # gold holds at least this many tables once the KPI job ran
 CLI = str(Path(sys.executable).parent / "pororoca")
 
 
@@ -62,3 +67,28 @@ def paths() -> Iterator[Paths]:
             pororoca("down", check=False, timeout=300)
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture
+def lake_spark(paths: Paths, request: pytest.FixtureRequest) -> Iterator[SparkSession]:
+    """A Spark session on the test stack's lake, stopped after the test whatever happens in it."""
+    spark = lakehouse.spark_session(paths, f"it-{request.node.name}"[:60], driver_memory="1g")
+    try:
+        yield spark
+    finally:
+        spark.stop()
+
+
+def ensure_gold(paths: Paths) -> None:
+    """Gold as the curation tests leave it, or computed here (directly, without Airflow) when they did not run:
+    modules that only read the lake do not depend on which modules ran before them."""
+    with lakehouse.trino_connection(lakehouse.Endpoints.of(paths)) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'gold'")
+        if cur.fetchone()[0] >= GOLD_TABLES:
+            return
+    pororoca("sources", "load", "--scale", "0.02", "--seed", "42", "--as-of", "2026-11-22")
+    pororoca("cdc", "apply")
+    pororoca("cdc", "wait", "--timeout", "600", timeout=700)
+    pororoca("jobs", "curate", timeout=1800)
+    pororoca("jobs", "kpis", timeout=1800)

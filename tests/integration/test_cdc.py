@@ -9,8 +9,11 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import requests
@@ -19,6 +22,7 @@ from psycopg.types.json import Jsonb
 
 from pororoca_cdc import feed, lag
 from pororoca_core import lakehouse
+from pororoca_core.paths import Paths
 from pororoca_sources.connections import Sources
 from pororoca_stack.supervisor import Supervisor
 
@@ -29,8 +33,21 @@ pytestmark = pytest.mark.integration
 CONNECTORS = ("acquiring-mariadb", "bronze-acquiring", "bronze-core", "core-postgres")
 
 
+@dataclass(frozen=True)
+class Capture:
+    """The stack as the capture tests use it, after a first `cdc apply` over a freshly loaded data set."""
+
+    first_apply: str  # what that `cdc apply` printed
+    src: Sources
+    kafka: dict[str, str]
+    connect: str
+    connect_auth: tuple[str, str]
+    trino: Any
+    paths: Paths
+
+
 @pytest.fixture(scope="module")
-def cdc(paths):
+def cdc(paths) -> Iterator[Capture]:
     pororoca("sources", "load", "--scale", "0.02", "--seed", "42", "--as-of", "2026-11-22", "--reset")
     first = pororoca("cdc", "apply").stdout
     ep = lakehouse.Endpoints.of(paths)
@@ -39,15 +56,8 @@ def cdc(paths):
         ep.kafka,
         ["core.public.devices", "core.public.pix_transfers", "acquiring.acquiring.terminals"],
     )
-    yield {
-        "first_apply": first,
-        "src": Sources.of(paths),
-        "kafka": ep.kafka,
-        "connect": ep.connect_url,
-        "connect_auth": ep.connect_auth,
-        "trino": lakehouse.trino_connection(ep),
-        "paths": paths,
-    }
+    yield Capture(first, Sources.of(paths), ep.kafka, ep.connect_url, ep.connect_auth,
+                  lakehouse.trino_connection(ep), paths)  # fmt: skip
     for name in CONNECTORS:  # later test modules reload the sources: stop capturing first
         requests.delete(f"{ep.connect_url}/connectors/{name}", auth=ep.connect_auth, timeout=30)
 
@@ -56,13 +66,13 @@ def _changes_for(cdc, topic: str, key: str, value, start: int, expected: int) ->
     def ours(changes):
         return [c for c in changes if (c.after or c.before or {}).get(key) == value]
 
-    changes = feed.read(cdc["kafka"], topic, timeout=90, start_offset=start, until=lambda cs: len(ours(cs)) >= expected)
+    changes = feed.read(cdc.kafka, topic, timeout=90, start_offset=start, until=lambda cs: len(ours(cs)) >= expected)
     return ours(changes)
 
 
 def _device_lifecycle(cdc, platform: str, model: str) -> int:
     """Three source transactions on one device: registered untrusted, trusted, deleted. Returns its id."""
-    with cdc["src"].core() as conn:
+    with cdc.src.core() as conn:
         (device_id,) = conn.execute(
             "INSERT INTO devices (customer_id, platform, model, fingerprint, registered_at, trusted) "
             "VALUES (1, %s, %s, gen_random_uuid(), now(), false) RETURNING device_id",
@@ -78,7 +88,7 @@ def _device_lifecycle(cdc, platform: str, model: str) -> int:
 
 def test_apply_creates_then_changes_nothing(cdc):
     for name in CONNECTORS:
-        assert f"{name}" in cdc["first_apply"] and "RUNNING" in cdc["first_apply"]
+        assert f"{name}" in cdc.first_apply and "RUNNING" in cdc.first_apply
     again = pororoca("cdc", "apply").stdout
     for name in CONNECTORS:
         assert re.search(rf"^\s+{name}\s+unchanged\s+RUNNING$", again, re.M), again
@@ -90,7 +100,7 @@ def test_apply_creates_then_changes_nothing(cdc):
 def test_change_topics_keep_personal_data_three_days(cdc):
     from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
-    admin = AdminClient({**cdc["kafka"], "log_level": 2})
+    admin = AdminClient({**cdc.kafka, "log_level": 2})
     topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(("core.", "acquiring."))]
     assert "core.public.customers" in topics
     configs = admin.describe_configs([ConfigResource(ResourceType.TOPIC, t) for t in topics])
@@ -100,7 +110,7 @@ def test_change_topics_keep_personal_data_three_days(cdc):
 
 def test_connector_configs_hold_no_secrets(cdc):
     for name in CONNECTORS:
-        config = requests.get(f"{cdc['connect']}/connectors/{name}/config", auth=cdc["connect_auth"], timeout=10).json()
+        config = requests.get(f"{cdc['connect']}/connectors/{name}/config", auth=cdc.connect_auth, timeout=10).json()
         secrets = {k: v for k, v in config.items() if "password" in k or "secret" in k or "access-key" in k}
         assert secrets and all(v.startswith("${env:") for v in secrets.values()), name
         jaas = [v for k, v in config.items() if k.endswith("sasl.jaas.config")]  # Kafka identities
@@ -108,7 +118,7 @@ def test_connector_configs_hold_no_secrets(cdc):
 
 
 def test_postgres_insert_update_delete_arrive_in_order_with_the_deleted_row(cdc):
-    start = feed.end_offset(cdc["kafka"], "core.public.devices")
+    start = feed.end_offset(cdc.kafka, "core.public.devices")
     device_id = _device_lifecycle(cdc, "ios", "iPhone 15")
     changes = _changes_for(cdc, "core.public.devices", "device_id", device_id, start, 3)
     assert [c.op for c in changes] == ["c", "u", "d"]
@@ -120,9 +130,9 @@ def test_postgres_insert_update_delete_arrive_in_order_with_the_deleted_row(cdc)
 
 
 def test_decimals_stay_exact_and_timestamps_are_utc(cdc):
-    start = feed.end_offset(cdc["kafka"], "core.public.pix_transfers")
+    start = feed.end_offset(cdc.kafka, "core.public.pix_transfers")
     at = datetime(2026, 11, 22, 15, 4, 5, 123456, tzinfo=UTC)
-    with cdc["src"].core() as conn:
+    with cdc.src.core() as conn:
         (tid,) = conn.execute(
             "INSERT INTO pix_transfers (end_to_end_id, payer_account_id, payee_key, payee_ispb, amount, created_at, "
             "channel, status) VALUES (%s, 1, 'chave@exemplo.com.br', '60701190', %s, %s, 'app', 'completed') "
@@ -136,8 +146,8 @@ def test_decimals_stay_exact_and_timestamps_are_utc(cdc):
 
 
 def test_mariadb_updates_arrive_with_their_binlog_position_and_gtid(cdc):
-    start = feed.end_offset(cdc["kafka"], "acquiring.acquiring.terminals")
-    conn = cdc["src"].acquiring()
+    start = feed.end_offset(cdc.kafka, "acquiring.acquiring.terminals")
+    conn = cdc.src.acquiring()
     with conn, conn.cursor() as cur:
         cur.execute("SELECT terminal_id, status FROM terminals ORDER BY terminal_id LIMIT 1")
         terminal_id, status = cur.fetchone()
@@ -157,7 +167,7 @@ def test_mariadb_updates_arrive_with_their_binlog_position_and_gtid(cdc):
 def _poll(cdc, sql: str, params: tuple = (), until=bool, timeout: float = 180) -> list[tuple]:
     """Rows of `sql` once `until(rows)` holds: the sink commits every few seconds, so wait with a deadline."""
     deadline = time.monotonic() + timeout
-    cur = cdc["trino"].cursor()
+    cur = cdc.trino.cursor()
     rows: list[tuple] = []
     while time.monotonic() < deadline:
         cur.execute(sql, params)
@@ -180,7 +190,7 @@ ALTER TABLE cdc_type_probe REPLICA IDENTITY FULL;
 @pytest.fixture(scope="module")
 def probe(cdc):
     """A table added to the core source while CDC runs: `cdc apply` publishes it and creates its bronze table."""
-    with cdc["src"].core() as conn:
+    with cdc.src.core() as conn:
         conn.execute(PROBE_DDL)
         conn.commit()
     applied = pororoca("cdc", "apply").stdout
@@ -206,7 +216,7 @@ def test_postgres_changes_land_in_bronze_in_order_with_position_and_transaction(
 
 
 def test_mariadb_changes_land_in_bronze_with_binlog_position_and_gtid(cdc):
-    conn = cdc["src"].acquiring()
+    conn = cdc.src.acquiring()
     with conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO merchants (cnpj, legal_name, trade_name, mcc, category, city, uf, created_at, status, "

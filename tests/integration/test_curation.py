@@ -11,16 +11,19 @@ import random
 import re
 import subprocess
 from collections import Counter, defaultdict
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from pororoca_core import credentials, ids, lakehouse, pseudonym
+from pororoca_core.paths import Paths
 from pororoca_sources.connections import Sources
 from pororoca_spark import entities
 
@@ -32,8 +35,21 @@ KPI_SQL = Path(__file__).parent / "kpi_sources"
 SP = ZoneInfo("America/Sao_Paulo")
 
 
+@dataclass(frozen=True)
+class CuratedLake:
+    """The lake after a live burst was captured and the pipeline ran once through Airflow."""
+
+    paths: Paths
+    pipeline: str  # what `pororoca pipeline` printed
+    src: Sources
+    trino: Any
+    ep: lakehouse.Endpoints
+    d: date  # the newest reference date in gold
+    key: str  # the pseudonymisation key
+
+
 @pytest.fixture(scope="module")
-def lake(paths):
+def lake(paths) -> CuratedLake:
     """Capture running again over what earlier modules left (their changes included), a burst of live
     inserts, updates and deletes, everything in bronze, then the flow once through Airflow's scheduler."""
     # the data set test_cdc loads (a no-op after it; a first load when this module runs alone)
@@ -50,25 +66,18 @@ def lake(paths):
     cur = trino.cursor()
     cur.execute("SELECT max(reference_date) FROM gold.credit_default_rate")
     (d,) = cur.fetchone()
-    return {
-        "paths": paths,
-        "pipeline": pipeline.stdout,
-        "src": Sources.of(paths),
-        "trino": trino,
-        "ep": ep,
-        "d": d,
-        "key": credentials.load(paths.credentials)["pseudonymisation_key"],
-    }
+    key = credentials.load(paths.credentials)["pseudonymisation_key"]
+    return CuratedLake(paths, pipeline.stdout, Sources.of(paths), trino, ep, d, key)
 
 
 def q(lake, sql: str, params: list | None = None) -> list[tuple]:
-    cur = lake["trino"].cursor()
+    cur = lake.trino.cursor()
     cur.execute(sql, params or [])
     return [tuple(r) for r in cur.fetchall()]
 
 
 def pg(lake, sql: str, params: dict | None = None) -> list[tuple]:
-    with lake["src"].core() as conn:
+    with lake.src.core() as conn:
         return [tuple(r) for r in conn.execute(sql, params or {}).fetchall()]
 
 
@@ -78,7 +87,7 @@ def kpi_sql(name: str) -> str:
 
 
 def kpi(lake, name: str) -> list[tuple]:
-    return pg(lake, kpi_sql(name), {"d": lake["d"]})
+    return pg(lake, kpi_sql(name), {"d": lake.d})
 
 
 def norm(v):
@@ -104,7 +113,7 @@ def close(a, b, tol: float = 1e-9) -> bool:
 
 
 def test_the_flow_runs_through_airflow_and_prints_the_headline(lake):
-    out = lake["pipeline"]
+    out = lake.pipeline
     assert "pororoca_curate" in out and "success" in out
     assert re.search(r"pororoca_kpis asset_triggered__\S+: success", out), out
     assert "Taxa de Inadimplência" in out and "R$ " in out
@@ -124,17 +133,17 @@ def test_the_flow_runs_through_airflow_and_prints_the_headline(lake):
 def _source_rows(lake, table: entities.SilverTable) -> tuple[list[str], list[tuple]]:
     name = table.source.split(".")[1].split("_", 1)[1]
     if table.source.startswith("bronze.core_"):
-        with lake["src"].core() as conn:
+        with lake.src.core() as conn:
             cur = conn.execute(f"SELECT * FROM {name}")
             return [d.name for d in cur.description], [tuple(r) for r in cur.fetchall()]
-    conn = lake["src"].acquiring()
+    conn = lake.src.acquiring()
     with conn, conn.cursor() as cur:
         cur.execute(f"SELECT * FROM {name}")
         return [d[0] for d in cur.description], [tuple(r) for r in cur.fetchall()]
 
 
 def assert_silver_matches_source(lake, table: entities.SilverTable) -> None:
-    cur = lake["trino"].cursor()
+    cur = lake.trino.cursor()
     cur.execute(f"SELECT * FROM {table.name}")
     silver_cols = [d[0] for d in cur.description]
     silver = [tuple(r) for r in cur.fetchall()]
@@ -148,7 +157,7 @@ def assert_silver_matches_source(lake, table: entities.SilverTable) -> None:
             base = c.removesuffix("_token")
             if c.endswith("_token") and base in table.tokenise:
                 raw = values[base]
-                out.append(pseudonym.token(None if raw is None else str(norm(raw)), table.tokenise[base], lake["key"]))
+                out.append(pseudonym.token(None if raw is None else str(norm(raw)), table.tokenise[base], lake.key))
             else:
                 out.append(norm(values[c]))
         expected.append(tuple(out))
@@ -173,7 +182,7 @@ def test_no_direct_identifier_or_name_enters_silver(lake):
     assert raw == set()
     cpf = pg(lake, "SELECT cpf FROM customers ORDER BY customer_id LIMIT 1")[0][0]
     assert q(lake, "SELECT count(*) FROM silver.customers WHERE cpf_token = ?", [cpf]) == [(0,)]
-    token = pseudonym.token(cpf, "cpf", lake["key"])
+    token = pseudonym.token(cpf, "cpf", lake.key)
     assert q(lake, "SELECT count(*) FROM silver.customers WHERE cpf_token = ?", [token]) == [(1,)]
     assert q(lake, "SELECT count(*) FROM silver_pii.customers WHERE cpf = ?", [cpf]) == [(1,)]
     # a Pix key of type CPF carries its owner's CPF token: joins across tables still work
@@ -188,7 +197,7 @@ def test_no_direct_identifier_or_name_enters_silver(lake):
 
 def test_kpi_1_default_rate(lake):
     (gold,) = q(lake, "SELECT credit_customers, customers_in_default, default_rate FROM gold.credit_default_rate "
-                      "WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+                      "WHERE reference_date = ?", [lake.d])  # fmt: skip
     ((customers, in_default),) = kpi(lake, "credit_default_rate")
     assert gold[:2] == (customers, in_default) and customers > 0
     assert close(gold[2], in_default / customers)
@@ -196,7 +205,7 @@ def test_kpi_1_default_rate(lake):
 
 def test_kpi_2_average_loan(lake):
     gold = {p: (n, t, a) for p, n, t, a in q(lake, "SELECT period, contracts, principal_total, average_principal "
-            "FROM gold.credit_average_loan WHERE reference_date = ?", [lake["d"]])}  # fmt: skip
+            "FROM gold.credit_average_loan WHERE reference_date = ?", [lake.d])}  # fmt: skip
     src = {p: (n, t) for p, n, t in kpi(lake, "credit_average_loan")}
     assert {p: v[:2] for p, v in gold.items()} == src and "total" in src
     for p, (n, t, a) in gold.items():
@@ -205,7 +214,7 @@ def test_kpi_2_average_loan(lake):
 
 def test_kpi_3_approval_rate(lake):
     gold = q(lake, "SELECT period, approved, denied, approval_rate FROM gold.credit_approval_rate "
-                   "WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+                   "WHERE reference_date = ?", [lake.d])  # fmt: skip
     src = {p: (a, d) for p, a, d in kpi(lake, "credit_approval_rate")}
     assert {p: (a, d) for p, a, d, _ in gold} == src
     assert all(close(r, a / (a + d)) for _, a, d, r in gold)
@@ -213,7 +222,7 @@ def test_kpi_3_approval_rate(lake):
 
 def test_kpi_4_age_distribution_with_default_rate_per_band(lake):
     gold = q(lake, "SELECT age_band, customers, credit_customers, customers_in_default, share, default_rate "
-                   "FROM gold.credit_age_distribution WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+                   "FROM gold.credit_age_distribution WHERE reference_date = ?", [lake.d])  # fmt: skip
     src = {r[0]: r[1:] for r in kpi(lake, "credit_age_distribution")}
     assert {r[0]: r[1:4] for r in gold} == src
     total = sum(v[0] for v in src.values())
@@ -223,13 +232,13 @@ def test_kpi_4_age_distribution_with_default_rate_per_band(lake):
 
 def test_kpi_5_refinancing_rate(lake):
     gold = q(lake, "SELECT period, contracts, renegotiated FROM gold.credit_refinancing_rate "
-                   "WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+                   "WHERE reference_date = ?", [lake.d])  # fmt: skip
     assert sorted(gold) == sorted(kpi(lake, "credit_refinancing_rate"))
 
 
 def test_kpi_6_average_days_late(lake):
     gold = q(lake, "SELECT customers_in_default, average_max_dpd FROM gold.credit_days_late WHERE reference_date = ?",
-             [lake["d"]])  # fmt: skip
+             [lake.d])  # fmt: skip
     ((n, avg),) = kpi(lake, "credit_days_late")
     assert gold[0][0] == n and close(gold[0][1], avg)
 
@@ -237,7 +246,7 @@ def test_kpi_6_average_days_late(lake):
 def test_kpi_7_recovery_rate(lake):
     ((gd, gr, rate, go, grec, arate),) = q(
         lake, "SELECT contracts_defaulted, contracts_recovered, recovery_rate, overdue_amount, recovered_amount, "
-        "amount_recovery_rate FROM gold.credit_recovery_rate WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+        "amount_recovery_rate FROM gold.credit_recovery_rate WHERE reference_date = ?", [lake.d])  # fmt: skip
     ((d, r, overdue, recovered),) = kpi(lake, "credit_recovery_rate")
     assert (gd, gr, go, grec) == (d, r, overdue, recovered) and d >= 2 and r >= 1
     assert close(rate, r / d) and close(arate, recovered / overdue)
@@ -248,7 +257,7 @@ def test_kpi_8_monthly_default_rate_and_its_change(lake):
         lake,
         "SELECT month_end, credit_customers, customers_in_default, default_rate, change_pp "
         "FROM gold.credit_default_rate_monthly WHERE reference_date = ? ORDER BY month_end",
-        [lake["d"]],
+        [lake.d],
     )
     src = {m: (c, n) for m, c, n in kpi(lake, "credit_default_rate_monthly")}
     assert {m: (c, n) for m, c, n, _, _ in gold} == src
@@ -261,7 +270,7 @@ def test_kpi_8_monthly_default_rate_and_its_change(lake):
 
 def test_kpi_9_segment_performance(lake):
     gold = q(lake, "SELECT dimension, segment, credit_customers, customers_in_default, contracts, average_principal "
-                   "FROM gold.credit_segment_performance WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+                   "FROM gold.credit_segment_performance WHERE reference_date = ?", [lake.d])  # fmt: skip
     src = {(r[0], r[1]): r[2:] for r in kpi(lake, "credit_segment_performance")}
     assert {(r[0], r[1]) for r in gold} == set(src)
     assert {dim for dim, _ in src} == {"income_band", "uf", "occupation", "education"}
@@ -273,7 +282,7 @@ def test_kpi_9_segment_performance(lake):
 
 def test_kpi_10_active_credits_per_customer(lake):
     gold = q(lake, "SELECT measure, bucket, customers, share, average FROM gold.credit_active_per_customer "
-                   "WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+                   "WHERE reference_date = ?", [lake.d])  # fmt: skip
     per = [{"internal": i, "external": e, "total": i + e} for _, i, e in kpi(lake, "credit_active_per_customer")]
     expected = Counter((m, "3+" if c[m] >= 3 else str(c[m])) for c in per for m in ("internal", "external", "total"))
     assert {(m, b): n for m, b, n, _, _ in gold} == dict(expected)
@@ -283,7 +292,7 @@ def test_kpi_10_active_credits_per_customer(lake):
 
 def test_kpi_11_credit_types_in_the_market(lake):
     gold = q(lake, "SELECT scope, credit_type, credits, amount, count_share, amount_share "
-                   "FROM gold.credit_market_types WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+                   "FROM gold.credit_market_types WHERE reference_date = ?", [lake.d])  # fmt: skip
     src = {(s, t): (n, a) for s, t, n, a in kpi(lake, "credit_market_types")}
     assert {(s, t): (n, a) for s, t, n, a, _, _ in gold} == src
     for s, t, n, a, cs, as_ in gold:
@@ -293,7 +302,7 @@ def test_kpi_11_credit_types_in_the_market(lake):
 
 def _all_transactions(lake) -> list[tuple[str, datetime, Decimal, bool, str, str]]:
     """(channel, local time, amount, approved, uf, category) from both sources, joined here."""
-    conn = lake["src"].acquiring()
+    conn = lake.src.acquiring()
     with conn, conn.cursor() as cur:
         cur.execute("SELECT mcc, min(category) FROM merchants GROUP BY mcc")
         categories = dict(cur.fetchall())
@@ -312,7 +321,7 @@ def _all_transactions(lake) -> list[tuple[str, datetime, Decimal, bool, str, str
 
 
 def test_payments_tpv_count_and_ticket_by_channel_day_hour_uf_and_category(lake):
-    d = lake["d"]
+    d = lake.d
     expected: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: [0, Decimal(0)]))
     for channel, local, amount, approved, uf, category in _all_transactions(lake):
         if not approved or local.date() > d:
@@ -333,7 +342,7 @@ def test_payments_tpv_count_and_ticket_by_channel_day_hour_uf_and_category(lake)
 def test_card_approval_rate(lake):
     expected: Counter = Counter()
     for channel, local, _amount, approved, _uf, _cat in _all_transactions(lake):
-        if channel != "Pix" and local.date() <= lake["d"]:
+        if channel != "Pix" and local.date() <= lake.d:
             expected[(channel, "attempts")] += 1
             expected[(channel, "approved")] += approved
     got = q(lake, "SELECT channel, sum(attempts), sum(approved) FROM gold.card_approval_daily GROUP BY channel")
@@ -344,7 +353,7 @@ def test_card_approval_rate(lake):
 
 def test_fraud_rate_and_loss_by_day_and_type(lake):
     gold = q(lake, "SELECT transaction_date, fraud_type, transactions, frauds, fraud_loss, fraud_rate "
-                   "FROM gold.fraud_daily WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+                   "FROM gold.fraud_daily WHERE reference_date = ?", [lake.d])  # fmt: skip
     src = {(day, t): (n, f, loss) for day, t, n, f, loss in kpi(lake, "fraud_daily")}
     assert {(day, t): (n, f, loss) for day, t, n, f, loss, _ in gold} == src
     assert all(close(rate, f / n) for _, _, n, f, _, rate in gold)
@@ -353,7 +362,7 @@ def test_fraud_rate_and_loss_by_day_and_type(lake):
 
 def test_fraud_detection_time(lake):
     gold = q(lake, "SELECT fraud_type, frauds, average_hours, p50_hours, p95_hours FROM gold.fraud_detection "
-                   "WHERE reference_date = ?", [lake["d"]])  # fmt: skip
+                   "WHERE reference_date = ?", [lake.d])  # fmt: skip
     src = {r[0]: r[1:] for r in kpi(lake, "fraud_detection")}
     assert set(src) == {r[0] for r in gold} and "todos" in src
     for t, n, avg, p50, p95 in gold:
@@ -382,7 +391,7 @@ def test_rerunning_curation_and_kpis_changes_nothing(lake):
     before = _fingerprint(lake, silver + gold)
     run_id = q(lake, "SELECT max(run_id) FROM gold.pipeline_runs WHERE job = 'kpis'")[0][0]
     pororoca("curate", "--full", "--run-id", "rerun-check")  # the whole log again: every change already applied
-    pororoca("kpis", "--date", lake["d"].isoformat(), "--run-id", run_id)
+    pororoca("kpis", "--date", lake.d.isoformat(), "--run-id", run_id)
     after = _fingerprint(lake, silver + gold[:-1])
     assert {t: after[t] for t in silver + gold[:-1]} == {t: before[t] for t in silver + gold[:-1]}
     runs = q(lake, "SELECT count(*) FROM gold.pipeline_runs WHERE run_id = ? AND job = 'kpis'", [run_id])
@@ -390,7 +399,7 @@ def test_rerunning_curation_and_kpis_changes_nothing(lake):
 
 
 def test_a_late_or_resent_older_change_never_overwrites_nor_resurrects(lake):
-    with lake["src"].core() as conn:
+    with lake.src.core() as conn:
         (kept,) = conn.execute("SELECT customer_id FROM transaction_limits ORDER BY customer_id LIMIT 1").fetchone()
         conn.execute("UPDATE transaction_limits SET daily_limit = 4321.00, updated_at = now() WHERE customer_id = %s",
                      (kept,))  # fmt: skip
@@ -521,14 +530,14 @@ def test_large_unchanged_values_never_become_a_placeholder(lake):
     `cdc apply` sets) one deleted, another inserted, both updated: silver equals the source after every step. A
     MariaDB merchant with its longest values goes through the same steps (its binlog carries full row images)."""
     tables = [t for t in entities.load() if t.name in CUSTOMER_TABLES.split(",")]
-    with lake["src"].core() as conn:
+    with lake.src.core() as conn:
         conn.execute("ALTER TABLE customers REPLICA IDENTITY DEFAULT")
         big = {}
         for _ in range(2):
             value = (_big(), _big())
             big[_new_customer(conn, *value)] = value
         conn.commit()
-    acq = lake["src"].acquiring()
+    acq = lake.src.acquiring()
     with acq, acq.cursor() as cur:
         cur.execute("SELECT merchant_id FROM merchants ORDER BY merchant_id LIMIT 1")
         (merchant,) = cur.fetchone()
@@ -544,11 +553,11 @@ def test_large_unchanged_values_never_become_a_placeholder(lake):
             assert_silver_matches_source(lake, t)
 
     def update_others(status: str) -> None:
-        with lake["src"].core() as conn:
+        with lake.src.core() as conn:
             conn.execute("UPDATE customers SET status = %s, updated_at = now() WHERE customer_id = ANY(%s)",
                          (status, list(big)))  # fmt: skip
             conn.commit()
-        conn = lake["src"].acquiring()
+        conn = lake.src.acquiring()
         with conn, conn.cursor() as cur:
             cur.execute("UPDATE merchants SET status = %s WHERE merchant_id = %s",
                         ("suspended" if status == "blocked" else "active", merchant))  # fmt: skip
@@ -565,7 +574,7 @@ def test_large_unchanged_values_never_become_a_placeholder(lake):
         # Deletes under the default identity would leave bronze rows holding only the key and type defaults
         # (cdc/README.md): delete and re-insert with FULL, as `cdc apply` leaves every table.
         pororoca("cdc", "apply")
-        with lake["src"].core() as conn:
+        with lake.src.core() as conn:
             conn.execute("DELETE FROM customers WHERE customer_id = %s", (first,))
             del big[first]
             value = (_big(), _big())
@@ -594,7 +603,7 @@ def test_repair_restores_placeholders_an_older_curation_stored(lake):
 
 
 def test_cdc_apply_gives_every_captured_table_a_full_replica_identity(lake):
-    with lake["src"].core() as conn:
+    with lake.src.core() as conn:
         conn.execute("ALTER TABLE pix_keys REPLICA IDENTITY DEFAULT")
         conn.commit()
     out = pororoca("cdc", "apply").stdout
@@ -620,7 +629,7 @@ def test_a_subject_whose_email_has_a_trailing_newline_is_found(lake, tmp_path):
     """One normalisation for Spark (silver's tokens) and Python (the DPO's lookup): a Pix key registered with a
     trailing newline, and a transfer paid to the same key written cleanly, both belong to the subject."""
     e2e = f"E13140088{uuid4().hex}"[:32]
-    with lake["src"].core() as conn:
+    with lake.src.core() as conn:
         account, cpf, email = conn.execute(
             "SELECT a.account_id, c.cpf, c.email FROM accounts a JOIN customers c USING (customer_id) "
             "ORDER BY a.account_id DESC LIMIT 1"

@@ -18,24 +18,16 @@ from pororoca_superset import dashboards
 from pororoca_superset.browser import DashboardBrowser
 from pororoca_superset.superset import Superset, SupersetError
 
-from .conftest import pororoca
+from .conftest import ensure_gold, pororoca
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def gold(paths):
-    """Gold as the curation tests leave it; computed here (directly, without Airflow) when this module runs alone."""
-    conn = lakehouse.trino_connection(lakehouse.Endpoints.of(paths))
-    cur = conn.cursor()
-    cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'gold'")
-    if cur.fetchone()[0] < 17:
-        pororoca("sources", "load", "--scale", "0.02", "--seed", "42", "--as-of", "2026-11-22")
-        pororoca("cdc", "apply")
-        pororoca("cdc", "wait", "--timeout", "600", timeout=700)
-        pororoca("curate", timeout=1800)
-        pororoca("kpis", timeout=1800)
-    return conn
+    """Gold as the curation tests leave it (or computed here when this module runs alone)."""
+    ensure_gold(paths)
+    return lakehouse.trino_connection(lakehouse.Endpoints.of(paths))
 
 
 @pytest.fixture(scope="module")

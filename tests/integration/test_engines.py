@@ -58,21 +58,18 @@ def test_trino_reads_what_pyiceberg_wrote(endpoints, accounts):
     assert rows == [(1, "Ana", Decimal("10.00")), (2, "Bruno", Decimal("10.00")), (3, "Çaio", Decimal("10.00"))]
 
 
-def test_spark_reads_and_merges_and_trino_sees_the_result(paths, endpoints, accounts):
-    spark = lakehouse.spark_session(paths, "it-merge", driver_memory="1g")
-    try:
-        assert spark.table(f"lakehouse.{accounts}").count() == 3
-        spark.createDataFrame(
-            [(2, "Bruno", Decimal("25.50")), (4, "Dora", Decimal("7.25"))],
-            "account_id bigint, holder string, balance decimal(18,2)",
-        ).createOrReplaceTempView("changes")
-        spark.sql(
-            f"""MERGE INTO lakehouse.{accounts} t USING changes c ON t.account_id = c.account_id
-                WHEN MATCHED THEN UPDATE SET t.balance = c.balance
-                WHEN NOT MATCHED THEN INSERT *"""
-        )
-    finally:
-        spark.stop()
+def test_spark_reads_and_merges_and_trino_sees_the_result(lake_spark, endpoints, accounts):
+    spark = lake_spark
+    assert spark.table(f"lakehouse.{accounts}").count() == 3
+    spark.createDataFrame(
+        [(2, "Bruno", Decimal("25.50")), (4, "Dora", Decimal("7.25"))],
+        "account_id bigint, holder string, balance decimal(18,2)",
+    ).createOrReplaceTempView("changes")
+    spark.sql(
+        f"""MERGE INTO lakehouse.{accounts} t USING changes c ON t.account_id = c.account_id
+            WHEN MATCHED THEN UPDATE SET t.balance = c.balance
+            WHEN NOT MATCHED THEN INSERT *"""
+    )
     rows = trino_rows(endpoints, f"SELECT account_id, balance FROM lakehouse.{accounts} ORDER BY 1")
     assert rows == [(1, Decimal("10.00")), (2, Decimal("25.50")), (3, Decimal("10.00")), (4, Decimal("7.25"))]
     # create, append, merge: three versions in the catalog's history, the newest is what Trino reads

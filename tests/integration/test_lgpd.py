@@ -23,7 +23,7 @@ from pororoca_core.pseudonym import token
 from pororoca_governance.classification import CLASSIFICATION_PATH
 from pororoca_stack.supervisor import Supervisor
 
-from .conftest import poll, pororoca
+from .conftest import ensure_gold, poll, pororoca
 
 pytestmark = pytest.mark.integration
 
@@ -32,16 +32,9 @@ MASKED_CPF = re.compile(r"^\*\*\*\.\*\*\*\.\*\*\*-\d{2}$")
 
 @pytest.fixture(scope="module")
 def ep(paths):
-    """Silver as the curation tests leave it; curated here (directly, without Airflow) when this module runs alone."""
+    """Silver and gold as the curation tests leave them (or built here when this module runs alone)."""
+    ensure_gold(paths)
     ep = lakehouse.Endpoints.of(paths)
-    if not rows(ep, "pororoca", "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'silver_pii'")[0][
-        0
-    ]:
-        pororoca("sources", "load", "--scale", "0.02", "--seed", "42", "--as-of", "2026-11-22")
-        pororoca("cdc", "apply")
-        pororoca("cdc", "wait", "--timeout", "600", timeout=700)
-        pororoca("curate", timeout=1800)
-        pororoca("kpis", timeout=1800)
     pororoca("governance", "sync")  # the audit tables
     pororoca("cdc", "apply")  # the access-audit sink, whatever ran before
     return ep

@@ -73,26 +73,23 @@ def test_the_lakehouse_key_is_least_privilege(paths):
     assert ep.access_key != root["minio_root_user"]
 
 
-def test_no_process_carries_a_secret_on_its_command_line(paths):
+def test_no_process_carries_a_secret_on_its_command_line(paths, lake_spark):
     """Any local account reads /proc/<pid>/cmdline: every secret travels by file or environment, the Spark
     driver's S3 key included (a session that writes and reads the lake is running while we look)."""
-    spark = lakehouse.spark_session(paths, "cmdline-probe")
-    try:
-        spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.security_probe")
-        spark.sql("CREATE TABLE IF NOT EXISTS lakehouse.security_probe.t (x int) USING iceberg "
-                  "TBLPROPERTIES ('gc.enabled' = 'true')")  # fmt: skip
-        spark.sql("INSERT INTO lakehouse.security_probe.t VALUES (1)")
-        assert spark.sql("SELECT count(*) AS n FROM lakehouse.security_probe.t").collect()[0]["n"] >= 1
-        secrets = {k: v for k, v in credentials.load(paths.credentials).items() if len(v) >= 16}
-        for proc in psutil.process_iter(["pid", "cmdline"]):
-            cmdline = " ".join(proc.info["cmdline"] or [])
-            leaked = [k for k, v in secrets.items() if v in cmdline]
-            assert not leaked, f"pid {proc.info['pid']} carries {leaked} on its command line: {cmdline[:160]}"
-        spark.sql("ALTER TABLE lakehouse.security_probe.t SET TBLPROPERTIES ('gc.enabled' = 'true')")
-        spark.sql("DROP TABLE lakehouse.security_probe.t PURGE")
-        spark.sql("DROP NAMESPACE lakehouse.security_probe")
-    finally:
-        spark.stop()
+    spark = lake_spark
+    spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.security_probe")
+    spark.sql("CREATE TABLE IF NOT EXISTS lakehouse.security_probe.t (x int) USING iceberg "
+              "TBLPROPERTIES ('gc.enabled' = 'true')")  # fmt: skip
+    spark.sql("INSERT INTO lakehouse.security_probe.t VALUES (1)")
+    assert spark.sql("SELECT count(*) AS n FROM lakehouse.security_probe.t").collect()[0]["n"] >= 1
+    secrets = {k: v for k, v in credentials.load(paths.credentials).items() if len(v) >= 16}
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        leaked = [k for k, v in secrets.items() if v in cmdline]
+        assert not leaked, f"pid {proc.info['pid']} carries {leaked} on its command line: {cmdline[:160]}"
+    spark.sql("ALTER TABLE lakehouse.security_probe.t SET TBLPROPERTIES ('gc.enabled' = 'true')")
+    spark.sql("DROP TABLE lakehouse.security_probe.t PURGE")
+    spark.sql("DROP NAMESPACE lakehouse.security_probe")
 
 
 def _kafka_topics(config: dict[str, str], timeout: float = 8) -> set[str]:
