@@ -110,7 +110,7 @@ def test_change_topics_keep_personal_data_three_days(cdc):
 
 def test_connector_configs_hold_no_secrets(cdc):
     for name in CONNECTORS:
-        config = requests.get(f"{cdc['connect']}/connectors/{name}/config", auth=cdc.connect_auth, timeout=10).json()
+        config = requests.get(f"{cdc.connect}/connectors/{name}/config", auth=cdc.connect_auth, timeout=10).json()
         secrets = {k: v for k, v in config.items() if "password" in k or "secret" in k or "access-key" in k}
         assert secrets and all(v.startswith("${env:") for v in secrets.values()), name
         jaas = [v for k, v in config.items() if k.endswith("sasl.jaas.config")]  # Kafka identities
