@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pororoca_core import lakehouse
+from pororoca_core import lakehouse, progress
 from pororoca_core.paths import Paths
 from pororoca_governance import lake_metrics, policy
 from pororoca_governance.classification import CLASSIFICATION_PATH, load_access, load_classification
@@ -54,6 +54,19 @@ def cmd_sync(args: argparse.Namespace, paths: Paths) -> int:
         " (Trino reloads users and groups within 5 s, rules within 10 s)"
     )
     return 0
+
+
+def cmd_discover(args: argparse.Namespace, paths: Paths) -> int:
+    """Personal data by sampled values and column names, against the classification; exit 1 when some is
+    found unclassified."""
+    from pororoca_governance import discover_lake, discovery
+
+    namespaces = set(args.namespaces.split(",")) if args.namespaces else None
+    with progress.task("discover", unit="tables") as bar:
+        assessed = discover_lake.discover(lakehouse.Endpoints.of(paths), args.sample, namespaces, bar.log)
+    report = discovery.compare(assessed, load_classification(_classification(args)).columns)
+    print(json.dumps(discovery.as_json(report), indent=2) if args.json else discovery.as_text(report))
+    return 0 if report.clean else 1
 
 
 def _date(text: str) -> datetime:

@@ -159,6 +159,14 @@ NOUNS: tuple[Noun, ...] = (
     Noun("governance", "compile the LGPD classification into Trino's users, groups and access rules (no restart)", (
         Verb("sync", "write Trino's password, group and rules files from governance/lgpd/, create the audit "
              "tables, turn off file statistics of personal columns", f"{GOV}:cmd_sync", (CLASSIFICATION,)),
+        Verb("discover", "sample every column of every lake table (as the platform; no value is printed or kept), "
+             "recognise personal data, compare with the classification; exit 1 when some is unclassified",
+             f"{GOV}:cmd_discover", (
+            CLASSIFICATION,
+            arg("--sample", type=int, default=200, help="values per column (default 200)"),
+            arg("--namespaces", type=comma_list, help="only these namespaces (default: all of the lakehouse)"),
+            arg("--json", action="store_true", help="JSON instead of text"),
+        )),
         Verb("compile", "write the rules, groups and table-procedure grants only (the committed stack/conf/trino/)",
              f"{GOV}:cmd_compile", (
             CLASSIFICATION,

@@ -1,0 +1,101 @@
+"""Recognisers and the discovery report, on values built here (generated identifiers, known-bad variants)."""
+
+import random
+
+import pytest
+
+from pororoca_core import ids
+from pororoca_governance import discovery
+from pororoca_governance import recognisers as r
+
+RNG = random.Random(5)
+CPFS = [ids.random_cpf(RNG) for _ in range(50)]
+CNPJS = [ids.random_cnpj(RNG, alphanumeric=i % 2 == 0) for i in range(50)]
+
+
+def formatted_cpf(c: str) -> str:
+    return f"{c[:3]}.{c[3:6]}.{c[6:9]}-{c[9:]}"
+
+
+def test_cpf_formatted_or_not_and_only_with_valid_check_digits():
+    assert all(r.is_cpf(c) and r.is_cpf(formatted_cpf(c)) for c in CPFS)
+    assert not any(r.is_cpf(c[:-1] + str((int(c[-1]) + 1) % 10)) for c in CPFS)
+    assert not r.is_cpf("1234567890")
+
+
+def test_cnpj_numeric_and_alphanumeric():
+    assert all(r.is_cnpj(c) for c in CNPJS)
+    assert any(not c.isdigit() for c in CNPJS)  # the alphanumeric format was exercised
+    assert not r.is_cnpj(CNPJS[1][:-1] + str((int(CNPJS[1][-1]) + 1) % 10))
+
+
+@pytest.mark.parametrize(
+    ("test", "good", "bad"),
+    [
+        (r.is_email, ["ana.souza@exemplo.com.br", "x+tag@mail.io"], ["ana@", "not an email", "a@b"]),
+        (r.is_phone, ["+5511987654321", "(21) 98765-4321", "1133334444"], ["+5500987654321", "12345", "11187654321"]),
+        (r.is_cep, ["01310-100", "20040020"], ["0131-100", "00000000"]),
+        (r.is_pix_random_key, ["123e4567-e89b-42d3-a456-426614174000"], ["123e4567-e89b-12d3-a456-426614174000"]),
+        (r.is_ip, ["10.0.0.1", "2001:db8::1"], ["300.1.1.1", "10.0.0"]),
+        (r.is_card_pan, ["4111 1111 1111 1111", "5500005555555559"], ["4111 1111 1111 1112", "1234"]),
+        (r.is_person_name, ["Ana Souza", "João da Silva Santos", "Maria José de Oliveira"],
+         ["ACME LTDA", "ana souza", "Credit Card", "Souza"]),
+    ],
+)  # fmt: skip
+def test_value_recognisers(test, good, bad):
+    assert all(test(v) for v in good), [v for v in good if not test(v)]
+    assert not any(test(v) for v in bad), [v for v in bad if test(v)]
+
+
+def test_birth_dates_are_plausible_ages_only():
+    from datetime import date
+
+    today = date(2026, 12, 1)
+    assert r.is_birth_date("1980-02-29", today) and r.is_birth_date("2000-12-31 00:00:00", today)
+    assert not r.is_birth_date("2025-01-01", today)  # a baby is not a customer
+    assert not r.is_birth_date("1981-02-29", today)  # no such day
+
+
+def test_a_column_of_cpfs_is_found_by_values_alone_and_more_surely_with_its_name():
+    n, found = discovery.assess("bronze.x.documento_responsavel", CPFS)
+    assert n == 50 and found[0].kind == "cpf" and found[0].confidence == 0.99 and found[0].by_name
+    _, by_values = discovery.assess("bronze.x.col7", CPFS)
+    assert by_values[0].kind == "cpf" and 0.6 <= by_values[0].confidence < 0.99
+
+
+def test_non_personal_columns_yield_nothing():
+    counts = [str(i) for i in range(200)]
+    statuses = ["active", "blocked"] * 50
+    ids_ = [f"E{RNG.getrandbits(100):032x}" for _ in range(100)]
+    for column, values in [("t.amount", counts), ("t.status", statuses), ("t.end_to_end_id", ids_)]:
+        assert discovery.assess(column, values) == (len(values), ()), column
+
+
+def test_a_date_is_a_birth_date_only_when_the_name_says_so():
+    dates = ["1985-03-04", "1990-10-10"] * 20
+    assert discovery.assess("t.opened_at", dates)[1] == ()
+    assert discovery.assess("t.data_nascimento", dates)[1][0].kind == "birth_date"
+
+
+def test_capture_columns_and_tokens_are_not_sampled():
+    assert discovery.skipped("bronze.t._source_ts") and discovery.skipped("silver.customers.cpf_token")
+    assert not discovery.skipped("silver.customers.cpf")
+
+
+def test_the_report_flags_unclassified_personal_columns_and_classified_ones_not_found():
+    assessed = {
+        "bronze.t.cpf": discovery.assess("bronze.t.cpf", CPFS),
+        "bronze.t.new_doc": discovery.assess("bronze.t.new_doc", CPFS),
+        "bronze.t.email": discovery.assess("bronze.t.email", ["n/a"] * 30),
+        "bronze.t.amount": discovery.assess("bronze.t.amount", [str(i) for i in range(30)]),
+    }
+    classification = {"bronze.t.cpf": ("PersonalData", "CPF"), "bronze.t.email": ("PersonalData", "Email")}
+    report = discovery.compare(assessed, classification)
+    assert [c.column for c in report.unclassified] == ["bronze.t.new_doc"]
+    assert report.unclassified[0].suggested_tags == ("PersonalData", "CPF")
+    assert report.not_found == ("bronze.t.email",)
+    assert not report.clean
+    text = discovery.as_text(report)
+    assert "\"bronze.t.new_doc\" = ['PersonalData', 'CPF']" in text
+    assert not any(c in text for c in CPFS)  # no sampled value is ever printed
+    assert not any(c in str(discovery.as_json(report)) for c in CPFS)
