@@ -8,7 +8,7 @@ from pathlib import Path
 from pororoca_core.lakehouse import Endpoints, trino_connection
 from pororoca_core.paths import Paths
 
-SQL = Path(__file__).resolve().parent.parent / "gold" / "headline.sql"
+SQL = Path(__file__).resolve().parent / "headline.sql"
 
 
 def pct(x: float | None) -> str:

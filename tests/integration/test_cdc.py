@@ -249,7 +249,7 @@ def test_mariadb_changes_land_in_bronze_with_binlog_position_and_gtid(cdc):
 def test_types_survive_capture_exactly(probe):
     big = os.urandom(60_000).hex()  # 120 kB: stored out of line (TOAST)
     ref = uuid.uuid4()
-    with probe["src"].core() as conn:
+    with probe.src.core() as conn:
         conn.execute(
             "INSERT INTO cdc_type_probe VALUES (1, %s, %s, %s, %s, true, %s, %s, %s, %s, %s, %s), "
             "(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
@@ -282,7 +282,7 @@ def test_types_survive_capture_exactly(probe):
 
 
 def test_a_source_transaction_of_50000_rows_arrives_whole(probe):
-    with probe["src"].core() as conn:
+    with probe.src.core() as conn:
         conn.execute(
             "INSERT INTO cdc_type_probe (probe_id, label) SELECT g, 'bulk' FROM generate_series(100000, 149999) g"
         )
@@ -298,13 +298,13 @@ def test_a_source_transaction_of_50000_rows_arrives_whole(probe):
 
 
 def test_a_column_added_at_the_source_appears_in_bronze(probe):
-    with probe["src"].core() as conn:
+    with probe.src.core() as conn:
         conn.execute("ALTER TABLE cdc_type_probe ADD COLUMN IF NOT EXISTS channel text")
         conn.execute("INSERT INTO cdc_type_probe (probe_id, channel) VALUES (3, 'pix-qr')")
         conn.commit()
 
     def has_channel(_rows):
-        cur = probe["trino"].cursor()
+        cur = probe.trino.cursor()
         cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'bronze' "
                     "AND table_name = 'core_cdc_type_probe' AND column_name = 'channel'")  # fmt: skip
         return bool(cur.fetchall())
@@ -315,10 +315,10 @@ def test_a_column_added_at_the_source_appears_in_bronze(probe):
 
 
 def test_undecodable_records_go_to_the_dead_letter_topic_are_counted_and_can_be_replayed(probe):
-    producer = Producer(probe["kafka"])
+    producer = Producer(probe.kafka)
     producer.produce("core.public.cdc_type_probe", key=b"{not json", value=b"\x00garbage")
     assert producer.flush(30) == 0
-    with probe["src"].core() as conn:  # the sink keeps going after the bad record
+    with probe.src.core() as conn:  # the sink keeps going after the bad record
         conn.execute("INSERT INTO cdc_type_probe (probe_id, label) VALUES (4, 'after the poison')")
         conn.commit()
     _poll(probe, "SELECT label FROM bronze.core_cdc_type_probe WHERE probe_id = 4", until=bool)
@@ -326,7 +326,7 @@ def test_undecodable_records_go_to_the_dead_letter_topic_are_counted_and_can_be_
     def dead(until):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            d = lag.dead_letters(probe["kafka"], "_dlq.bronze-core")
+            d = lag.dead_letters(probe.kafka, "_dlq.bronze-core")
             if until(d):
                 return d
             time.sleep(1)
@@ -346,10 +346,10 @@ def test_kill_9_of_connect_mid_load_loses_nothing_and_repeats_keep_their_positio
     ids = range(200_000, 260_000)
     loaded = threading.Event()
     topic = "core.public.cdc_type_probe"
-    before = feed.end_offset(probe["kafka"], topic)
+    before = feed.end_offset(probe.kafka, topic)
 
     def load():
-        with probe["src"].core() as conn:
+        with probe.src.core() as conn:
             for start in range(ids.start, ids.stop, 500):
                 conn.execute(
                     "INSERT INTO cdc_type_probe (probe_id, label) SELECT g, 'crash' FROM generate_series(%s, %s) g",
@@ -361,9 +361,9 @@ def test_kill_9_of_connect_mid_load_loses_nothing_and_repeats_keep_their_positio
     writer = threading.Thread(target=load)
     writer.start()
     deadline = time.monotonic() + 120
-    while feed.end_offset(probe["kafka"], topic) == before and time.monotonic() < deadline:
+    while feed.end_offset(probe.kafka, topic) == before and time.monotonic() < deadline:
         time.sleep(0.05)  # kill as soon as Debezium streams the load: source and sink are both mid-flight
-    pid = Supervisor(probe["paths"]).all_info()["connect"]["pid"]
+    pid = Supervisor(probe.paths).all_info()["connect"]["pid"]
     os.kill(pid, signal.SIGKILL)
     writer.join(timeout=300)
     assert loaded.is_set()
