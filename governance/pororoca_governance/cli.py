@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pororoca_core import lakehouse, progress
+from pororoca_core import lakehouse
 from pororoca_core.paths import Paths
 from pororoca_governance import lake_metrics, policy
 from pororoca_governance.classification import CLASSIFICATION_PATH, load_access, load_classification
@@ -62,8 +63,11 @@ def cmd_discover(args: argparse.Namespace, paths: Paths) -> int:
     from pororoca_governance import discover_lake, discovery
 
     namespaces = set(args.namespaces.split(",")) if args.namespaces else None
-    with progress.task("discover", unit="tables") as bar:
-        assessed = discover_lake.discover(lakehouse.Endpoints.of(paths), args.sample, namespaces, bar.log)
+
+    def note(message: str) -> None:  # progress on stderr: stdout carries the report (JSON with --json)
+        print(f"discover: {message}", file=sys.stderr, flush=True)
+
+    assessed = discover_lake.discover(lakehouse.Endpoints.of(paths), args.sample, namespaces, note)
     report = discovery.compare(assessed, load_classification(_classification(args)).columns)
     print(json.dumps(discovery.as_json(report), indent=2) if args.json else discovery.as_text(report))
     return 0 if report.clean else 1
