@@ -39,12 +39,13 @@ def run(paths: Paths) -> int:
     print(
         f"""
 Pororoca is running (state: {paths.state})
-  Gold KPIs          `pororoca headline`; tables gold.* in Trino (definitions in spark_apps/gold/*.sql)
+  Gold KPIs          `pororoca jobs headline`; tables gold.* in Trino (definitions in spark_apps/gold/*.sql)
   Dashboards         "Risco de Crédito", "Pagamentos e Pix", "Fraude", "Saúde da Plataforma" in Superset
   LGPD               `pororoca lgpd export|erase --cpf ...` (DPO), `pororoca lgpd access-report`;
-                     `pororoca governance sync` applies classification changes to Trino without a restart
+                     `pororoca governance sync` applies classification changes to Trino without a restart;
+                     `pororoca governance discover` finds personal data nobody classified
   Logs               {paths.logs}   (`make logs S=<service>`)
   Stop / wipe        `make down` keeps data; `make reset CONFIRM=yes` deletes it
-  The way in         `pororoca urls` (below)"""
+  The way in         `pororoca stack urls` (below)"""
     )
     return 0
