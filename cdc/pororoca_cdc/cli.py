@@ -27,6 +27,7 @@ def _context() -> dict[str, str]:
         "s3_endpoint": services.s3_endpoint(ports),
         "lakehouse.bucket": config.bucket,
         "lakehouse.region": config.region,
+        "catalog_database": config.catalog_database,
         **{k: str(v) for k, v in ports.items()},
     }
 
@@ -82,7 +83,7 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
                 prepare.check_mariadb_row_image(cur)
             print(f"  {c.name}: binlog is ROW with FULL row images")
     # Bronze tables exist, partitioned and typed by contract, before any sink writes.
-    catalog = lakehouse.iceberg_catalog(cap.ep)
+    catalog = lakehouse.iceberg_catalog(cap.ep, "contracts")
     outcomes = apply_contracts(catalog, bronze.bronze_contracts(connectors, sources))
     counts: dict[str, int] = {}
     for o in outcomes:

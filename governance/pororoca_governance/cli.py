@@ -45,7 +45,7 @@ def cmd_sync(args: argparse.Namespace, paths: Paths) -> int:
     result = trino_security.sync(paths, classification)
     ep = lakehouse.Endpoints.of(paths)
     trino_security.ensure_audit_tables(ep)
-    bounded = lake_metrics.apply(lakehouse.iceberg_catalog(ep), classification)
+    bounded = lake_metrics.apply(lakehouse.iceberg_catalog(ep, "contracts"), classification)
     if bounded:
         print(f"governance: {len(bounded)} tables now write no file statistics for their personal columns "
               "(maintenance rewrites their older files)")  # fmt: skip

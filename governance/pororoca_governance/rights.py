@@ -213,7 +213,7 @@ class Rights:
         from pyiceberg.catalog import Catalog
 
         store = ObjectStore(self.ep)
-        catalog: Catalog = lakehouse.iceberg_catalog(self.ep)
+        catalog: Catalog = lakehouse.iceberg_catalog(self.ep, "lgpd")
         left: list[str] = []
         for result in receipt.tables:
             if not result.rows:

@@ -52,9 +52,6 @@ PROPERTIES: dict[str, str] = {
     # The streaming sink and the nightly maintenance commit to the same tables: retry, do not fail.
     "commit.retry.num-retries": "10",
     "commit.retry.min-wait-ms": "250",
-    # Nessie turns garbage collection off by default (files may be shared across its branches). We use
-    # no branches, and expiry and orphan removal (maintenance, erasure) need it on.
-    "gc.enabled": "true",
     "pororoca.layer": NAMESPACE,
 }
 

@@ -104,8 +104,17 @@ def cmd_maintain(args: argparse.Namespace, paths: Paths) -> int:
     from pororoca_spark import maintain, session
 
     spark = session.session(paths, "maintain")
-    plan = maintain.Plan(
-        snapshot_retention_hours=args.retain_hours, orphan_retention_hours=args.orphan_hours, dry_run=args.dry_run
-    )
+    retention = maintain.Retention.load()
+    if args.retain_hours is not None:
+        retention = maintain.Retention(args.retain_hours)
+    plan = maintain.Plan(retention, orphan_retention_hours=args.orphan_hours, dry_run=args.dry_run)
     maintain.run(spark, plan, namespaces=args.namespaces.split(","))
     return 0
+
+
+def cmd_rollback(args: argparse.Namespace, paths: Paths) -> int:
+    from pororoca_spark import rollback, session
+
+    table, target = rollback.check_table(args.table), rollback.parse_target(args.to)
+    spark = session.session(paths, "rollback")
+    return rollback.run(spark, table, target, args.yes, _run_id(args))

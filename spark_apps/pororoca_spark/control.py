@@ -1,5 +1,6 @@
 """Control table `gold.pipeline_runs` (seed 001): per run and table, rows read and written, duration and
-freshness (run end - newest source commit time present in the table). Keyed by (run_id, job, table_name):
+freshness (run end - newest source commit time present in the table); operator actions on a table (a
+rollback) are runs too, with what they did in `detail`. Keyed by (run_id, job, table_name):
 re-running a run replaces its rows instead of adding new ones."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ SCHEMA = T.StructType(
         T.StructField("rows_written", T.LongType(), True),
         T.StructField("newest_source_ts", T.TimestampType(), True),
         T.StructField("freshness_s", T.DoubleType(), True),
+        T.StructField("detail", T.StringType(), True),
     ]
 )
 
@@ -38,6 +40,7 @@ class ControlRow:
     rows_read: int | None
     rows_written: int | None
     newest_source_ts: datetime | None
+    detail: str | None = None
 
     def as_tuple(self) -> tuple:
         started, finished = _utc(self.started_at), _utc(self.finished_at)
@@ -45,7 +48,7 @@ class ControlRow:
         freshness = (finished - newest).total_seconds() if newest else None
         duration = (finished - started).total_seconds()
         return (self.run_id, self.job, self.table_name, started, finished, duration,
-                self.rows_read, self.rows_written, newest, freshness)  # fmt: skip
+                self.rows_read, self.rows_written, newest, freshness, self.detail)  # fmt: skip
 
 
 def _utc(dt: datetime) -> datetime:
@@ -63,8 +66,12 @@ def record(spark: SparkSession, rows: list[ControlRow]) -> None:
     spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.gold")
     spark.sql(
         f"CREATE TABLE IF NOT EXISTS {TABLE} ({', '.join(f'{f.name} {f.dataType.simpleString()}' for f in SCHEMA)}) "
-        "USING iceberg TBLPROPERTIES ('format-version' = '2', 'gc.enabled' = 'true')"
+        "USING iceberg TBLPROPERTIES ('format-version' = '2')"
     )
+    have = set(spark.table(TABLE).columns)
+    for f in SCHEMA.fields:
+        if f.name not in have:  # a table created by an older release
+            spark.sql(f"ALTER TABLE {TABLE} ADD COLUMN {f.name} {f.dataType.simpleString()}")
     spark.createDataFrame([r.as_tuple() for r in rows], SCHEMA).createOrReplaceTempView("control_rows")
     spark.sql(
         f"MERGE INTO {TABLE} t USING control_rows s "

@@ -84,9 +84,7 @@ def run(spark: SparkSession, registry: Registry, reference_date: date, log=print
         df.createOrReplaceTempView(k.view)
         target = f"{CATALOG}.{k.table}"
         if not spark.catalog.tableExists(target):
-            df.writeTo(target).using("iceberg").tableProperty("format-version", "2").tableProperty(
-                "gc.enabled", "true"
-            ).create()
+            df.writeTo(target).using("iceberg").tableProperty("format-version", "2").create()
         elif k.scope == "reference_date":
             df.writeTo(target).overwrite(F.col("reference_date") == F.lit(reference_date))
         else:

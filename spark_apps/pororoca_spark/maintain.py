@@ -5,15 +5,18 @@ rewrite manifests, expire old snapshots, remove orphan files. Rewrites commit in
 partial progress, so a commit conflict with the Iceberg sink costs one group, and each step is retried a
 few times before the table is left for the next night: Iceberg's optimistic commits never corrupt a table,
 they fail. Compaction and manifest rewrites carry the curation watermark into their own commit summary.
-Retention: snapshots younger than `snapshot_retention_hours` and unreferenced files younger than
-`orphan_retention_hours` (files a writer has written but not committed yet) are always kept.
+Retention: snapshots within their layer's time-travel window (spark_apps/retention.toml, or
+`--retain-hours` for every layer) and unreferenced files younger than `orphan_retention_hours` (files a
+writer has written but not committed yet) are always kept.
 """
 
 from __future__ import annotations
 
 import time
+import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -26,9 +29,28 @@ TARGET_FILE_BYTES = 128 * 1024 * 1024
 MAX_GROUP_BYTES = 1024 * 1024 * 1024  # the most one commit rewrites
 
 
+RETENTION = Path(__file__).resolve().parents[1] / "retention.toml"
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Time-travel windows in hours: per namespace, else the default."""
+
+    default_hours: float
+    layers: dict[str, float] = field(default_factory=dict)
+
+    def hours(self, table: str) -> float:
+        return self.layers.get(table.split(".")[0], self.default_hours)
+
+    @classmethod
+    def load(cls, path: Path = RETENTION) -> Retention:
+        data = tomllib.loads(path.read_text())["time_travel"]
+        return cls(24.0 * data["default_days"], {ns: 24.0 * d for ns, d in data.get("layers", {}).items()})
+
+
 @dataclass(frozen=True)
 class Plan:
-    snapshot_retention_hours: float = 24.0
+    retention: Retention = field(default_factory=Retention.load)
     orphan_retention_hours: float = 72.0
     dry_run: bool = False
     retain_last: int = 5
@@ -120,12 +142,16 @@ def rewrite_manifests(spark: SparkSession, table: str) -> str:
 
 
 def expire(spark: SparkSession, table: str, plan: Plan) -> str:
-    older = (datetime.now() - timedelta(hours=plan.snapshot_retention_hours)).strftime("%Y-%m-%d %H:%M:%S")
+    hours = plan.retention.hours(table)
+    older = (datetime.now() - timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S")
     r = spark.sql(
         f"CALL {CATALOG}.system.expire_snapshots(table => '{table}', older_than => TIMESTAMP '{older}', "
         f"retain_last => {plan.retain_last})"
     ).collect()[0]
-    return f"deleted {r['deleted_data_files_count']} data and {r['deleted_manifest_files_count']} manifest files"
+    return (
+        f"kept {hours / 24:g} days of history; deleted {r['deleted_data_files_count']} data and "
+        f"{r['deleted_manifest_files_count']} manifest files"
+    )
 
 
 def remove_orphans(spark: SparkSession, table: str, plan: Plan) -> str:
@@ -176,8 +202,6 @@ def maintain_table(spark: SparkSession, table: str, sort: tuple[str, ...], plan:
     if plan.dry_run:
         report.steps["plan"] = f"{data0} data files, {del0} delete files; would compact (sort {list(sort)})"
         return report
-    # Tables created before GC was enabled by default (Nessie's default is off): turn it on once.
-    spark.sql(f"ALTER TABLE {CATALOG}.{table} SET TBLPROPERTIES ('gc.enabled' = 'true')")
     report.steps["bounds"] = _retrying(lambda: strip_personal_bounds(spark, table))
     report.steps["compact"] = _retrying(lambda: compact(spark, table, sort))
     report.steps["manifests"] = _retrying(lambda: rewrite_manifests(spark, table))

@@ -18,8 +18,6 @@ _TRANSFORMS = {"year": "years", "month": "months", "day": "days", "hour": "hours
 
 TABLE_PROPERTIES = {
     "format-version": "2",
-    # Nessie turns GC off by default; expiry and orphan removal (maintenance, erasure) need it on.
-    "gc.enabled": "true",
     # MERGE writes delete files instead of rewriting data files; compaction folds them in.
     "write.merge.mode": "merge-on-read",
     "write.update.mode": "merge-on-read",

@@ -141,8 +141,9 @@ NOUNS: tuple[Noun, ...] = (
              f"{SPARK}:cmd_maintain", (
             arg("--namespaces", type=comma_list, default="bronze,silver,silver_pii,gold",
                 help="the namespaces to maintain (default: bronze,silver,silver_pii,gold)"),
-            arg("--retain-hours", type=float, default=24.0,
-                help="keep snapshots this recent (default 24)"),
+            arg("--retain-hours", type=float,
+                help="keep snapshots this recent in every layer (default: each layer's time-travel window, "
+                "spark_apps/retention.toml)"),
             arg("--orphan-hours", type=float, default=72.0,
                 help="only remove unreferenced files older than this (default 72)"),
             arg("--dry-run", action="store_true", help="print what would be done"),
@@ -155,6 +156,17 @@ NOUNS: tuple[Noun, ...] = (
             arg("--timeout", type=positive_float, default=1800.0, help="seconds to wait for each DAG run"),
             arg("--pause", action="store_true", help="pause the DAGs again afterwards (tests)"),
         ), alias="pipeline"),
+    )),
+    Noun("lakehouse", "the lake's tables through time: roll a table back to an earlier snapshot", (
+        Verb("rollback", "make an earlier snapshot of a table current again (shows the plan; changes nothing "
+             "without --yes); recorded in gold.pipeline_runs", f"{SPARK}:cmd_rollback", (
+            arg("table", help="namespace.table, e.g. silver.pix_transfers"),
+            arg("--to", required=True,
+                help="a snapshot id (Trino: SELECT * FROM \"<table>$snapshots\") or an ISO timestamp with its "
+                "offset, e.g. 2026-12-02T10:15:00-03:00 (the snapshot current then)"),
+            arg("--yes", action="store_true", help="really roll back"),
+            RUN_ID,
+        )),
     )),
     Noun("governance", "compile the LGPD classification into Trino's users, groups and access rules (no restart)", (
         Verb("sync", "write Trino's password, group and rules files from governance/lgpd/, create the audit "

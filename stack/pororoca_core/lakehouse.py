@@ -1,14 +1,16 @@
 """Clients for the running stack: one place that knows its endpoints and credentials.
 
-Every engine sees the same Iceberg catalog under the same name, `lakehouse`: Trino's catalog,
-Spark's catalog and the pyiceberg catalog all point at Nessie's Iceberg REST endpoint.
+Every engine sees the same Iceberg catalog under the same name, `lakehouse`: Iceberg's JDBC catalog, two tables
+in the stack's PostgreSQL (stack/conf/postgres/iceberg_catalog.sql). Trino, Spark, the Connect sinks and
+pyiceberg read and commit there, each as its own PostgreSQL role (`catalog_<engine>`), allowed only what that
+engine needs.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pororoca_core import credentials, kafka_access, manifest, services
 from pororoca_core.errors import ConfigError, NotReady
@@ -21,13 +23,16 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 CATALOG = "lakehouse"
+Engine = Literal["trino", "spark", "connect", "contracts", "lgpd"]
 CONNECT_USER = "pororoca"  # stack/conf/connect/rest-users.properties
 
 
 @dataclass(frozen=True)
 class Endpoints:
-    iceberg_rest: str
-    nessie_api: str
+    catalog_host: str
+    catalog_port: int
+    catalog_database: str
+    catalog_passwords: dict[str, str]  # engine -> its catalog role's password
     s3: str
     region: str
     bucket: str
@@ -50,8 +55,10 @@ class Endpoints:
             raise NotReady(f"no credentials at {paths.credentials}: run `make up` first")
         bootstrap = f"{peer_host('kafka')}:{ports['kafka_port']}"
         return cls(
-            iceberg_rest=f"http://{peer_host('nessie')}:{ports['nessie_port']}/iceberg",
-            nessie_api=f"http://{peer_host('nessie')}:{ports['nessie_port']}/api/v2",
+            catalog_host=peer_host("postgres"),
+            catalog_port=ports["postgres_port"],
+            catalog_database=config.catalog_database,
+            catalog_passwords={e: secrets[f"catalog_{e}_password"] for e in config.catalog_engines},
             s3=services.s3_endpoint(ports),
             region=config.region,
             bucket=config.bucket,
@@ -70,15 +77,39 @@ class Endpoints:
             connect_auth=(CONNECT_USER, secrets["connect_rest_password"]),
         )
 
+    @property
+    def warehouse(self) -> str:
+        return f"s3://{self.bucket}"
 
-def iceberg_catalog(ep: Endpoints) -> Catalog:
-    from pyiceberg.catalog import load_catalog
+    def catalog_jdbc_url(self) -> str:
+        return f"jdbc:postgresql://{self.catalog_host}:{self.catalog_port}/{self.catalog_database}"
 
-    return load_catalog(
+    def catalog_password(self, engine: Engine) -> str:
+        if engine not in self.catalog_passwords:
+            raise ConfigError(f"no catalog role for engine {engine!r}: known {sorted(self.catalog_passwords)}")
+        return self.catalog_passwords[engine]
+
+
+def catalog_role(engine: Engine) -> str:
+    return f"catalog_{engine}"
+
+
+def iceberg_catalog(ep: Endpoints, engine: Engine) -> Catalog:
+    """pyiceberg on the JDBC catalog's tables, as `engine`'s catalog role: `contracts` for table contracts and
+    properties, `lgpd` for the LGPD tooling's reads (stack/conf/postgres/iceberg_catalog.sql)."""
+    from pyiceberg.catalog.sql import SqlCatalog
+    from sqlalchemy.engine import URL
+
+    uri = URL.create(
+        "postgresql+psycopg", username=catalog_role(engine), password=ep.catalog_password(engine),
+        host=ep.catalog_host, port=ep.catalog_port, database=ep.catalog_database,
+    )  # fmt: skip
+    return SqlCatalog(
         CATALOG,
-        type="rest",
-        uri=ep.iceberg_rest,
-        warehouse=ep.bucket,
+        uri=uri.render_as_string(hide_password=False),
+        # The tables exist (the stack creates them with their grants); no engine role may create them.
+        init_catalog_tables="false",
+        warehouse=ep.warehouse,
         **{
             "s3.endpoint": ep.s3,
             "s3.region": ep.region,
@@ -87,35 +118,6 @@ def iceberg_catalog(ep: Endpoints) -> Catalog:
             "s3.path-style-access": "true",
         },
     )
-
-
-@dataclass(frozen=True)
-class TableCommit:
-    commit: str
-    snapshot_id: int
-    at: str
-
-
-def table_history(ep: Endpoints, table: str, ref: str = "main") -> list[TableCommit]:
-    """A table's versions, newest first. Nessie's Iceberg REST serves table metadata holding only the
-    current snapshot; the history lives in Nessie's commit log, one commit per table change."""
-    import requests
-
-    key = table.split(".")
-    found: list[TableCommit] = []
-    params: dict[str, str | int] = {"fetch": "ALL", "max-records": 250}
-    while True:
-        r = requests.get(f"{ep.nessie_api}/trees/{ref}/history", params=params, timeout=30)
-        r.raise_for_status()
-        body = r.json()
-        for entry in body["logEntries"]:
-            for op in entry.get("operations") or []:
-                if op["key"]["elements"] == key and op["type"] == "PUT":
-                    meta = entry["commitMeta"]
-                    found.append(TableCommit(meta["hash"], op["content"]["snapshotId"], meta["commitTime"]))
-        if not body.get("hasMore"):
-            return found
-        params["page-token"] = body["token"]
 
 
 def trino_connection(ep: Endpoints, user: str = "pororoca") -> trino.dbapi.Connection:
@@ -147,9 +149,12 @@ def spark_conf(ep: Endpoints, jars: list[str]) -> dict[str, str]:
         "spark.jars": ",".join(jars),
         "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
         prefix: "org.apache.iceberg.spark.SparkCatalog",
-        f"{prefix}.type": "rest",
-        f"{prefix}.uri": ep.iceberg_rest,
-        f"{prefix}.warehouse": ep.bucket,
+        f"{prefix}.type": "jdbc",
+        f"{prefix}.uri": ep.catalog_jdbc_url(),
+        f"{prefix}.jdbc.user": catalog_role("spark"),
+        # No password here either: PostgreSQL's driver reads it from the pgpass file `spark_env` names.
+        f"{prefix}.jdbc.init-catalog-tables": "false",
+        f"{prefix}.warehouse": ep.warehouse,
         f"{prefix}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
         f"{prefix}.s3.endpoint": ep.s3,
         f"{prefix}.s3.path-style-access": "true",
@@ -167,10 +172,25 @@ def spark_conf(ep: Endpoints, jars: list[str]) -> dict[str, str]:
     }
 
 
-def spark_env(ep: Endpoints) -> dict[str, str]:
-    """The lakehouse key for the Spark driver, through the AWS SDK's environment credentials: a process's
-    environment is readable by its own user only."""
-    return {"AWS_ACCESS_KEY_ID": ep.access_key, "AWS_SECRET_ACCESS_KEY": ep.secret_key, "AWS_REGION": ep.region}
+def spark_env(ep: Endpoints, paths: Paths) -> dict[str, str]:
+    """The lakehouse key for the Spark driver, through the AWS SDK's environment credentials (a process's
+    environment is readable by its own user only), and its catalog role's password in a pgpass file (0600)
+    that PostgreSQL's JDBC driver finds through PGPASSFILE."""
+    pgpass = paths.state / "spark.pgpass"
+    line = f"{ep.catalog_host}:{ep.catalog_port}:{ep.catalog_database}:{catalog_role('spark')}:"
+    fd = os.open(pgpass, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(line + _pgpass_escape(ep.catalog_password("spark")) + "\n")
+    return {
+        "AWS_ACCESS_KEY_ID": ep.access_key,
+        "AWS_SECRET_ACCESS_KEY": ep.secret_key,
+        "AWS_REGION": ep.region,
+        "PGPASSFILE": str(pgpass),
+    }
+
+
+def _pgpass_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(":", "\\:")
 
 
 def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str = "2g") -> SparkSession:
@@ -187,7 +207,7 @@ def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str =
     os.environ["JAVA_HOME"] = str(find_jdks(man, paths)[spark.java or 17])
     os.environ["SPARK_LOCAL_IP"] = HOST
     ep = Endpoints.of(paths)
-    os.environ.update(spark_env(ep))
+    os.environ.update(spark_env(ep, paths))
     builder = SparkSession.builder.appName(app_name).master("local[2]").config("spark.driver.memory", driver_memory)
     for k, v in spark_conf(ep, jars).items():
         builder = builder.config(k, v)

@@ -72,6 +72,8 @@ class StackConfig:
     replication_users: tuple[str, ...]
     bucket: str
     region: str
+    catalog_database: str  # the Iceberg catalog's tables live in this PostgreSQL database
+    catalog_engines: tuple[str, ...]  # one login role each, `catalog_<engine>` (iceberg_catalog.sql)
 
     def secret_names(self) -> list[str]:
         return [
@@ -86,6 +88,7 @@ class StackConfig:
             "pseudonymisation_key",
             *(f"postgres_{db}_password" for db in self.databases),
             *(f"postgres_{r}_password" for r in self.replication_roles),
+            *(f"catalog_{e}_password" for e in self.catalog_engines),
             "mariadb_admin_password",
             "airflow_admin_password",
             "airflow_secret_key",
@@ -134,6 +137,8 @@ def parse(data: dict) -> StackConfig:
         replication_users=tuple(data["mariadb"].get("replication_users", ())),
         bucket=data["lakehouse"]["bucket"],
         region=data["lakehouse"]["region"],
+        catalog_database=data["catalog"]["database"],
+        catalog_engines=tuple(data["catalog"]["engines"]),
     )
 
 
@@ -204,6 +209,7 @@ def base_context(
         "python": sys.executable,  # the project's interpreter: what Airflow tasks run `pororoca` with
         "lakehouse.bucket": config.bucket,
         "lakehouse.region": config.region,
+        "catalog_database": config.catalog_database,
     }
     ctx.update({k: str(v) for k, v in port_values(config, env).items()})
     # Where a component reaches another one. Locally always loopback; the Helm chart substitutes Service names

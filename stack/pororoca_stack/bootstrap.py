@@ -25,7 +25,7 @@ from psycopg import sql
 from pororoca_core.errors import NotReady, OperationFailed
 from pororoca_core.paths import Paths
 from pororoca_core.rows import scalar
-from pororoca_core.services import HOST, StackConfig
+from pororoca_core.services import CONF_TEMPLATES, HOST, StackConfig
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,29 @@ def postgres_databases(c: Ctx) -> None:
                 conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db), sql.Identifier(db)))
         for role in c.config.replication_roles:
             _ensure_role(conn, role, c.secrets[f"postgres_{role}_password"], "LOGIN REPLICATION")
+
+
+CATALOG_SQL = CONF_TEMPLATES / "postgres" / "iceberg_catalog.sql"
+
+
+def catalog_database(c: Ctx) -> None:
+    """The Iceberg catalog: its database (no one else may connect), one login role per engine, and the tables
+    with their grants and row-level security (iceberg_catalog.sql)."""
+    db = c.config.catalog_database
+    roles = [f"catalog_{e}" for e in c.config.catalog_engines]
+    with postgres_connect(c) as conn:
+        for role in roles:
+            _ensure_role(conn, role, c.secrets[f"{role}_password"])
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
+        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)))
+        conn.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                sql.Identifier(db), sql.SQL(", ").join(sql.Identifier(r) for r in roles)
+            )
+        )
+    with postgres_connect(c, db) as conn, conn.transaction():
+        conn.execute(CATALOG_SQL.read_text())  # type: ignore[arg-type]  # our own file, no parameters
 
 
 def mariadb_init(c: Ctx) -> None:
@@ -292,7 +315,7 @@ BEFORE_START: dict[str, list[Hook]] = {
     "trino": [trino_plugins, trino_security],
 }
 AFTER_HEALTHY: dict[str, list[Hook]] = {
-    "postgres": [postgres_databases],
+    "postgres": [postgres_databases, catalog_database],
     "mariadb": [mariadb_users],
     "minio": [minio_lakehouse],
     "kafka": [kafka_principals],

@@ -86,10 +86,6 @@ def _layout_debezium(c: Component, dl: Path, home: Path) -> None:
         _extract_tar(dl / art.file_name, home, strip=False)
 
 
-def _layout_nessie(c: Component, dl: Path, home: Path) -> None:
-    (dl / c.artifacts[0].file_name).rename(home / "nessie-quarkus-runner.jar")
-
-
 def _layout_trino(c: Component, dl: Path, home: Path) -> None:
     server, *rest = c.artifacts
     _extract_tar(dl / server.file_name, home, strip=True)
@@ -137,7 +133,6 @@ LAYOUTS: dict[str, Callable[[Component, Path, Path], None]] = {
     "kafka": _layout_jars("lib"),
     "debezium": _layout_debezium,
     "iceberg_sink": _layout_jars("iceberg-kafka-connect"),
-    "nessie": _layout_nessie,
     "trino": _layout_trino,
     "trino_audit": _layout_trino_audit,
     "spark": _layout_jars("jars"),

@@ -15,7 +15,7 @@ TABLE = f"{NAMESPACE}.heartbeat"
 
 
 def write_heartbeat(ep: lakehouse.Endpoints) -> int:
-    catalog = lakehouse.iceberg_catalog(ep)
+    catalog = lakehouse.iceberg_catalog(ep, "contracts")
     catalog.create_namespace_if_not_exists(NAMESPACE)
     schema = pa.schema([("at", pa.timestamp("us", tz="UTC")), ("note", pa.string())])
     table = catalog.create_table_if_not_exists(TABLE, schema=schema)
@@ -35,7 +35,7 @@ def run(paths: Paths) -> int:
         cur = conn.cursor()
         cur.execute(f"SELECT count(*), max(at) FROM {lakehouse.CATALOG}.{TABLE}")
         count, latest = cur.fetchone()
-    print(f"smoke: wrote {TABLE} through Nessie (snapshot #{snapshots}); Trino reads {count} rows, latest {latest}")
+    print(f"smoke: wrote {TABLE} (snapshot #{snapshots}); Trino reads {count} rows, latest {latest}")
     print(
         f"""
 Pororoca is running (state: {paths.state})

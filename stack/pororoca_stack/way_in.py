@@ -41,6 +41,9 @@ def logins(secrets: dict[str, str]) -> dict[str, Login]:
         Login("connect-rest", "pororoca", "connect_rest_password"),
         # The operator's Kafka principal (SASL SCRAM-SHA-512); the services' own are in stack/kafka_principals.toml.
         Login("kafka-pororoca", "pororoca", "kafka_pororoca_password"),
+        # A Spark session of one's own (notebooks): the Spark engine's catalog role (stack/conf/postgres/
+        # iceberg_catalog.sql says what each engine's role may do).
+        Login("catalog-spark", "catalog_spark", "catalog_spark_password"),
     ]
     trino = [
         Login(f"trino-{key[6:-9]}", key[6:-9], key)
@@ -52,6 +55,7 @@ def logins(secrets: dict[str, str]) -> dict[str, Login]:
 
 def endpoints(ports: dict[str, int], secrets: dict[str, str], trino_ca: str) -> list[Endpoint]:
     known = logins(secrets)
+    config = services.load()
     trino = tuple(v for k, v in known.items() if k.startswith("trino-"))
     return [
         Endpoint("Superset (KPI dashboards)", f"http://{HOST}:{ports['superset_port']}",
@@ -65,7 +69,9 @@ def endpoints(ports: dict[str, int], secrets: dict[str, str], trino_ca: str) -> 
                  (known["connect-rest"],), "HTTP Basic"),
         Endpoint("Kafka (change topics)", f"{HOST}:{ports['kafka_port']}", (known["kafka-pororoca"],),
                  "SASL_PLAINTEXT, SCRAM-SHA-512"),
-        Endpoint("Iceberg REST catalog", f"http://{HOST}:{ports['nessie_port']}/iceberg"),
+        Endpoint("Iceberg JDBC catalog (PostgreSQL)",
+                 f"jdbc:postgresql://{HOST}:{ports['postgres_port']}/{config.catalog_database}",
+                 (known["catalog-spark"],), f"catalog name `lakehouse`, warehouse s3://{config.bucket}"),
     ]  # fmt: skip
 
 

@@ -116,7 +116,7 @@ def test_personal_columns_leave_no_value_in_file_statistics(ep):
         "count(json_extract_scalar(readable_metrics, '$.customer_id.lower_bound')) "
         'FROM silver_pii."customers$files" WHERE content = 0'
     )
-    table = lakehouse.iceberg_catalog(ep).load_table(("silver_pii", "customers"))
+    table = lakehouse.iceberg_catalog(ep, "lgpd").load_table(("silver_pii", "customers"))
     assert table.properties["write.metadata.metrics.column.cpf"] == "none"
     assert table.properties["write.metadata.metrics.column.full_name"] == "none"
     _, cpf, name, _ = rows(ep, "pororoca", bounds)[0]
@@ -326,7 +326,7 @@ def test_the_subject_gets_their_data_as_json_and_csv(ep, paths, subject, tmp_pat
 
 def _data_files(ep, table: str) -> list[str]:
     ns, name = table.split(".")
-    location = lakehouse.iceberg_catalog(ep).load_table((ns, name)).location()
+    location = lakehouse.iceberg_catalog(ep, "lgpd").load_table((ns, name)).location()
     fs = _fs(ep)
     sel = pafs.FileSelector(location.split("://", 1)[1] + "/data", recursive=True, allow_not_found=True)
     return [i.path for i in fs.get_file_info(sel) if i.path.endswith(".parquet")]

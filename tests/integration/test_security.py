@@ -39,7 +39,6 @@ def test_every_listening_socket_is_on_loopback(paths):
         "minio",
         "kafka",
         "connect",
-        "nessie",
         "trino",
         "airflow",
         "airflow_scheduler",
@@ -78,8 +77,7 @@ def test_no_process_carries_a_secret_on_its_command_line(paths, lake_spark):
     driver's S3 key included (a session that writes and reads the lake is running while we look)."""
     spark = lake_spark
     spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.security_probe")
-    spark.sql("CREATE TABLE IF NOT EXISTS lakehouse.security_probe.t (x int) USING iceberg "
-              "TBLPROPERTIES ('gc.enabled' = 'true')")  # fmt: skip
+    spark.sql("CREATE TABLE IF NOT EXISTS lakehouse.security_probe.t (x int) USING iceberg")
     spark.sql("INSERT INTO lakehouse.security_probe.t VALUES (1)")
     assert spark.sql("SELECT count(*) AS n FROM lakehouse.security_probe.t").collect()[0]["n"] >= 1
     secrets = {k: v for k, v in credentials.load(paths.credentials).items() if len(v) >= 16}
@@ -87,7 +85,6 @@ def test_no_process_carries_a_secret_on_its_command_line(paths, lake_spark):
         cmdline = " ".join(proc.info["cmdline"] or [])
         leaked = [k for k, v in secrets.items() if v in cmdline]
         assert not leaked, f"pid {proc.info['pid']} carries {leaked} on its command line: {cmdline[:160]}"
-    spark.sql("ALTER TABLE lakehouse.security_probe.t SET TBLPROPERTIES ('gc.enabled' = 'true')")
     spark.sql("DROP TABLE lakehouse.security_probe.t PURGE")
     spark.sql("DROP NAMESPACE lakehouse.security_probe")
 

@@ -20,12 +20,12 @@ from pororoca_cdc import bronze, connect
 
 CONTEXT = {
     "host": "127.0.0.1",
-    **{f"{name}_host": "127.0.0.1" for name in ("postgres", "mariadb", "kafka", "nessie", "minio")},
+    **{f"{name}_host": "127.0.0.1" for name in ("postgres", "mariadb", "kafka", "minio")},
     "s3_endpoint": "http://127.0.0.1:19000",
     "postgres_port": "15432",
     "mariadb_port": "13306",
     "kafka_port": "19092",
-    "nessie_port": "19120",
+    "catalog_database": "iceberg",
     "minio_port": "19000",
     "lakehouse.bucket": "warehouse",
     "lakehouse.region": "us-east-1",

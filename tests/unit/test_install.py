@@ -30,7 +30,7 @@ def test_zip_strip_drops_the_top_directory(tmp_path):
 
 
 def test_a_component_counts_as_installed_only_with_a_matching_marker(tmp_path):
-    comp = manifest.load()["nessie"]
+    comp = manifest.load()["spark"]
     assert not install.is_installed(tmp_path, comp)
     (tmp_path / install.MARKER).write_text(json.dumps({"fingerprint": "stale"}))
     assert not install.is_installed(tmp_path, comp)

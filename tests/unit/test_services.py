@@ -9,15 +9,15 @@ def _svc(name, *deps):
 
 
 def test_dependencies_start_first_and_file_order_breaks_ties():
-    svcs = {s.name: s for s in [_svc("trino", "nessie"), _svc("postgres"), _svc("nessie", "postgres", "minio"),
+    svcs = {s.name: s for s in [_svc("superset", "trino"), _svc("postgres"), _svc("trino", "postgres", "minio"),
                                 _svc("minio")]}  # fmt: skip
-    assert start_order(svcs) == ["postgres", "minio", "nessie", "trino"]
+    assert start_order(svcs) == ["postgres", "minio", "trino", "superset"]
 
 
 def test_waves_start_independent_services_together():
     svcs = {s.name: s for s in [_svc("postgres"), _svc("minio"), _svc("kafka"), _svc("connect", "kafka"),
-                                _svc("nessie", "postgres", "minio"), _svc("trino", "nessie", "minio")]}  # fmt: skip
-    assert services.start_waves(svcs) == [["postgres", "minio", "kafka"], ["connect", "nessie"], ["trino"]]
+                                _svc("trino", "postgres", "minio"), _svc("superset", "trino")]}  # fmt: skip
+    assert services.start_waves(svcs) == [["postgres", "minio", "kafka"], ["connect", "trino"], ["superset"]]
 
 
 def test_cycles_are_rejected_with_the_path():
@@ -25,10 +25,10 @@ def test_cycles_are_rejected_with_the_path():
         start_order({"a": _svc("a", "b"), "b": _svc("b", "a")})
 
 
-def test_the_real_stack_orders_catalog_after_storage_and_database():
+def test_the_real_stack_orders_dependents_after_their_dependencies():
     order = start_order(services.load().services)
-    assert order.index("postgres") < order.index("nessie")
-    assert order.index("minio") < order.index("nessie")
+    assert order.index("postgres") < order.index("airflow")
+    assert order.index("trino") < order.index("superset")
     assert order.index("kafka") < order.index("connect")
 
 
