@@ -217,6 +217,11 @@ NOUNS: tuple[Noun, ...] = (
         Verb("lakehouse-bucket", "create the lakehouse bucket if missing", f"{STACK}:cmd_lakehouse_bucket", (
             arg("--bucket", required=True, help="the bucket's name"),
         ), alias="lakehouse-bucket"),
+        Verb("iceberg-catalog", "create the Iceberg catalog's database, its engine roles (passwords from the "
+             "credentials) and its tables with their row-level security", f"{STACK}:cmd_iceberg_catalog", (
+            arg("--admin-user", default="postgres", help="a PostgreSQL role that may create roles and databases"),
+            arg("--sslmode", default="prefer", help="libpq sslmode (default prefer; `require` for a managed service)"),
+        )),
         Verb("kafka-principals", "create Kafka's SCRAM users and set their ACLs to stack/kafka_principals.toml",
              f"{STACK}:cmd_kafka_principals", alias="kafka-principals"),
     )),

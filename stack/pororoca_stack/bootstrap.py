@@ -103,13 +103,21 @@ CATALOG_SQL = CONF_TEMPLATES / "postgres" / "iceberg_catalog.sql"
 
 
 def catalog_database(c: Ctx) -> None:
-    """The Iceberg catalog: its database (no one else may connect), one login role per engine, and the tables
-    with their grants and row-level security (iceberg_catalog.sql)."""
-    db = c.config.catalog_database
-    roles = [f"catalog_{e}" for e in c.config.catalog_engines]
-    with postgres_connect(c) as conn:
+    apply_iceberg_catalog(lambda db: postgres_connect(c, db), c.config, c.secrets)
+
+
+def apply_iceberg_catalog(
+    admin: Callable[[str], psycopg.Connection], config: StackConfig, secrets: dict[str, str]
+) -> list[str]:
+    """The Iceberg catalog: its database (no other role may connect), one login role per engine with its
+    generated password, and the tables with their grants and row-level security (iceberg_catalog.sql).
+    `admin(dbname)` connects as a superuser (autocommit). Both runtimes run this: `up` locally, the catalog
+    Job in a cluster. Returns the roles."""
+    db = config.catalog_database
+    roles = [f"catalog_{e}" for e in config.catalog_engines]
+    with admin("postgres") as conn:
         for role in roles:
-            _ensure_role(conn, role, c.secrets[f"{role}_password"])
+            _ensure_role(conn, role, secrets[f"{role}_password"])
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
         conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)))
@@ -118,8 +126,9 @@ def catalog_database(c: Ctx) -> None:
                 sql.Identifier(db), sql.SQL(", ").join(sql.Identifier(r) for r in roles)
             )
         )
-    with postgres_connect(c, db) as conn, conn.transaction():
-        conn.execute(CATALOG_SQL.read_text())  # type: ignore[arg-type]  # our own file, no parameters
+    with admin(db) as conn, conn.transaction():
+        conn.execute(CATALOG_SQL.read_text())  # our own file, without parameters: one simple query
+    return roles
 
 
 def mariadb_init(c: Ctx) -> None:

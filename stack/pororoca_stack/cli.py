@@ -135,6 +135,28 @@ def cmd_kafka_principals(args: argparse.Namespace, paths: Paths) -> int:
     return ExitCode.OK
 
 
+def cmd_iceberg_catalog(args: argparse.Namespace, paths: Paths) -> int:
+    """In a cluster: the Iceberg catalog's database, engine roles and tables (the local `up` creates them itself)."""
+    import psycopg
+
+    from pororoca_core import services
+    from pororoca_core.services import peer_host
+    from pororoca_stack.bootstrap import apply_iceberg_catalog
+
+    config = services.load()
+    secrets = credentials.load(paths.credentials)
+    port = services.port_values(config)["postgres_port"]
+
+    def admin(dbname: str) -> psycopg.Connection:
+        return psycopg.connect(host=peer_host("postgres"), port=port, user=args.admin_user, dbname=dbname,
+                               password=secrets["postgres_superuser_password"], sslmode=args.sslmode,
+                               autocommit=True, connect_timeout=10)  # fmt: skip
+
+    roles = apply_iceberg_catalog(admin, config, secrets)
+    print(f"iceberg catalog: database {config.catalog_database}, roles {', '.join(roles)}, tables and policies applied")
+    return ExitCode.OK
+
+
 def cmd_pipeline(args: argparse.Namespace, paths: Paths) -> int:
     """Curate then KPIs through Airflow's scheduler, then the headline."""
     from pororoca_stack import pipeline

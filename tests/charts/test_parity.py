@@ -16,7 +16,6 @@ from .conftest import CHART, RELEASE, ROOT, render
 
 PLACEHOLDER = re.compile(r"\$\{[a-z][a-z0-9_.]*\}")
 SHARED = {  # local template -> (ConfigMap, key)
-    "nessie/application.properties": (f"{RELEASE}-nessie", "application.properties"),
     "trino/catalog/lakehouse.properties": (f"{RELEASE}-trino", "lakehouse.properties"),
     "connect/connect-distributed.properties": (f"{RELEASE}-connect", "connect-distributed.properties"),
     "mariadb/my.cnf": (f"{RELEASE}-mariadb", "pororoca.cnf"),
@@ -93,7 +92,7 @@ def test_the_dashboards_job_applies_the_repository_dashboards_after_superset_ini
 def test_images_agree_with_the_versions_manifest():
     images = yaml.safe_load((CHART / "values.yaml").read_text())["images"]
     m = manifest.load()
-    same_version = {"kafka": "kafka", "connect": "debezium", "nessie": "nessie", "trino": "trino", "minio": "minio"}
+    same_version = {"kafka": "kafka", "connect": "debezium", "trino": "trino", "minio": "minio"}
     for image, component in same_version.items():
         assert images[image]["tag"] == m[component].version, image
     assert images["postgresql"]["tag"].startswith(m["postgresql"].version + ".")

@@ -55,9 +55,9 @@ def test_cloud_profiles_use_the_managed_database_and_object_store(profile):
     names = {o["metadata"]["name"] for o in rendered.workloads()}
     assert f"{RELEASE}-postgresql" not in names and f"{RELEASE}-minio" not in names
     values = yaml.safe_load((CHART / "examples" / f"values-{profile}.yaml").read_text())
-    nessie = rendered.named("ConfigMap", f"{RELEASE}-nessie")["data"]["application.properties"]
-    assert f"endpoint={values['externalS3']['endpoint']}" in nessie
-    assert values["externalPostgresql"]["host"] in nessie
+    catalog = rendered.named("ConfigMap", f"{RELEASE}-trino")["data"]["lakehouse.properties"]
+    assert f"s3.endpoint={values['externalS3']['endpoint']}" in catalog
+    assert f"jdbc:postgresql://{values['externalPostgresql']['host']}:" in catalog
     assert not rendered.of_kind("Secret")  # credentials come from the existing Secret
 
 
@@ -75,7 +75,7 @@ def test_replicated_components_have_disruption_budgets_and_spread():
         p["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
         for p in rendered.of_kind("PodDisruptionBudget")
     }
-    assert {"kafka", "connect", "nessie", "trino-workers", "airflow-api-server", "superset"} <= budgets
+    assert {"kafka", "connect", "trino-workers", "airflow-api-server", "superset"} <= budgets
     for obj in rendered.of_kind("Deployment") + rendered.of_kind("StatefulSet"):
         if obj["spec"].get("replicas", 1) > 1:
             assert "podAntiAffinity" in obj["spec"]["template"]["spec"].get("affinity", {}), obj["metadata"]["name"]

@@ -91,7 +91,7 @@ def test_the_project_image_gets_every_endpoint_setting_of_the_local_runtime(prof
     rendered = render(profile)
     ports = _service_ports(rendered)
     config = services.load()
-    wanted = {"postgres", "mariadb", "kafka", "connect", "nessie", "trino", "minio"}
+    wanted = {"postgres", "mariadb", "kafka", "connect", "trino", "minio"}
     (job,) = [o for o in rendered.of_kind("Job") if o["metadata"]["name"] == f"{RELEASE}-connectors"]
     env = _env(job)
     for name in wanted:

@@ -373,6 +373,9 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
     }
     for table, cond in checks.items():
         assert rows(ep, "pororoca", f"SELECT count(*) FROM {table} WHERE {cond}")[0][0] > 0, table
+    # The catalog keeps history: before the erasure, time travel reaches the subject in the older snapshot.
+    assert rows(ep, "pororoca", f"SELECT count(*) FROM bronze.core_customers FOR VERSION AS OF {old} "
+                                f"WHERE cpf = '{cpf}'")[0][0] == 1  # fmt: skip
     others = rows(ep, "pororoca", f"SELECT count(*) FROM silver.customers WHERE customer_id <> {cid}")[0][0]
 
     # --purge-topics without --yes shows what it would delete from Kafka and does nothing at all.
@@ -386,13 +389,14 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
     for table, cond in checks.items():
         assert rows(ep, "pororoca", f"SELECT count(*) FROM {table} WHERE {cond}")[0][0] == 0, table
     assert rows(ep, "pororoca", f"SELECT count(*) FROM silver.customers WHERE customer_id <> {cid}")[0][0] == others
-    try:
-        travelled = rows(
-            ep, "pororoca", f"SELECT count(*) FROM bronze.core_customers FOR VERSION AS OF {old} WHERE cpf = '{cpf}'"
-        )
-        assert travelled == [(0,)]
-    except trino.exceptions.TrinoUserError as e:
-        assert "snapshot" in e.message.lower()
+    # No snapshot that time travel can still reach holds the subject; the one before the erasure is gone.
+    with pytest.raises(trino.exceptions.TrinoUserError, match=f"{old}"):
+        rows(ep, "pororoca", f"SELECT count(*) FROM bronze.core_customers FOR VERSION AS OF {old}")
+    for table, cond in checks.items():
+        ns, name = table.split(".")
+        for (snapshot,) in rows(ep, "pororoca", f'SELECT snapshot_id FROM {ns}."{name}$snapshots"'):
+            travelled = rows(ep, "pororoca", f"SELECT count(*) FROM {table} FOR VERSION AS OF {snapshot} WHERE {cond}")
+            assert travelled == [(0,)], (table, snapshot)
     for table, column, values in [
         ("bronze.core_customers", "cpf", {cpf}),
         ("silver_pii.customers", "cpf", {cpf}),
@@ -414,6 +418,13 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
     mine = [r for r in receipts if r[0] == token(cpf, "cpf", key)]
     assert len(mine) == 1 and mine[0][1] > 0 and mine[0][2] > 0 and mine[0][3] is True
     assert cpf not in mine[0][4]
+    # The receipt's snapshots are as it says: every "before" expired, every "after" the table's current one.
+    for t in json.loads(mine[0][4]):
+        if not t["rows"]:
+            continue
+        ns, name = t["table"].split(".")
+        kept = {s for (s,) in rows(ep, "pororoca", f'SELECT snapshot_id FROM {ns}."{name}$snapshots"')}
+        assert t["snapshot_before"] not in kept and t["snapshot_after"] in kept, t
     # Until when the raw change log may still hold the subject: completion + the topics' 3-day retention.
     until = (mine[0][5] + timedelta(days=3)).astimezone(UTC).isoformat(timespec="seconds")
     assert f"until {until}" in mine[0][6] and "source systems" in mine[0][6], mine[0][6]

@@ -76,8 +76,6 @@ minio_console: 9001
 kafka: 9092
 kafka_controller: 9093
 connect: 8083
-nessie: 19120
-nessie_management: 9000
 trino: 8080
 airflow: 8080
 superset: 8088
@@ -136,8 +134,7 @@ kafka_host: {{ .Release.Name }}-kafka
 kafka_port: 9092
 connect_host: {{ .Release.Name }}-connect
 connect_port: 8083
-nessie_host: {{ .Release.Name }}-nessie
-nessie_port: 19120
+catalog_database: iceberg
 trino_host: {{ .Release.Name }}-trino
 trino_port: 8080
 superset_host: {{ .Release.Name }}-superset
@@ -149,7 +146,7 @@ minio_port: 9000
 {{/* Environment of every container running the project image: the same CLI as on a laptop, pointed at Services. */}}
 {{- define "pororoca.projectEnv" -}}
 {{- $subs := include "pororoca.peerSubs" . | fromYaml }}
-{{- range $service := list "postgres" "mariadb" "kafka" "connect" "nessie" "trino" "minio" "superset" }}
+{{- range $service := list "postgres" "mariadb" "kafka" "connect" "trino" "minio" "superset" }}
 - name: POROROCA_{{ upper $service }}_HOST
   value: {{ index $subs (printf "%s_host" $service) | quote }}
 - name: POROROCA_{{ upper $service }}_PORT
@@ -238,15 +235,15 @@ every address a component is configured with is a Service of this release, and t
 */}}
 {{- define "pororoca.peers" -}}
 {{- $airflow := list "airflow-api-server" "airflow-scheduler" "airflow-dag-processor" "airflow-migrate" "spark" }}
-{{- $project := list "connectors" "dashboards" "sources-load" "workload" "minio-bucket" "kafka-principals" "test" }}
+{{- $project := list "catalog" "connectors" "dashboards" "sources-load" "workload" "minio-bucket" "kafka-principals" "test" }}
 postgresql:
-  from: {{ concat (list "nessie" "connect" "superset" "superset-init" "openmetadata") $airflow $project | toJson }}
+  from: {{ concat (list "catalog" "connect" "trino-coordinator" "trino-workers" "superset" "superset-init" "openmetadata") $airflow $project | toJson }}
   ports: [5432]
 mariadb:
   from: {{ concat (list "connect") $airflow $project | toJson }}
   ports: [3306]
 minio:
-  from: {{ concat (list "nessie" "connect" "trino-coordinator" "trino-workers") $airflow $project | toJson }}
+  from: {{ concat (list "connect" "trino-coordinator" "trino-workers") $airflow $project | toJson }}
   ports: [9000, 9001]
 kafka:
   from: {{ concat (list "kafka" "connect") $airflow $project | toJson }}
@@ -254,9 +251,6 @@ kafka:
 connect:
   from: {{ concat (list "connect") $airflow $project | toJson }}
   ports: [8083]
-nessie:
-  from: {{ concat (list "trino-coordinator" "trino-workers" "connect") $airflow $project | toJson }}
-  ports: [19120, 9000]
 trino-coordinator:
   from: {{ concat (list "trino-workers" "superset" "openmetadata") $airflow $project | toJson }}
   ports: [8080]
