@@ -12,11 +12,11 @@ bench/results/incremental.json; never fails on timing.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
-from common import CLI, use_bench_stack, write
+from common import timed as run
+from common import use_bench_stack, write
 
 from pororoca_core import lakehouse
 from pororoca_core.paths import Paths
@@ -24,12 +24,6 @@ from pororoca_spark import maintain, watermark
 
 TABLE = "bronze.core_pix_transfers"
 REPEATS = 5
-
-
-def run(*args: str, timeout: float = 7200) -> None:
-    import subprocess
-
-    subprocess.run([CLI, *args], check=True, env=os.environ.copy(), timeout=timeout, stdout=subprocess.DEVNULL)
 
 
 def current_snapshot(spark) -> int:

@@ -342,24 +342,31 @@ def test_undecodable_records_go_to_the_dead_letter_topic_are_counted_and_can_be_
     assert after.pending == 1
 
 
-def test_kill_9_of_connect_mid_load_loses_nothing_and_repeats_keep_their_position(probe):
-    ids = range(200_000, 260_000)
+def _load_in_background(probe, ids: range, label: str, batch: int) -> tuple[threading.Thread, threading.Event]:
+    """Insert `ids` into the probe table in source transactions of `batch` rows, on a thread; the event is set
+    when the last one committed."""
     loaded = threading.Event()
-    topic = "core.public.cdc_type_probe"
-    before = feed.end_offset(probe.kafka, topic)
 
     def load():
         with probe.src.core() as conn:
-            for start in range(ids.start, ids.stop, 500):
+            for start in range(ids.start, ids.stop, batch):
                 conn.execute(
-                    "INSERT INTO cdc_type_probe (probe_id, label) SELECT g, 'crash' FROM generate_series(%s, %s) g",
-                    (start, start + 499),
+                    "INSERT INTO cdc_type_probe (probe_id, label) SELECT g, %s FROM generate_series(%s, %s) g",
+                    (label, start, min(start + batch, ids.stop) - 1),
                 )
                 conn.commit()
         loaded.set()
 
     writer = threading.Thread(target=load)
     writer.start()
+    return writer, loaded
+
+
+def test_kill_9_of_connect_mid_load_loses_nothing_and_repeats_keep_their_position(probe):
+    ids = range(200_000, 260_000)
+    topic = "core.public.cdc_type_probe"
+    before = feed.end_offset(probe.kafka, topic)
+    writer, loaded = _load_in_background(probe, ids, "crash", batch=500)
     deadline = time.monotonic() + 120
     while feed.end_offset(probe.kafka, topic) == before and time.monotonic() < deadline:
         time.sleep(0.05)  # kill as soon as Debezium streams the load: source and sink are both mid-flight
@@ -392,20 +399,7 @@ def test_the_sink_and_maintenance_commit_to_one_table_at_once_and_lose_no_commit
 
     table = "bronze.core_cdc_type_probe"
     ids = range(400_000, 430_000)
-    done = threading.Event()
-
-    def load():
-        with probe.src.core() as conn:
-            for start in range(ids.start, ids.stop, 250):
-                conn.execute(
-                    "INSERT INTO cdc_type_probe (probe_id, label) SELECT g, 'busy' FROM generate_series(%s, %s) g",
-                    (start, start + 249),
-                )
-                conn.commit()
-        done.set()
-
-    writer = threading.Thread(target=load)
-    writer.start()
+    writer, done = _load_in_background(probe, ids, "busy", batch=250)
     count = f"SELECT count(DISTINCT probe_id) FROM {table} WHERE label = 'busy'"
     reports = []
     plan = maintain.Plan(maintain.Retention(0.0), orphan_retention_hours=72.0)
