@@ -41,9 +41,6 @@ def logins(secrets: dict[str, str]) -> dict[str, Login]:
         Login("connect-rest", "pororoca", "connect_rest_password"),
         # The operator's Kafka principal (SASL SCRAM-SHA-512); the services' own are in stack/kafka_principals.toml.
         Login("kafka-pororoca", "pororoca", "kafka_pororoca_password"),
-        # A Spark session of one's own (notebooks): the Spark engine's catalog role (stack/conf/postgres/
-        # iceberg_catalog.sql says what each engine's role may do).
-        Login("catalog-spark", "catalog_spark", "catalog_spark_password"),
     ]
     trino = [
         Login(f"trino-{key[6:-9]}", key[6:-9], key)
@@ -71,7 +68,7 @@ def endpoints(ports: dict[str, int], secrets: dict[str, str], trino_ca: str) -> 
                  "SASL_PLAINTEXT, SCRAM-SHA-512"),
         Endpoint("Iceberg JDBC catalog (PostgreSQL)",
                  f"jdbc:postgresql://{HOST}:{ports['postgres_port']}/{config.catalog_database}",
-                 (known["catalog-spark"],), f"catalog name `lakehouse`, warehouse s3://{config.bucket}"),
+                 (), "catalog `lakehouse`; engines only, one role each (people query through Trino)"),
     ]  # fmt: skip
 
 
