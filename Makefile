@@ -34,6 +34,8 @@ lock: ## re-resolve Python pins after editing pyproject.toml or stack/venvs/*.in
 		--no-header stack/venvs/airflow.in -o stack/venvs/airflow.lock
 	$(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
 		--no-header stack/venvs/superset.in -o stack/venvs/superset.lock
+	$(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
+		--no-header stack/venvs/fraud.in -o stack/venvs/fraud.lock
 
 install: venv ## install every component into ~/.cache/pororoca (idempotent)
 	$(PORO) stack install

@@ -45,6 +45,7 @@ STACK = "pororoca_stack.cli"
 SUPERSET = "pororoca_superset.cli"
 SPARK = "pororoca_spark.cli"
 GOV = "pororoca_governance.cli"
+FRAUD = "pororoca_fraud.cli"
 
 SUBJECT = (
     arg("--cpf", help="the subject's CPF (with or without punctuation)"),
@@ -184,6 +185,19 @@ NOUNS: tuple[Noun, ...] = (
             CLASSIFICATION,
             arg("--out", help="the directory to write to (default: stack/conf/trino/)"),
         )),
+    )),
+    Noun("fraud", "real-time Pix fraud scoring: train and register the model, the processor's counters", (
+        Verb("train", "read the lake (silver, limits' change log, fraud cases) at its current snapshots, compute the "
+             "features as the processor does, fit and evaluate on a time-based holdout, register in MLflow",
+             f"{FRAUD}:cmd_train", (
+            arg("--alias", default="champion", help="the registry alias the new version gets (default: champion, "
+                "which the processor loads when it starts)"),
+            arg("--no-register", action="store_true", help="evaluate only"),
+            arg("--min-frauds", type=int, default=20, help="refuse to fit on fewer labelled frauds (default 20)"),
+            arg("--json", action="store_true", help="also print the result as JSON"),
+        )),
+        Verb("status", "the processor's counters: transfers scored, alerts, dead letters, model version",
+             f"{FRAUD}:cmd_status", (arg("--json", action="store_true", help="JSON instead of text"),)),
     )),
     Noun("lgpd", "data-subject requests (export, erase) and the personal-data access report, as the DPO", (
         Verb("export", "the subject's data as JSON and CSV (Art. 18, II and V)", f"{GOV}:cmd_export", (

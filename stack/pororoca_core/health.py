@@ -32,7 +32,10 @@ def _at(body: object, dotted: str) -> object:
     return body
 
 
-def http(url: str, expect_json: dict | None = None, auth: tuple[str, str] | None = None) -> Health:
+def http(
+    url: str, expect_json: dict | None = None, auth: tuple[str, str] | None = None, show: list[str] | None = None
+) -> Health:
+    """GET url: healthy on 200 (and the expected JSON fields); `show` names fields of the answer to report."""
     try:
         r = requests.get(url, timeout=TIMEOUT, auth=auth)
     except requests.RequestException as e:
@@ -47,6 +50,12 @@ def http(url: str, expect_json: dict | None = None, auth: tuple[str, str] | None
         wrong = {k: _at(body, k) for k, v in expect_json.items() if _at(body, k) != v}
         if wrong:
             return Health(False, f"GET {url}: {wrong}")
+    if show:
+        try:
+            body = r.json()
+        except ValueError:
+            return Health(False, f"GET {url}: not JSON")
+        return Health(True, " ".join(f"{k}={_at(body, k)}" for k in show))
     return Health(True, f"GET {url}: 200")
 
 
@@ -64,7 +73,7 @@ def probe(spec: dict, host: str) -> Health:
         return tcp(host, int(spec["port"]))
     if kind == "http":
         auth = spec.get("auth")  # [user, password]: a service that answers authenticated clients only
-        return http(spec["url"], spec.get("json"), tuple(auth) if auth else None)
+        return http(spec["url"], spec.get("json"), tuple(auth) if auth else None, spec.get("show"))
     if kind == "command":
         return command(spec["command"])
     return Health(False, f"unknown health check kind {kind!r}")

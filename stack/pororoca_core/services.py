@@ -74,6 +74,7 @@ class StackConfig:
     region: str
     catalog_database: str  # the Iceberg catalog's tables live in this PostgreSQL database
     catalog_engines: tuple[str, ...]  # one login role each, `catalog_<engine>` (iceberg_catalog.sql)
+    mlflow_bucket: str  # the model registry's artifacts
 
     def secret_names(self) -> list[str]:
         return [
@@ -103,6 +104,14 @@ class StackConfig:
             # Kafka's principals (stack/kafka_principals.toml) and the Connect REST API's one user.
             *kafka_access.secret_names(),
             "connect_rest_password",
+            # MLflow: its users, its Flask session key, the key of its artifact bucket (only the server holds it).
+            "mlflow_admin_password",
+            "mlflow_scorer_password",
+            "mlflow_secret_key",
+            "mlflow_s3_access_key",
+            "mlflow_s3_secret_key",
+            # The fraud processor's health endpoint.
+            "fraud_health_password",
             *(f"mariadb_{db}_password" for db in self.mariadb_databases),
             *(f"mariadb_{u}_password" for u in self.replication_users),
         ]
@@ -138,6 +147,7 @@ def parse(data: dict) -> StackConfig:
         bucket=data["lakehouse"]["bucket"],
         region=data["lakehouse"]["region"],
         catalog_database=data["catalog"]["database"],
+        mlflow_bucket=data["mlflow"]["bucket"],
         catalog_engines=tuple(data["catalog"]["engines"]),
     )
 
@@ -210,6 +220,7 @@ def base_context(
         "lakehouse.bucket": config.bucket,
         "lakehouse.region": config.region,
         "catalog_database": config.catalog_database,
+        "mlflow.bucket": config.mlflow_bucket,
     }
     ctx.update({k: str(v) for k, v in port_values(config, env).items()})
     # Where a component reaches another one. Locally always loopback; the Helm chart substitutes Service names

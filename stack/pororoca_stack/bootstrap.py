@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pymysql
+import requests
 from minio import Minio, MinioAdmin
 from minio.credentials import StaticProvider
 from psycopg import sql
@@ -208,8 +209,8 @@ def kafka_principals(c: Ctx) -> None:
             time.sleep(2)
 
 
-def lakehouse_policy(bucket: str) -> dict:
-    """Read and write objects in the lakehouse bucket, nothing else (no admin, no other buckets)."""
+def bucket_policy(bucket: str) -> dict:
+    """Read and write objects in one bucket, nothing else (no admin, no other buckets)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -222,17 +223,41 @@ def lakehouse_policy(bucket: str) -> dict:
     }  # fmt: skip
 
 
-def minio_lakehouse(c: Ctx) -> None:
+def _bucket_with_key(c: Ctx, bucket: str, policy_name: str, key: tuple[str, str]) -> None:
     endpoint = f"{HOST}:{c.values['minio_port']}"
     root = (c.secrets["minio_root_user"], c.secrets["minio_root_password"])
     client = Minio(endpoint, access_key=root[0], secret_key=root[1], secure=False, region=c.config.region)
-    if not client.bucket_exists(c.config.bucket):
-        client.make_bucket(c.config.bucket)
+    if not client.bucket_exists(bucket):
+        client.make_bucket(bucket)
     admin = MinioAdmin(endpoint=endpoint, credentials=StaticProvider(*root), secure=False, region=c.config.region)
-    policy_name = "pororoca-lakehouse"
-    admin.policy_add(policy_name, policy=lakehouse_policy(c.config.bucket))
-    admin.user_add(c.secrets["lakehouse_access_key"], c.secrets["lakehouse_secret_key"])
-    admin.policy_set(policy_name, user=c.secrets["lakehouse_access_key"])
+    admin.policy_add(policy_name, policy=bucket_policy(bucket))
+    admin.user_add(*key)
+    admin.policy_set(policy_name, user=key[0])
+
+
+def minio_lakehouse(c: Ctx) -> None:
+    key = (c.secrets["lakehouse_access_key"], c.secrets["lakehouse_secret_key"])
+    _bucket_with_key(c, c.config.bucket, "pororoca-lakehouse", key)
+
+
+def minio_mlflow(c: Ctx) -> None:
+    key = (c.secrets["mlflow_s3_access_key"], c.secrets["mlflow_s3_secret_key"])
+    _bucket_with_key(c, c.config.mlflow_bucket, "pororoca-mlflow", key)
+
+
+def mlflow_users(c: Ctx) -> None:
+    """The scorer's read-only user (default permission READ), created once through the admin API."""
+    base = f"http://{HOST}:{c.values['mlflow_port']}/api/2.0/mlflow/users"
+    admin = ("admin", c.secrets["mlflow_admin_password"])
+    got = requests.get(f"{base}/get", params={"username": "scorer"}, auth=admin, timeout=10)
+    if got.status_code == 200:
+        return
+    made = requests.post(
+        f"{base}/create", json={"username": "scorer", "password": c.secrets["mlflow_scorer_password"]},
+        auth=admin, timeout=10,
+    )  # fmt: skip
+    if made.status_code != 200:
+        raise OperationFailed(f"mlflow: creating the scorer user failed: HTTP {made.status_code} {made.text[:200]}")
 
 
 def airflow_prepare(c: Ctx) -> None:
@@ -326,7 +351,8 @@ BEFORE_START: dict[str, list[Hook]] = {
 AFTER_HEALTHY: dict[str, list[Hook]] = {
     "postgres": [postgres_databases, catalog_database],
     "mariadb": [mariadb_users],
-    "minio": [minio_lakehouse],
+    "minio": [minio_lakehouse, minio_mlflow],
+    "mlflow": [mlflow_users],
     "kafka": [kafka_principals],
     # Also when Trino is already running: `up` re-renders the committed rules over a later sync's.
     "trino": [trino_security],

@@ -1,0 +1,123 @@
+"""The offline side of the features: the lake's history replayed through the processor's own stage functions.
+
+Transfers, accounts, devices and authentications come from silver; limits from their bronze change log (silver
+holds only each customer's current limits, and a transfer must be judged against the limits of its moment);
+labels from `silver.fraud_cases`. Every table is read at one recorded Iceberg snapshot, so a training set can be
+rebuilt exactly (`FOR VERSION AS OF`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from pororoca_fraud import features as ft
+
+TABLES = {
+    "transfers": "silver.pix_transfers",
+    "accounts": "silver.accounts",
+    "devices": "silver.devices",
+    "auth": "silver.auth_events",
+    "limits": "bronze.core_transaction_limits",
+    "labels": "silver.fraud_cases",
+}
+QUERIES = {
+    "transfers": "SELECT transfer_id, created_at, payer_account_id, payee_key_token, amount, device_id, status "
+    "FROM {t}",
+    "accounts": "SELECT account_id, customer_id, opened_at FROM {t}",
+    "devices": "SELECT device_id, customer_id, registered_at, trusted FROM {t}",
+    "auth": "SELECT auth_event_id, customer_id, occurred_at, success FROM {t}",
+    "limits": "SELECT customer_id, updated_at, per_transaction_limit, daily_limit, nightly_limit FROM {t} "
+    "WHERE _op IN ('c', 'r', 'u')",
+    "labels": "SELECT transfer_id, fraud_type, detected_at FROM {t} WHERE transfer_id IS NOT NULL",
+}
+
+Query = Callable[[str], list[tuple]]  # SQL -> rows
+
+
+@dataclass
+class History:
+    transfers: list[ft.Transfer] = field(default_factory=list)
+    context: list[ft.Context] = field(default_factory=list)
+    labels: dict[int, tuple[str, int]] = field(default_factory=dict)  # transfer_id -> (pattern, detected_ms)
+    snapshots: dict[str, int | None] = field(default_factory=dict)  # table -> Iceberg snapshot id read
+
+
+def _ms(at: datetime) -> int:
+    return ft.millis(at)
+
+
+def current_snapshots(query: Query) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for table in TABLES.values():
+        ns, name = table.split(".")
+        rows = query(f'SELECT snapshot_id FROM {ns}."{name}$snapshots" ORDER BY committed_at DESC LIMIT 1')
+        out[table] = rows[0][0] if rows else None
+    return out
+
+
+def read_history(query: Query, snapshots: dict[str, int | None] | None = None) -> History:
+    """Everything the features and labels need, each table at `snapshots` (default: the current ones)."""
+    snaps = snapshots or current_snapshots(query)
+    h = History(snapshots=snaps)
+
+    def rows(kind: str) -> Iterable[tuple]:
+        table = TABLES[kind]
+        at = f" FOR VERSION AS OF {snaps[table]}" if snaps.get(table) else ""
+        sql = QUERIES[kind].format(t=table + at)
+        return query(sql)
+
+    for tid, created, payer, token, amount, device, status in rows("transfers"):
+        h.transfers.append(ft.Transfer(tid, _ms(created), payer, token, float(amount), device, status))
+    for account_id, customer_id, opened in rows("accounts"):
+        apply = partial(_account, opened_ms=_ms(opened), customer_id=customer_id)
+        h.context.append(ft.Context(_ms(opened), "payer", account_id, apply))
+    for device_id, customer_id, registered, trusted in rows("devices"):
+        apply = partial(_device, device_id=device_id, registered_ms=_ms(registered), trusted=bool(trusted))
+        h.context.append(ft.Context(_ms(registered), "customer", customer_id, apply))
+    for auth_id, customer_id, occurred, success in rows("auth"):
+        apply = partial(_auth, at_ms=_ms(occurred), auth_id=auth_id, success=bool(success))
+        h.context.append(ft.Context(_ms(occurred), "customer", customer_id, apply))
+    for customer_id, updated, per_tx, daily, nightly in rows("limits"):
+        values = {"per_tx": float(per_tx), "daily": float(daily), "nightly": float(nightly)}
+        apply = partial(_limits, updated_ms=_ms(updated), **values)
+        h.context.append(ft.Context(_ms(updated), "customer", customer_id, apply))
+    for tid, pattern, detected in rows("labels"):
+        h.labels[tid] = (pattern, _ms(detected))
+    return h
+
+
+def _account(s: ft.State, opened_ms: int, customer_id: int) -> ft.State:
+    return ft.account_opened(s, opened_ms, customer_id)
+
+
+def _device(s: ft.State, device_id: int, registered_ms: int, trusted: bool) -> ft.State:
+    return ft.device_seen(s, device_id, registered_ms, trusted)
+
+
+def _auth(s: ft.State, at_ms: int, auth_id: int, success: bool) -> ft.State:
+    return ft.authenticated(s, at_ms, auth_id, success)
+
+
+def _limits(s: ft.State, updated_ms: int, per_tx: float, daily: float, nightly: float) -> ft.State:
+    return ft.limits_changed(s, updated_ms, per_tx, daily, nightly)
+
+
+def training_rows(h: History) -> list[dict[str, Any]]:
+    """One row per transfer: its id, time, features, and label (1 and the pattern when a fraud case names it)."""
+    feats = ft.replay(h.transfers, h.context)
+    out = []
+    for tx in sorted(h.transfers, key=lambda t: t.order):
+        label = h.labels.get(tx.transfer_id)
+        out.append(
+            {
+                "transfer_id": tx.transfer_id,
+                "created_ms": tx.created_ms,
+                **{f: feats[tx.transfer_id].get(f) for f in ft.FEATURES},
+                "label": int(label is not None),
+                "pattern": label[0] if label else None,
+            }
+        )
+    return out

@@ -1,0 +1,242 @@
+"""The stream processor (Quix Streams): change topics in, `fraud.scores` and `fraud.alerts` out.
+
+    pix_transfers (group_by payer account) + accounts          -> payer stage
+      -> group_by customer + devices, limits, auth_events      -> customer stage
+      -> group_by destination token                            -> payee stage -> judge -> fraud.scores, fraud.alerts
+
+Every stage keeps its state in RocksDB with a changelog topic (Quix Streams), so a restarted or moved replica
+recovers it; replicas share the work by partition. Malformed events go to `fraud.dlq` with the reason.
+
+The destination key is tokenised (the lake's keyed hash) before it becomes a message key: no repartition,
+changelog or output topic carries a raw Pix key, which can be a CPF, e-mail or phone number.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from pororoca_core.pseudonym import token
+from pororoca_fraud import events as ev
+from pororoca_fraud import features as ft
+from pororoca_fraud.health import Counters, serve_health
+from pororoca_fraud.model import load_champion
+from pororoca_fraud.scoring import judge, load_config
+
+log = logging.getLogger("pororoca.fraud")
+
+SCORES, ALERTS, DLQ = "fraud.scores", "fraud.alerts", "fraud.dlq"
+GROUP = "pororoca-fraud"
+STATE = "s"  # one state entry per key: the stage's dict
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise SystemExit(f"pororoca-fraud: {name} is not set (the stack sets it; see stack/services.toml)")
+    return value
+
+
+def _dead(table: str, value: Any, reason: str) -> dict[str, Any]:
+    raw = json.dumps(value, default=str)[:2000] if value is not None else None
+    return {"kind": "dead", "table": table, "reason": reason, "raw": raw, "at_ms": int(time.time() * 1000)}
+
+
+def parse(table: str, pseudonym_key: str, counters: Counters):
+    """The first step of each input: a change event -> a typed, JSON-able event, or a dead letter."""
+
+    def step(value: Any) -> dict[str, Any]:
+        try:
+            change = ev.read_change(f"x.{table}", value)
+            if change is None or (change.op in ("u", "d") and table == "pix_transfers"):
+                return {"kind": "skip"}  # a transfer is scored when it is created; status changes come later
+            if change.op == "d":
+                return {"kind": "skip"}
+            row = change.row
+            if table == "pix_transfers":
+                tx = ev.transfer(row, token(ev.payee_key(row), "text", pseudonym_key) or "")
+                return {"kind": "transfer", "tx": asdict(tx), "commit_ms": change.commit_ms, "op": change.op}
+            if table == "accounts":
+                return {"kind": "account", **asdict(ev.account(row))}
+            if table == "devices":
+                return {"kind": "device", **asdict(ev.device(row))}
+            if table == "transaction_limits":
+                return {"kind": "limits", **asdict(ev.limits(row))}
+            return {"kind": "auth", **asdict(ev.auth(row))}
+        except ev.Malformed as e:
+            counters.dead_letters += 1
+            return _dead(table, value, str(e))
+
+    return step
+
+
+def payer_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
+    s = state.get(STATE, {})
+    if value["kind"] == "account":
+        state.set(STATE, ft.account_opened(s, value["opened_ms"], value["customer_id"]))
+        return value
+    s, f = ft.payer_features(s, ft.Transfer(**value["tx"]))
+    state.set(STATE, s)
+    return {**value, "customer_id": f.pop("customer_id"), "features": f}
+
+
+def customer_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
+    kind = value["kind"]
+    s = state.get(STATE, {})
+    if kind == "device":
+        state.set(STATE, ft.device_seen(s, value["device_id"], value["registered_ms"], value["trusted"]))
+    elif kind == "limits":
+        state.set(STATE, ft.limits_changed(s, value["updated_ms"], value["per_tx"], value["daily"], value["nightly"]))
+    elif kind == "auth":
+        state.set(STATE, ft.authenticated(s, value["at_ms"], value["auth_id"], value["success"]))
+    else:
+        tx = ft.Transfer(**value["tx"])
+        if value["customer_id"] is None:  # the account is not known yet: no customer history to read or keep
+            _, f = ft.customer_features({}, tx, value["features"]["payer_sum_24h"])
+        else:
+            s, f = ft.customer_features(s, tx, value["features"]["payer_sum_24h"])
+            state.set(STATE, s)
+        return {**value, "features": {**value["features"], **f}}
+    return value
+
+
+def build(app: Any, counters: Counters) -> None:
+    key = _env("POROROCA_PSEUDONYMISATION_KEY")
+    prefix = os.environ.get("POROROCA_FRAUD_TOPIC_PREFIX", "core.public.")
+    config = load_config()
+    counters.model_version = None
+    model = load_champion(config.model_name, config.model_alias)
+    counters.model_version = model.version if model else None
+
+    def source(table: str) -> Any:
+        topic = app.topic(prefix + table, value_deserializer="json", key_deserializer="bytes")
+        sdf = app.dataframe(topic).apply(parse(table, key, counters))
+        dead = sdf.filter(lambda v: v["kind"] == "dead")
+        dead.to_topic(dlq)
+        return sdf.filter(lambda v: v["kind"] not in ("dead", "skip"))
+
+    dlq = app.topic(DLQ, value_serializer="json")
+    scores = app.topic(SCORES, value_serializer="json", key_serializer="json")
+    alerts = app.topic(ALERTS, value_serializer="json", key_serializer="json")
+
+    pix = source("pix_transfers").group_by(lambda v: v["tx"]["payer_account_id"], name="by_payer")
+    accounts = source("accounts").group_by(lambda v: v["account_id"], name="accounts")
+    payer = pix.concat(accounts).apply(payer_stage, stateful=True).filter(lambda v: v["kind"] == "transfer")
+
+    by_customer = payer.group_by(lambda v: v["customer_id"] or 0, name="by_customer")
+    for table in ("devices", "transaction_limits", "auth_events"):
+        by_customer = by_customer.concat(
+            source(table).group_by(lambda v: v["customer_id"], name=f"{table}_by_customer")
+        )
+    customer = by_customer.apply(customer_stage, stateful=True).filter(lambda v: v["kind"] == "transfer")
+
+    by_payee = customer.group_by(lambda v: v["tx"]["payee_token"], name="by_payee")
+
+    def payee_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
+        tx = ft.Transfer(**value["tx"])
+        s, f = ft.payee_features(state.get(STATE, {}), tx)
+        state.set(STATE, s)
+        features = {"amount": tx.amount, **value["features"], **f}
+        verdict = judge(features, config, model)
+        counters.scored += 1
+        now = int(time.time() * 1000)
+        counters.last_latency_ms = now - value["commit_ms"]
+        return {
+            "transfer_id": tx.transfer_id,
+            "payer_account_id": tx.payer_account_id,
+            "payee_key_token": tx.payee_token,
+            "amount": tx.amount,
+            "created_at_ms": tx.created_ms,
+            "source_commit_ms": value["commit_ms"],
+            "scored_at_ms": now,
+            "live": value["op"] == "c",
+            "score": verdict.score,
+            "decision": verdict.decision,
+            "reasons": verdict.reasons,
+            "model_version": verdict.model_version,
+            "features": {k: features.get(k) for k in ft.FEATURES},
+        }
+
+    scored = by_payee.apply(payee_stage, stateful=True)
+    scored.to_topic(scores, key=lambda v: v["transfer_id"])
+    alerted = scored.filter(lambda v: v["live"] and v["decision"] != "allow")
+    alerted.update(lambda v: counters.alert())
+    alerted.to_topic(alerts, key=lambda v: v["transfer_id"])
+
+
+def _kafka() -> dict[str, str]:
+    return {
+        "bootstrap.servers": _env("POROROCA_KAFKA_BOOTSTRAP"),
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.username": "fraud",
+        "sasl.password": _env("POROROCA_KAFKA_FRAUD_PASSWORD"),
+    }
+
+
+def wait_for_inputs(counters: Counters) -> None:
+    """The change topics appear when the capture starts (`cdc apply`): until then, wait and say so."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient(_kafka())
+    prefix = os.environ.get("POROROCA_FRAUD_TOPIC_PREFIX", "core.public.")
+    wanted = {prefix + t for t in ev.TABLES}
+    while True:
+        missing = wanted - set(admin.list_topics(timeout=10).topics)
+        if not missing:
+            return
+        counters.status = f"waiting for the change topics {sorted(missing)} (is the capture on? `pororoca cdc apply`)"
+        log.info("pororoca-fraud: %s", counters.status)
+        time.sleep(5)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from quixstreams import Application
+    from quixstreams.kafka.configuration import ConnectionConfig
+
+    counters = Counters()
+    host, port = os.environ.get("POROROCA_FRAUD_HOST", "127.0.0.1"), int(_env("POROROCA_FRAUD_PORT"))
+    threading.Thread(
+        target=serve_health, args=(host, port, _env("POROROCA_FRAUD_HEALTH_PASSWORD"), counters), daemon=True
+    ).start()
+    log.info("pororoca-fraud: health on http://%s:%s/health", host, port)
+    wait_for_inputs(counters)
+    kafka = _kafka()
+    app = Application(
+        broker_address=ConnectionConfig(
+            bootstrap_servers=kafka["bootstrap.servers"],
+            security_protocol="sasl_plaintext",
+            sasl_mechanism="SCRAM-SHA-512",
+            sasl_username=kafka["sasl.username"],
+            sasl_password=kafka["sasl.password"],
+        ),
+        consumer_group=GROUP,
+        # The context topics' history (every account's opening, every device) is what the features stand on.
+        auto_offset_reset="earliest",
+        processing_guarantee=os.environ.get("POROROCA_FRAUD_GUARANTEE", "exactly-once"),  # type: ignore[arg-type]
+        commit_interval=float(os.environ.get("POROROCA_FRAUD_COMMIT_INTERVAL", "0.1")),
+        state_dir=_env("POROROCA_FRAUD_STATE_DIR"),
+        # Unique per process (replicas must not fence each other), under the prefix the broker's ACL allows.
+        producer_extra_config={
+            "linger.ms": 2,
+            "compression.type": "lz4",
+            "transactional.id": f"{GROUP}-{uuid.uuid4()}",
+        },
+        consumer_extra_config={"fetch.wait.max.ms": 20},
+        loglevel="INFO",
+    )
+    build(app, counters)
+    counters.status = "scoring"
+    log.info("pororoca-fraud: scoring started (model %s)", counters.model_version or "none: rules only")
+    app.run()
+
+
+if __name__ == "__main__":
+    main()

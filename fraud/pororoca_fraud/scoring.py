@@ -1,0 +1,151 @@
+"""Rules, thresholds and the decision for one transfer's features: pure, configured by `fraud/scoring.toml`."""
+
+from __future__ import annotations
+
+import math
+import operator
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from pororoca_fraud.features import FEATURES
+
+CONFIG = Path(__file__).resolve().parent.parent / "scoring.toml"
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+DECISIONS = ("allow", "alert", "hold", "block")
+
+
+class ScoringConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Condition:
+    feature: str
+    op: str
+    value: Any
+
+    def holds(self, features: Mapping[str, Any]) -> bool:
+        v = features.get(self.feature)
+        return v is not None and OPERATORS[self.op](v, self.value)
+
+    def describe(self, features: Mapping[str, Any]) -> str:
+        return f"{self.feature}={features.get(self.feature)!r} {self.op} {self.value!r}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: str
+    score: float
+    when: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    alert: float
+    hold: float
+    block: float
+
+    def decide(self, score: float) -> str:
+        if score >= self.block:
+            return "block"
+        if score >= self.hold:
+            return "hold"
+        return "alert" if score >= self.alert else "allow"
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    thresholds: Thresholds
+    rules: tuple[Rule, ...]
+    model_name: str
+    model_alias: str
+    model_reasons: int
+
+
+def load_config(path: Path = CONFIG) -> ScoringConfig:
+    raw = tomllib.loads(path.read_text())
+    rules = []
+    for r in raw.get("rules", []):
+        conds = []
+        for cond in r["when"]:
+            feature, op, value = cond
+            if feature not in FEATURES:
+                known = ", ".join(FEATURES)
+                raise ScoringConfigError(f"rule {r['name']}: unknown feature {feature!r} (known: {known})")
+            if op not in OPERATORS:
+                raise ScoringConfigError(f"rule {r['name']}: unknown operator {op!r} (use {' '.join(OPERATORS)})")
+            conds.append(Condition(feature, op, value))
+        if not 0 <= r["score"] <= 1:
+            raise ScoringConfigError(f"rule {r['name']}: score must be between 0 and 1")
+        rules.append(Rule(r["name"], r["pattern"], float(r["score"]), tuple(conds)))
+    t = raw["thresholds"]
+    thresholds = Thresholds(float(t["alert"]), float(t["hold"]), float(t["block"]))
+    if not 0 < thresholds.alert <= thresholds.hold <= thresholds.block <= 1:
+        raise ScoringConfigError("thresholds must satisfy 0 < alert <= hold <= block <= 1")
+    m = raw["model"]
+    return ScoringConfig(thresholds, tuple(rules), m["name"], m["alias"], int(m.get("reasons", 3)))
+
+
+def vector(features: Mapping[str, Any]) -> list[float]:
+    """The model's input: FEATURES in order, booleans as 0/1, unknown as NaN (the model's imputer fills it)."""
+    return [math.nan if features.get(f) is None else float(features[f]) for f in FEATURES]
+
+
+class Model(Protocol):
+    version: str
+
+    def score(self, row: Sequence[float]) -> tuple[float, list[tuple[str, float]]]:
+        """Probability of fraud and the features' contributions, largest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    score: float
+    decision: str
+    reasons: list[dict[str, Any]]
+    model_version: str | None
+
+
+def judge(features: Mapping[str, Any], config: ScoringConfig, model: Model | None) -> Verdict:
+    reasons: list[dict[str, Any]] = []
+    score = 0.0
+    for rule in config.rules:
+        if all(c.holds(features) for c in rule.when):
+            score = max(score, rule.score)
+            reasons.append(
+                {
+                    "kind": "rule",
+                    "rule": rule.name,
+                    "pattern": rule.pattern,
+                    "score": rule.score,
+                    "because": [c.describe(features) for c in rule.when],
+                }
+            )
+    version = None
+    if model is not None:
+        probability, contributions = model.score(vector(features))
+        version = model.version
+        if probability >= config.thresholds.alert:
+            reasons.append(
+                {
+                    "kind": "model",
+                    "score": round(probability, 4),
+                    "because": [
+                        f"{f}={features.get(f)!r} ({c:+.2f})" for f, c in contributions[: config.model_reasons]
+                    ],
+                }
+            )
+        score = max(score, probability)
+    return Verdict(round(score, 4), config.thresholds.decide(score), reasons, version)

@@ -1,0 +1,149 @@
+"""Train, evaluate and register the fraud model (run in the fraud environment by `pororoca fraud train`).
+
+Input: a training set written by the CLI (`dataset.training_rows`, JSON lines with the snapshot ids it was read
+at). The holdout is the latest part in time, never shuffled in: the model is judged on transfers that happened
+after everything it learnt from, as in production. Metrics: precision and recall at fixed alert rates (the share
+of transfers fraud ops can review), overall and per fraud pattern, and PR-AUC."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+from pororoca_fraud.features import FEATURES
+from pororoca_fraud.model import build_pipeline
+from pororoca_fraud.scoring import load_config
+
+ALERT_RATES = (0.005, 0.01)
+HOLDOUT = 0.25
+FEATURES_VERSION = hashlib.sha256((Path(__file__).parent / "features.py").read_bytes()).hexdigest()[:12]
+
+log = logging.getLogger("pororoca.fraud.train")
+
+
+def _x(rows: list[dict[str, Any]]) -> list[list[float]]:
+    return [[math.nan if r[f] is None else float(r[f]) for f in FEATURES] for r in rows]
+
+
+def at_alert_rate(scores: list[float], rows: list[dict[str, Any]], rate: float) -> dict[str, Any]:
+    """Alert on the top `rate` share of scores: precision, recall, and recall per fraud pattern."""
+    n_alert = max(1, round(len(scores) * rate))
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])[:n_alert]
+    alerted = set(order)
+    frauds = [i for i, r in enumerate(rows) if r["label"]]
+    hits = sum(1 for i in order if rows[i]["label"])
+    per_pattern: dict[str, float] = {}
+    for pattern in sorted({rows[i]["pattern"] for i in frauds}):
+        members = [i for i in frauds if rows[i]["pattern"] == pattern]
+        per_pattern[pattern] = round(sum(1 for i in members if i in alerted) / len(members), 4)
+    return {
+        "alerts": n_alert,
+        "precision": round(hits / n_alert, 4),
+        "recall": round(hits / len(frauds), 4) if frauds else None,
+        "recall_by_pattern": per_pattern,
+    }
+
+
+def evaluate(scores: list[float], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from sklearn.metrics import average_precision_score
+
+    labels = [r["label"] for r in rows]
+    out: dict[str, Any] = {"transfers": len(rows), "frauds": sum(labels)}
+    out["pr_auc"] = round(float(average_precision_score(labels, scores)), 4) if 0 < sum(labels) < len(rows) else None
+    for rate in ALERT_RATES:
+        out[f"at_{rate:.1%}"] = at_alert_rate(scores, rows, rate)
+    return out
+
+
+def split(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rows = sorted(rows, key=lambda r: (r["created_ms"], r["transfer_id"]))
+    cut = int(len(rows) * (1 - HOLDOUT))
+    return rows[:cut], rows[cut:]
+
+
+def train(dataset: Path, register: bool, alias: str | None, min_frauds: int) -> dict[str, Any]:
+    lines = dataset.read_text().splitlines()
+    meta = json.loads(lines[0])
+    rows = [json.loads(line) for line in lines[1:]]
+    train_rows, holdout = split(rows)
+    learnt = sum(r["label"] for r in train_rows)
+    if learnt < min_frauds:
+        raise SystemExit(f"only {learnt} labelled frauds before the holdout (need {min_frauds}): load more data")
+    pipeline = build_pipeline()
+    pipeline.fit(_x(train_rows), [r["label"] for r in train_rows])
+    scores = [float(p) for p in pipeline.predict_proba(_x(holdout))[:, 1]]
+    metrics = evaluate(scores, holdout)
+    result: dict[str, Any] = {"metrics": metrics, "snapshots": meta["snapshots"], "features_version": FEATURES_VERSION}
+    if register:
+        result.update(_register(pipeline, meta, metrics, alias))
+    return result
+
+
+def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    out: dict[str, float] = {}
+    for k, v in metrics.items():
+        key = f"{prefix}{k}".replace("%", "pct")
+        if isinstance(v, dict):
+            out.update(_flat(v, key + "."))
+        elif isinstance(v, int | float):
+            out[key] = float(v)
+    return out
+
+
+def _register(pipeline: Any, meta: dict[str, Any], metrics: dict[str, Any], alias: str | None) -> dict[str, Any]:
+    import mlflow
+    import sklearn
+    from mlflow.models import infer_signature
+
+    config = load_config()
+    mlflow.set_experiment("pororoca-pix-fraud")
+    with mlflow.start_run(run_name="fraud-train") as run:
+        mlflow.log_params(
+            {
+                "features_version": FEATURES_VERSION,
+                "code_version": meta.get("code_version", "unknown"),
+                "holdout_share": HOLDOUT,
+                "features": ",".join(FEATURES),
+                **{f"snapshot.{t}": s for t, s in meta["snapshots"].items()},
+            }
+        )
+        mlflow.log_metrics(_flat(metrics))
+        mlflow.log_dict(metrics, "evaluation.json")
+        example = [[0.0] * len(FEATURES)]
+        info = mlflow.sklearn.log_model(
+            pipeline,
+            name="model",
+            registered_model_name=config.model_name,
+            signature=infer_signature(example, [0.0]),
+            # skops (MLflow's safe format) refuses unlisted types on load; a fitted scaler holds numpy dtypes.
+            skops_trusted_types=["numpy.dtype"],
+            pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
+        )
+        version = str(info.registered_model_version)
+        if alias:
+            mlflow.MlflowClient().set_registered_model_alias(config.model_name, alias, version)
+        return {"run_id": run.info.run_id, "model": config.model_name, "version": version, "alias": alias}
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    p = argparse.ArgumentParser(prog="pororoca_fraud.train")
+    p.add_argument("dataset", type=Path)
+    p.add_argument("--no-register", action="store_true")
+    p.add_argument("--alias", default=None)
+    p.add_argument("--min-frauds", type=int, default=20)
+    p.add_argument("--result", type=Path, required=True, help="where to write the result (JSON)")
+    args = p.parse_args(argv)
+    result = train(args.dataset, not args.no_register, args.alias, args.min_frauds)
+    # A file, not stdout: MLflow prints its own lines there.
+    args.result.write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
