@@ -94,8 +94,9 @@ def _window(events: list[list], order: tuple[int, int], width_ms: int) -> list[l
 
 
 def _remember(events: list[list], event: list) -> list[list]:
-    """Insert once (a replayed change must not count twice), keep time order, drop what no window needs."""
-    if any(e[1] == event[1] for e in events):
+    """Insert once (a replayed change, same id and time, must not count twice), keep time order, drop what no
+    window needs."""
+    if any(e[0] == event[0] and e[1] == event[1] for e in events):
         return events
     merged = sorted([*events, event], key=lambda e: (e[0], e[1]))
     return _prune(merged, max(merged[-1][0], event[0]))

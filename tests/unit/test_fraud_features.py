@@ -1,0 +1,205 @@
+"""The fraud features' definitions: windows, point in time, and one definition online (the processor's stage
+functions on a key's state) and offline (replay)."""
+
+import random
+from pathlib import Path
+
+import pytest
+
+from pororoca_fraud import events as ev
+from pororoca_fraud import features as ft
+from pororoca_fraud import processor
+from pororoca_fraud.health import Counters
+from pororoca_fraud.scoring import ScoringConfigError, judge, load_config
+
+T0 = 1_780_000_000_000  # ms
+MIN = 60_000
+
+
+def tx(tid, at, payer=1, payee="k1", amount=100.0, device=None):
+    return ft.Transfer(tid, at, payer, payee, amount, device, "completed")
+
+
+def test_velocity_counts_only_earlier_transfers_inside_each_window():
+    state: ft.State = {}
+    out = {}
+    for tid, at in [(1, T0), (2, T0 + 30_000), (3, T0 + 2 * MIN), (4, T0 + 2 * MIN)]:
+        state, out[tid] = ft.payer_features(state, tx(tid, at))
+    assert out[1]["payer_count_1m"] == 0
+    assert out[2]["payer_count_1m"] == 1 and out[2]["payer_sum_1m"] == 100.0
+    assert out[3]["payer_count_1m"] == 0 and out[3]["payer_count_1h"] == 2
+    # Same millisecond: the lower id is earlier (a total order, as in the offline replay).
+    assert out[4]["payer_count_1m"] == 1 and out[4]["payer_count_24h"] == 3
+
+
+def test_a_replayed_transfer_is_not_counted_twice():
+    state, _ = ft.payer_features({}, tx(1, T0))
+    state, _ = ft.payer_features(state, tx(1, T0))
+    _, f = ft.payer_features(state, tx(2, T0 + 1000))
+    assert f["payer_count_1m"] == 1
+
+
+def test_first_time_payee_and_account_age():
+    state = ft.account_opened({}, T0 - 10 * 86_400_000, customer_id=7)
+    state, a = ft.payer_features(state, tx(1, T0, payee="x"))
+    state, b = ft.payer_features(state, tx(2, T0 + 1000, payee="x"))
+    _, c = ft.payer_features(state, tx(3, T0 + 2000, payee="y"))
+    assert (a["first_time_payee"], b["first_time_payee"], c["first_time_payee"]) == (True, False, True)
+    assert a["account_age_days"] == 10.0 and a["customer_id"] == 7
+
+
+def test_device_limits_and_failed_authentications_as_of_the_transfer():
+    s = ft.device_seen({}, 5, registered_ms=T0 - 2 * 3_600_000, trusted=False)
+    s = ft.device_seen(s, 6, registered_ms=T0 + MIN, trusted=True)  # registered after the transfer below
+    s = ft.limits_changed(s, T0 - 86_400_000, per_tx=1000.0, daily=5000.0, nightly=500.0)
+    s = ft.limits_changed(s, T0 + MIN, per_tx=10.0, daily=10.0, nightly=10.0)  # a later change: not seen
+    for i, at in enumerate([T0 - 2 * 3_600_000, T0 - 30 * MIN, T0 - MIN]):
+        s = ft.authenticated(s, at, auth_id=i, success=False)
+    s = ft.authenticated(s, T0 - MIN, auth_id=9, success=True)
+    _, f = ft.customer_features(s, tx(1, T0, amount=800.0, device=5), payer_sum_24h=1200.0)
+    assert f["device_known"] and not f["device_trusted"] and f["device_age_hours"] == 2.0
+    assert f["amount_to_tx_limit"] == 0.8 and f["day_sum_to_daily_limit"] == 0.4
+    assert f["failed_auth_1h"] == 2
+    _, g = ft.customer_features(s, tx(2, T0, device=6), payer_sum_24h=0.0)
+    assert not g["device_known"] and g["device_age_hours"] is None
+
+
+def test_fan_in_counts_distinct_payers_in_the_hour():
+    s: ft.State = {}
+    for tid, payer in enumerate([1, 2, 2, 3], start=1):
+        s, f = ft.payee_features(s, tx(tid, T0 + tid * 1000, payer=payer, payee="mule"))
+    assert f["payee_distinct_payers_1h"] == 2 and f["payee_count_1h"] == 3
+
+
+class FakeState:
+    """Quix Streams' per-key State, as the processor's stage functions use it."""
+
+    def __init__(self, store, key):
+        self.store, self.key = store, key
+
+    def get(self, name, default=None):
+        return self.store.get((self.key, name), default)
+
+    def set(self, name, value):
+        self.store[(self.key, name)] = value
+
+
+def _online(events):
+    """The processor's three stage functions, fed in arrival order, each stage keyed as in `processor.build`."""
+    stores: dict = {"payer": {}, "customer": {}, "payee": {}}
+    out = {}
+    for kind, value in events:
+        if kind == "account":
+            processor.payer_stage(value, FakeState(stores["payer"], value["account_id"]))
+        elif kind in ("device", "limits", "auth"):
+            processor.customer_stage(value, FakeState(stores["customer"], value["customer_id"]))
+        else:
+            v = processor.payer_stage(value, FakeState(stores["payer"], value["tx"]["payer_account_id"]))
+            v = processor.customer_stage(v, FakeState(stores["customer"], v["customer_id"] or 0))
+            t = ft.Transfer(**v["tx"])
+            s = stores["payee"].get(t.payee_token, {})
+            s, f3 = ft.payee_features(s, t)
+            stores["payee"][t.payee_token] = s
+            out[t.transfer_id] = {"amount": t.amount, **v["features"], **f3}
+    return out
+
+
+def test_online_stages_and_offline_replay_agree_on_a_random_history():
+    rng = random.Random(7)
+    context, stream, transfers = [], [], []
+    for account in range(1, 6):
+        opened = T0 - rng.randint(1, 400) * 86_400_000
+        context.append(ft.Context(opened, "payer", account, lambda s, o=opened, a=account: ft.account_opened(s, o, a)))
+        stream.append((opened, ("account", {"kind": "account", "account_id": account, "customer_id": account,
+                                            "opened_ms": opened})))  # fmt: skip
+        reg = T0 - rng.randint(0, 48) * 3_600_000
+        context.append(ft.Context(reg, "customer", account, lambda s, r=reg, a=account: ft.device_seen(s, a, r, False)))
+        stream.append((reg, ("device", {"kind": "device", "customer_id": account, "device_id": account,
+                                        "registered_ms": reg, "trusted": False})))  # fmt: skip
+        lim = T0 - 86_400_000
+        context.append(
+            ft.Context(lim, "customer", account, lambda s, t=lim: ft.limits_changed(s, t, 500.0, 2000.0, 300.0))
+        )
+        stream.append((lim, ("limits", {"kind": "limits", "customer_id": account, "updated_ms": lim, "per_tx": 500.0,
+                                        "daily": 2000.0, "nightly": 300.0})))  # fmt: skip
+    for i in range(60):
+        at = T0 + rng.randint(0, 3 * 3_600_000)
+        if rng.random() < 0.3:
+            acc = rng.randint(1, 5)
+            context.append(
+                ft.Context(at, "customer", acc, lambda s, t=at, i=i: ft.authenticated(s, t, 1000 + i, False))
+            )
+            stream.append((at, ("auth", {"kind": "auth", "customer_id": acc, "auth_id": 1000 + i, "at_ms": at,
+                                         "success": False})))  # fmt: skip
+        t = tx(
+            i + 1,
+            at,
+            payer=rng.randint(1, 5),
+            payee=rng.choice("abc"),
+            amount=rng.randint(10, 600),
+            device=rng.choice([1, 2, None]),
+        )
+        transfers.append(t)
+        stream.append((at, ("transfer", {"kind": "transfer", "tx": t.__dict__, "commit_ms": at, "op": "c"})))
+    stream.sort(key=lambda e: (e[0], e[1][0] == "transfer", e[1][1].get("tx", {}).get("transfer_id", 0)))
+    online = _online([e for _, e in stream])
+    offline = ft.replay(transfers, context)
+    assert online == offline
+    assert any(f["failed_auth_1h"] for f in offline.values()) and any(f["payer_count_1h"] for f in offline.values())
+
+
+def test_no_feature_sees_the_future():
+    early = [tx(1, T0), tx(2, T0 + MIN)]
+    later = [*early, tx(3, T0 + 30_000, payee="k1"), tx(4, T0 + 5 * MIN)]
+    a, b = ft.replay(early, []), ft.replay(later, [])
+    assert a[1] == b[1]
+
+
+def test_change_events_are_read_and_bad_ones_named():
+    envelope = {"payload": {"op": "c", "after": {"transfer_id": 1, "created_at": "2026-12-02T10:00:00.5Z",
+                "payer_account_id": 3, "payee_key": "a@b.c", "amount": 10.5, "device_id": None, "status": "completed"},
+                "source": {"ts_ms": 5}}}  # fmt: skip
+    change = ev.read_change("core.public.pix_transfers", envelope)
+    t = ev.transfer(change.row, "tok")
+    assert (t.transfer_id, t.amount, t.created_ms % 1000, change.commit_ms) == (1, 10.5, 500, 5)
+    for bad, reason in [
+        ("text", "not a JSON object"),
+        ({"payload": {"after": {}}}, "payload.op missing"),
+        ({"payload": {"op": "x", "after": {}, "source": {"ts_ms": 1}}}, "unknown operation"),
+    ]:
+        with pytest.raises(ev.Malformed, match=reason):
+            ev.read_change("core.public.pix_transfers", bad)
+    row = dict(envelope["payload"]["after"], amount=-1)
+    with pytest.raises(ev.Malformed, match="positive amount"):
+        ev.transfer(row, "tok")
+
+
+def test_the_processor_sends_a_malformed_event_to_the_dead_letters_and_counts_it():
+    counters = Counters()
+    step = processor.parse("pix_transfers", "k" * 32, counters)
+    dead = step({"payload": {"op": "c", "after": {"transfer_id": "x"}, "source": {"ts_ms": 1}}})
+    assert dead["kind"] == "dead" and dead["reason"] == "payee_key is missing" and counters.dead_letters == 1
+    row = {"transfer_id": 1, "created_at": "2026-12-02T10:00:00Z", "payer_account_id": 3, "payee_key": "a@b.c",
+           "amount": 1, "status": "completed"}  # fmt: skip
+    ok = step({"payload": {"op": "c", "after": row, "source": {"ts_ms": 1}}})
+    assert ok["kind"] == "transfer" and ok["tx"]["payee_token"] != "a@b.c" and len(ok["tx"]["payee_token"]) == 32
+
+
+def test_rules_fire_with_their_reasons_and_thresholds_decide():
+    config = load_config()
+    takeover = {"device_age_hours": 0.5, "device_trusted": False, "amount_to_tx_limit": 0.9, "amount": 900.0}
+    verdict = judge(takeover, config, None)
+    assert verdict.decision == "hold" and verdict.score == 0.9
+    (reason,) = verdict.reasons
+    assert reason["pattern"] == "account_takeover" and "device_age_hours=0.5 < 24" in reason["because"]
+    assert judge({"amount": 50.0, "device_age_hours": None}, config, None).decision == "allow"
+
+
+def test_a_rule_on_an_unknown_feature_is_refused(tmp_path: Path):
+    bad = tmp_path / "scoring.toml"
+    bad.write_text(
+        '[thresholds]\nalert = 0.5\nhold = 0.8\nblock = 0.9\n[model]\nname = "m"\nalias = "champion"\n'
+        '[[rules]]\nname = "r"\npattern = "p"\nscore = 0.5\nwhen = [["cpf", "==", 1]]\n'
+    )
+    with pytest.raises(ScoringConfigError, match="unknown feature 'cpf'"):
+        load_config(bad)
