@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Images for the Helm chart (`make kind-up` builds both and loads them into kind):
 #   project: our code and CLI, the DAGs, the Iceberg sink plugin for Connect, PySpark with the Iceberg runtime.
+#   fraud:   the fraud path's environment (stack/venvs/fraud.lock): the Quix Streams processor, training, MLflow.
 #   minio:   MinIO built from source at the manifest's pseudo-version (upstream publishes no binaries).
 # Versions come from versions.toml through build arguments; the Makefile passes them.
 
@@ -40,6 +41,22 @@ ENV PATH=/opt/pororoca/venv/bin:$PATH POROROCA_SPARK_JARS=/opt/pororoca/spark-ja
 USER 10001
 ENTRYPOINT []
 CMD ["pororoca", "--help"]
+
+FROM ${PYTHON_IMAGE} AS fraud
+ARG UV_VERSION
+COPY stack/venvs/fraud.lock /tmp/fraud.lock
+RUN pip install --no-cache-dir "uv==${UV_VERSION}" \
+    && uv venv /opt/fraud --python /usr/local/bin/python \
+    && uv pip sync --python /opt/fraud/bin/python --require-hashes /tmp/fraud.lock \
+    && pip uninstall -y uv && rm /tmp/fraud.lock \
+    && useradd --uid 10001 --create-home --shell /usr/sbin/nologin pororoca
+# The processor imports the foundation's stdlib-only modules (the lake's pseudonymisation) beside its own package.
+COPY fraud /opt/pororoca/src/fraud
+COPY stack/pororoca_core /opt/pororoca/src/stack/pororoca_core
+ENV PATH=/opt/fraud/bin:$PATH PYTHONPATH=/opt/pororoca/src/fraud:/opt/pororoca/src/stack PYTHONUNBUFFERED=1
+USER 10001
+ENTRYPOINT []
+CMD ["python", "-m", "pororoca_fraud.processor"]
 
 FROM golang:1.26.8-bookworm AS minio-build
 ARG MINIO_VERSION

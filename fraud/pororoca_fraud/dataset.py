@@ -81,8 +81,8 @@ def read_history(query: Query, snapshots: dict[str, int | None] | None = None) -
         apply = partial(_auth, at_ms=_ms(occurred), auth_id=auth_id, success=bool(success))
         h.context.append(ft.Context(_ms(occurred), "customer", customer_id, apply))
     for customer_id, updated, per_tx, daily, nightly in rows("limits"):
-        values = {"per_tx": float(per_tx), "daily": float(daily), "nightly": float(nightly)}
-        apply = partial(_limits, updated_ms=_ms(updated), **values)
+        apply = partial(_limits, updated_ms=_ms(updated), per_tx=float(per_tx), daily=float(daily),
+                        nightly=float(nightly))  # fmt: skip
         h.context.append(ft.Context(_ms(updated), "customer", customer_id, apply))
     for tid, pattern, detected in rows("labels"):
         h.labels[tid] = (pattern, _ms(detected))

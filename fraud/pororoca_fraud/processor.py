@@ -170,7 +170,7 @@ def build(app: Any, counters: Counters) -> None:
     alerted.to_topic(alerts, key=lambda v: v["transfer_id"])
 
 
-def _kafka() -> dict[str, str]:
+def _kafka() -> dict[str, str | int | float | bool]:
     return {
         "bootstrap.servers": _env("POROROCA_KAFKA_BOOTSTRAP"),
         "security.protocol": "SASL_PLAINTEXT",
@@ -211,16 +211,16 @@ def main() -> None:
     kafka = _kafka()
     app = Application(
         broker_address=ConnectionConfig(
-            bootstrap_servers=kafka["bootstrap.servers"],
+            bootstrap_servers=str(kafka["bootstrap.servers"]),
             security_protocol="sasl_plaintext",
             sasl_mechanism="SCRAM-SHA-512",
-            sasl_username=kafka["sasl.username"],
-            sasl_password=kafka["sasl.password"],
+            sasl_username=str(kafka["sasl.username"]),
+            sasl_password=str(kafka["sasl.password"]),
         ),
         consumer_group=GROUP,
         # The context topics' history (every account's opening, every device) is what the features stand on.
         auto_offset_reset="earliest",
-        processing_guarantee=os.environ.get("POROROCA_FRAUD_GUARANTEE", "exactly-once"),  # type: ignore[arg-type]
+        processing_guarantee="exactly-once",
         commit_interval=float(os.environ.get("POROROCA_FRAUD_COMMIT_INTERVAL", "0.1")),
         state_dir=_env("POROROCA_FRAUD_STATE_DIR"),
         # Unique per process (replicas must not fence each other), under the prefix the broker's ACL allows.

@@ -228,9 +228,13 @@ NOUNS: tuple[Noun, ...] = (
              f"{SUPERSET}:cmd_check", (ASSETS_DIR,)),
     )),
     Noun("cluster", "one-off set-up steps a Kubernetes install runs as Jobs (the local `up` does them itself)", (
-        Verb("lakehouse-bucket", "create the lakehouse bucket if missing", f"{STACK}:cmd_lakehouse_bucket", (
-            arg("--bucket", required=True, help="the bucket's name"),
+        Verb("lakehouse-bucket", "create the buckets if missing", f"{STACK}:cmd_lakehouse_bucket", (
+            arg("--bucket", required=True, type=comma_list, help="the buckets' names, comma-separated"),
         ), alias="lakehouse-bucket"),
+        Verb("mlflow-users", "create MLflow's read-only `scorer` user (the fraud processor's) if missing",
+             f"{STACK}:cmd_mlflow_users", (
+            arg("--timeout", type=positive_float, default=300, help="seconds to wait for MLflow (default 300)"),
+        )),
         Verb("iceberg-catalog", "create the Iceberg catalog's database, its engine roles (passwords from the "
              "credentials) and its tables with their row-level security", f"{STACK}:cmd_iceberg_catalog", (
             arg("--admin-user", default="postgres", help="a PostgreSQL role that may create roles and databases"),

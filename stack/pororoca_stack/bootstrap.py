@@ -245,19 +245,23 @@ def minio_mlflow(c: Ctx) -> None:
     _bucket_with_key(c, c.config.mlflow_bucket, "pororoca-mlflow", key)
 
 
-def mlflow_users(c: Ctx) -> None:
-    """The scorer's read-only user (default permission READ), created once through the admin API."""
-    base = f"http://{HOST}:{c.values['mlflow_port']}/api/2.0/mlflow/users"
-    admin = ("admin", c.secrets["mlflow_admin_password"])
+def ensure_mlflow_scorer(url: str, admin_password: str, scorer_password: str) -> None:
+    """The scorer's read-only user (default permission READ), created once through MLflow's admin API."""
+    base = f"{url}/api/2.0/mlflow/users"
+    admin = ("admin", admin_password)
     got = requests.get(f"{base}/get", params={"username": "scorer"}, auth=admin, timeout=10)
     if got.status_code == 200:
         return
     made = requests.post(
-        f"{base}/create", json={"username": "scorer", "password": c.secrets["mlflow_scorer_password"]},
-        auth=admin, timeout=10,
-    )  # fmt: skip
+        f"{base}/create", json={"username": "scorer", "password": scorer_password}, auth=admin, timeout=10
+    )
     if made.status_code != 200:
         raise OperationFailed(f"mlflow: creating the scorer user failed: HTTP {made.status_code} {made.text[:200]}")
+
+
+def mlflow_users(c: Ctx) -> None:
+    url = f"http://{HOST}:{c.values['mlflow_port']}"
+    ensure_mlflow_scorer(url, c.secrets["mlflow_admin_password"], c.secrets["mlflow_scorer_password"])
 
 
 def airflow_prepare(c: Ctx) -> None:

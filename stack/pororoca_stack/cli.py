@@ -107,7 +107,7 @@ def cmd_credentials_show(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_lakehouse_bucket(args: argparse.Namespace, paths: Paths) -> int:
-    """In a cluster: create the lakehouse bucket once the object store answers (the local `up` does it itself)."""
+    """In a cluster: create the buckets once the object store answers (the local `up` does it itself)."""
     from urllib.parse import urlparse
 
     from minio import Minio
@@ -117,12 +117,37 @@ def cmd_lakehouse_bucket(args: argparse.Namespace, paths: Paths) -> int:
     ep = lakehouse.Endpoints.of(paths)
     url = urlparse(ep.s3)
     client = Minio(url.netloc, access_key=ep.access_key, secret_key=ep.secret_key, secure=url.scheme == "https")
-    if client.bucket_exists(args.bucket):
-        print(f"bucket {args.bucket}: exists")
-    else:
-        client.make_bucket(args.bucket, location=ep.region)
-        print(f"bucket {args.bucket}: created")
+    for bucket in args.bucket:
+        if client.bucket_exists(bucket):
+            print(f"bucket {bucket}: exists")
+        else:
+            client.make_bucket(bucket, location=ep.region)
+            print(f"bucket {bucket}: created")
     return ExitCode.OK
+
+
+def cmd_mlflow_users(args: argparse.Namespace, paths: Paths) -> int:
+    """In a cluster: MLflow's read-only `scorer` user, once the server answers (retried until the deadline)."""
+    import time
+
+    import requests
+
+    from pororoca_core import credentials, services
+    from pororoca_core.services import peer_host
+    from pororoca_stack.bootstrap import ensure_mlflow_scorer
+
+    secrets = credentials.load(paths.credentials)
+    url = f"http://{peer_host('mlflow')}:{services.port_values(services.load())['mlflow_port']}"
+    deadline = time.monotonic() + args.timeout
+    while True:
+        try:
+            ensure_mlflow_scorer(url, secrets["mlflow_admin_password"], secrets["mlflow_scorer_password"])
+            print(f"mlflow: the scorer user exists at {url}")
+            return ExitCode.OK
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(3)
 
 
 def cmd_kafka_principals(args: argparse.Namespace, paths: Paths) -> int:

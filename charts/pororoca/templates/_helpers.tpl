@@ -141,12 +141,16 @@ superset_host: {{ .Release.Name }}-superset
 superset_port: 8088
 minio_host: {{ .Release.Name }}-minio
 minio_port: 9000
+mlflow_host: {{ .Release.Name }}-mlflow
+mlflow_port: 5000
+fraud_host: {{ .Release.Name }}-fraud
+fraud_port: 8080
 {{- end -}}
 
 {{/* Environment of every container running the project image: the same CLI as on a laptop, pointed at Services. */}}
 {{- define "pororoca.projectEnv" -}}
 {{- $subs := include "pororoca.peerSubs" . | fromYaml }}
-{{- range $service := list "postgres" "mariadb" "kafka" "connect" "trino" "minio" "superset" }}
+{{- range $service := list "postgres" "mariadb" "kafka" "connect" "trino" "minio" "superset" "mlflow" "fraud" }}
 - name: POROROCA_{{ upper $service }}_HOST
   value: {{ index $subs (printf "%s_host" $service) | quote }}
 - name: POROROCA_{{ upper $service }}_PORT
@@ -235,18 +239,18 @@ every address a component is configured with is a Service of this release, and t
 */}}
 {{- define "pororoca.peers" -}}
 {{- $airflow := list "airflow-api-server" "airflow-scheduler" "airflow-dag-processor" "airflow-migrate" "spark" }}
-{{- $project := list "catalog" "connectors" "dashboards" "sources-load" "workload" "minio-bucket" "kafka-principals" "test" }}
+{{- $project := list "catalog" "connectors" "dashboards" "sources-load" "workload" "minio-bucket" "kafka-principals" "mlflow-users" "test" }}
 postgresql:
-  from: {{ concat (list "catalog" "connect" "trino-coordinator" "trino-workers" "superset" "superset-init" "openmetadata") $airflow $project | toJson }}
+  from: {{ concat (list "catalog" "connect" "trino-coordinator" "trino-workers" "superset" "superset-init" "openmetadata" "mlflow") $airflow $project | toJson }}
   ports: [5432]
 mariadb:
   from: {{ concat (list "connect") $airflow $project | toJson }}
   ports: [3306]
 minio:
-  from: {{ concat (list "connect" "trino-coordinator" "trino-workers") $airflow $project | toJson }}
+  from: {{ concat (list "connect" "trino-coordinator" "trino-workers" "mlflow") $airflow $project | toJson }}
   ports: [9000, 9001]
 kafka:
-  from: {{ concat (list "kafka" "connect") $airflow $project | toJson }}
+  from: {{ concat (list "kafka" "connect" "fraud") $airflow $project | toJson }}
   ports: [9092, 9093]
 connect:
   from: {{ concat (list "connect") $airflow $project | toJson }}
@@ -269,6 +273,12 @@ openmetadata:
 opensearch:
   from: [openmetadata]
   ports: [9200]
+mlflow:
+  from: {{ concat (list "fraud") $airflow $project | toJson }}
+  ports: [5000]
+fraud:
+  from: {{ concat $airflow $project | toJson }}
+  ports: [8080]
 workload: {}
 airflow-scheduler: {}
 airflow-dag-processor: {}
