@@ -63,6 +63,7 @@ demo: venv ## check the machine, start everything, load the sources, capture, cu
 	$(PORO) cdc apply
 	$(PORO) cdc wait
 	$(PORO) jobs pipeline
+	$(PORO) fraud train
 	$(PORO) dashboards apply
 	$(PORO) dashboards check
 	$(PORO) stack smoke

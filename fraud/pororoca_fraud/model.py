@@ -45,6 +45,17 @@ def build_pipeline() -> Any:
     )
 
 
+def champion_version(name: str, alias: str) -> str | None:
+    """The version the alias points at now (None: no such model or alias yet)."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(mlflow.MlflowClient().get_model_version_by_alias(name, alias).version)
+    except MlflowException:
+        return None
+
+
 def load_champion(name: str, alias: str) -> SklearnModel | None:
     """The registered version under `alias`, or None when the registry has none yet (rules still score)."""
     if not os.environ.get("MLFLOW_TRACKING_URI"):

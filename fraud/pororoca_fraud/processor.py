@@ -19,21 +19,22 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pororoca_core.pseudonym import token
 from pororoca_fraud import events as ev
 from pororoca_fraud import features as ft
 from pororoca_fraud.health import Counters, serve_health
-from pororoca_fraud.model import load_champion
-from pororoca_fraud.scoring import judge, load_config
+from pororoca_fraud.model import SklearnModel, champion_version, load_champion
+from pororoca_fraud.scoring import ScoringConfig, judge, load_config
 
 log = logging.getLogger("pororoca.fraud")
 
 SCORES, ALERTS, DLQ = "fraud.scores", "fraud.alerts", "fraud.dlq"
 GROUP = "pororoca-fraud"
 STATE = "s"  # one state entry per key: the stage's dict
+RELOAD_SECONDS = 30  # how often the registry's champion alias is checked
 
 
 def _env(name: str) -> str:
@@ -106,13 +107,41 @@ def customer_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
     return value
 
 
+@dataclass
+class ModelSlot:
+    """The model scoring now. Replaced whole (one reference assignment), so an event is scored by one version."""
+
+    model: SklearnModel | None
+
+    @property
+    def version(self) -> str | None:
+        return self.model.version if self.model else None
+
+
+def watch_champion(slot: ModelSlot, config: ScoringConfig, counters: Counters) -> None:
+    """Follow the registry's alias: a newly promoted version scores from the next event on, without a restart."""
+    while True:
+        time.sleep(RELOAD_SECONDS)
+        try:
+            latest = champion_version(config.model_name, config.model_alias)
+            if latest is not None and latest != slot.version:
+                model = load_champion(config.model_name, config.model_alias)
+                if model is not None:
+                    slot.model = model
+                    counters.model_version = model.version
+                    log.info("pororoca-fraud: now scoring with model version %s", model.version)
+        except Exception as e:  # the registry being away must never stop scoring
+            log.warning("pororoca-fraud: could not check the registry for a new champion: %s", e)
+
+
 def build(app: Any, counters: Counters) -> None:
     key = _env("POROROCA_PSEUDONYMISATION_KEY")
     prefix = os.environ.get("POROROCA_FRAUD_TOPIC_PREFIX", "core.public.")
     config = load_config()
-    counters.model_version = None
-    model = load_champion(config.model_name, config.model_alias)
-    counters.model_version = model.version if model else None
+    slot = ModelSlot(load_champion(config.model_name, config.model_alias))
+    counters.model_version = slot.version
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        threading.Thread(target=watch_champion, args=(slot, config, counters), daemon=True).start()
 
     def source(table: str) -> Any:
         topic = app.topic(prefix + table, value_deserializer="json", key_deserializer="bytes")
@@ -143,7 +172,7 @@ def build(app: Any, counters: Counters) -> None:
         s, f = ft.payee_features(state.get(STATE, {}), tx)
         state.set(STATE, s)
         features = {"amount": tx.amount, **value["features"], **f}
-        verdict = judge(features, config, model)
+        verdict = judge(features, config, slot.model)
         counters.scored += 1
         now = int(time.time() * 1000)
         counters.last_latency_ms = now - value["commit_ms"]

@@ -41,6 +41,8 @@ def logins(secrets: dict[str, str]) -> dict[str, Login]:
         Login("connect-rest", "pororoca", "connect_rest_password"),
         # The operator's Kafka principal (SASL SCRAM-SHA-512); the services' own are in stack/kafka_principals.toml.
         Login("kafka-pororoca", "pororoca", "kafka_pororoca_password"),
+        Login("mlflow-admin", "admin", "mlflow_admin_password"),
+        Login("fraud-health", "pororoca", "fraud_health_password"),
     ]
     trino = [
         Login(f"trino-{key[6:-9]}", key[6:-9], key)
@@ -66,6 +68,10 @@ def endpoints(ports: dict[str, int], secrets: dict[str, str], trino_ca: str) -> 
                  (known["connect-rest"],), "HTTP Basic"),
         Endpoint("Kafka (change topics)", f"{HOST}:{ports['kafka_port']}", (known["kafka-pororoca"],),
                  "SASL_PLAINTEXT, SCRAM-SHA-512"),
+        Endpoint("MLflow (fraud models, registry)", f"http://{HOST}:{ports['mlflow_port']}", (known["mlflow-admin"],),
+                 "HTTP Basic; the processor reads as `scorer`"),
+        Endpoint("Fraud processor (counters)", f"http://{HOST}:{ports['fraud_port']}/health", (known["fraud-health"],),
+                 "scores on topic fraud.scores, alerts on fraud.alerts"),
         Endpoint("Iceberg JDBC catalog (PostgreSQL)",
                  f"jdbc:postgresql://{HOST}:{ports['postgres_port']}/{config.catalog_database}",
                  (), "catalog `lakehouse`; engines only, one role each (people query through Trino)"),
