@@ -1,0 +1,173 @@
+"""`make bench-fraud`: real-time scoring latency and the model's quality, on the stack of this environment with
+everything running (run it after `make demo`: it needs the loaded lake and a trained model).
+
+Latency: Pix transfers are committed at the source at a fixed rate (500, 1,000, 2,000/s by default) for a
+while; for every one, the time from its source commit (Debezium's `source.ts_ms`) to its score and, when
+alerted, its alert being published (the broker's timestamp of the record, read committed): p50/p95/p99, and
+whether the processor kept up (the last score within 10 s of the last commit). Quality: `pororoca fraud train
+--no-register` on the lake's time-based holdout: precision, recall and PR-AUC at 0.5 % and 1 % alert rates,
+recall per fraud pattern. Writes bench/results/fraud.json; never fails on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import threading
+import time
+import uuid
+
+from common import CLI, write
+from confluent_kafka import OFFSET_END, Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from pororoca_core import lakehouse
+from pororoca_core.paths import Paths
+from pororoca_sources.connections import Sources
+
+TICK = 0.05  # seconds between source transactions of one writer
+WRITER_RATE = 500  # transfers per second one writer (one connection) commits
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1)
+
+
+def writer(src: Sources, accounts: list[int], rate: int, seconds: float, out: list[int], seed: int) -> None:
+    per_tick = max(1, round(rate * TICK))
+    with src.core() as conn:
+        start = time.monotonic()
+        tick = 0
+        while time.monotonic() - start < seconds:
+            rows = []
+            for i in range(per_tick):
+                rows.append(
+                    (f"E13140088{uuid.uuid4().hex}"[:32], accounts[(seed + tick * per_tick + i) % len(accounts)],
+                     str(uuid.uuid4()), "60701190", 25 + (tick + i) % 400, "app", "completed")
+                )  # fmt: skip
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO pix_transfers (end_to_end_id, payer_account_id, payee_key, payee_ispb, amount, "
+                    "created_at, channel, status) VALUES (%s, %s, %s, %s, %s, clock_timestamp(), %s, %s) "
+                    "RETURNING transfer_id",
+                    rows,
+                    returning=True,
+                )
+                ids = []
+                while True:
+                    row = cur.fetchone()
+                    if row is not None:
+                        ids.append(row[0])
+                    if not cur.nextset():
+                        break
+            conn.commit()
+            out.extend(ids)
+            tick += 1
+            sleep = start + tick * TICK - time.monotonic()
+            if sleep > 0:
+                time.sleep(sleep)
+
+
+def consumer_at_end(kafka: dict, topic: str) -> Consumer:
+    c = Consumer({**kafka, "group.id": f"pororoca-bench-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
+                  "isolation.level": "read_committed"})  # fmt: skip
+    parts = AdminClient(kafka).list_topics(topic, timeout=10).topics[topic].partitions
+    c.assign([TopicPartition(topic, p, OFFSET_END) for p in parts])
+    c.consume(num_messages=1, timeout=1)  # resolve the end offsets now, before the burst
+    return c
+
+
+def run_rate(src: Sources, kafka: dict, accounts: list[int], rate: int, seconds: float) -> dict:
+    scores, alerts = consumer_at_end(kafka, "fraud.scores"), consumer_at_end(kafka, "fraud.alerts")
+    ids: list[int] = []
+    writers = max(1, -(-rate // WRITER_RATE))
+    threads = [
+        threading.Thread(target=writer, args=(src, accounts, rate // writers, seconds, ids, w * 7919))
+        for w in range(writers)
+    ]
+    started = time.time()
+    for t in threads:
+        t.start()
+    latency: dict[int, float] = {}
+    alert_latency: list[float] = []
+    last_commit = 0.0
+    deadline = time.time() + seconds + 120
+    while time.time() < deadline:
+        for m in scores.consume(num_messages=5000, timeout=0.2):
+            if m.error() is None and m.value():
+                v = json.loads(m.value())
+                if v["created_at_ms"] >= started * 1000:
+                    latency[v["transfer_id"]] = m.timestamp()[1] - v["source_commit_ms"]
+        for m in alerts.consume(num_messages=1000, timeout=0):
+            if m.error() is None and m.value():
+                v = json.loads(m.value())
+                if v["created_at_ms"] >= started * 1000:
+                    alert_latency.append(m.timestamp()[1] - v["source_commit_ms"])
+        if all(not t.is_alive() for t in threads):
+            last_commit = last_commit or time.time()
+            if set(ids) <= latency.keys():
+                break
+    caught_up_s = round(time.time() - last_commit, 1) if last_commit else None
+    values = list(latency.values())
+    scores.close()
+    alerts.close()
+    return {
+        "offered_per_s": rate,
+        "committed": len(ids),
+        "committed_per_s": round(len(ids) / seconds, 1),
+        "scored": len(set(ids) & latency.keys()),
+        "score_latency_ms": {"p50": percentile(values, 50), "p95": percentile(values, 95),
+                             "p99": percentile(values, 99), "max": max(values, default=None)},
+        "alerts": len(alert_latency),
+        "alert_latency_ms": {"p50": percentile(alert_latency, 50), "p95": percentile(alert_latency, 95),
+                             "p99": percentile(alert_latency, 99)},
+        "kept_up": caught_up_s is not None and caught_up_s <= 10 and set(ids) <= latency.keys(),
+        "last_score_after_last_commit_s": caught_up_s,
+    }  # fmt: skip
+
+
+def quality() -> dict:
+    out = subprocess.run([CLI, "fraud", "train", "--no-register", "--json"], capture_output=True, text=True,
+                         env=os.environ.copy(), timeout=3600)  # fmt: skip
+    if out.returncode != 0:
+        return {"error": out.stderr[-2000:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rates", default="500,1000,2000", help="transfers per second, comma-separated")
+    p.add_argument("--seconds", type=float, default=30, help="how long each rate is offered (default 30)")
+    p.add_argument("--skip-quality", action="store_true")
+    args = p.parse_args()
+    paths = Paths.from_env()
+    src = Sources.of(paths)
+    kafka = lakehouse.Endpoints.of(paths).kafka
+    with src.core() as conn:
+        accounts = [r[0] for r in conn.execute("SELECT account_id FROM accounts ORDER BY account_id").fetchall()]
+    result: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "seconds_per_rate": args.seconds,
+                    "rates": []}  # fmt: skip
+    for rate in (int(r) for r in args.rates.split(",")):
+        print(f"bench-fraud: {rate} transfers/s for {args.seconds:.0f}s ...", flush=True)
+        r = run_rate(src, kafka, accounts, rate, args.seconds)
+        lat = r["score_latency_ms"]
+        print(f"  p50 {lat['p50']} ms, p99 {lat['p99']} ms, kept up: {r['kept_up']}")
+        result["rates"].append(r)
+    sustained = [r["offered_per_s"] for r in result["rates"] if r["kept_up"]]
+    result["highest_sustained_per_s"] = max(sustained, default=None)
+    result["p99_under_1s_at_1000"] = next(
+        (r["score_latency_ms"]["p99"] is not None and r["score_latency_ms"]["p99"] < 1000
+         for r in result["rates"] if r["offered_per_s"] == 1000), None)  # fmt: skip
+    if not args.skip_quality:
+        print("bench-fraud: model quality on the lake's time-based holdout ...", flush=True)
+        result["quality"] = quality()
+    write("fraud", result)
+
+
+if __name__ == "__main__":
+    main()
