@@ -71,7 +71,11 @@ def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
     out_dir = paths.state / "fraud"
     out_dir.mkdir(mode=0o700, exist_ok=True)
     path = out_dir / f"training-{time.strftime('%Y%m%dT%H%M%S')}.jsonl"
-    meta = {"snapshots": {k: v for k, v in history.snapshots.items()}, "code_version": _code_version()}
+    meta = {
+        "snapshots": dict(history.snapshots),
+        "code_version": _code_version(),
+        "labels_as_of_ms": history.labels_as_of_ms,
+    }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(json.dumps(meta) + "\n")
@@ -80,6 +84,9 @@ def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
     result_path = path.with_suffix(".result.json")
     cmd = [fraud_python(paths), "-m", "pororoca_fraud.train", str(path), "--min-frauds", str(args.min_frauds)]
     cmd += ["--result", str(result_path)]
+    for flag, value in (("--label-maturity-days", args.label_maturity_days), ("--holdout-share", args.holdout_share)):
+        if value is not None:
+            cmd += [flag, str(value)]
     cmd += ["--no-register"] if args.no_register else ["--alias", args.alias]
     # Run beside the training set: MLflow looks for a project lock in its working directory.
     result = subprocess.run(cmd, capture_output=True, text=True, env=fraud_env(paths), timeout=1800, cwd=out_dir)

@@ -44,6 +44,11 @@ class History:
     labels: dict[int, tuple[str, int]] = field(default_factory=dict)  # transfer_id -> (pattern, detected_ms)
     snapshots: dict[str, int | None] = field(default_factory=dict)  # table -> Iceberg snapshot id read
 
+    @property
+    def labels_as_of_ms(self) -> int | None:
+        """The latest detection: how far the labels reach."""
+        return max((d for _, d in self.labels.values()), default=None)
+
 
 def _ms(at: datetime) -> int:
     return ft.millis(at)

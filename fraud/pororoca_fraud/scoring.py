@@ -71,6 +71,8 @@ class ScoringConfig:
     model_name: str
     model_alias: str
     model_reasons: int
+    label_maturity_days: float
+    holdout_share: float
 
 
 def load_config(path: Path = CONFIG) -> ScoringConfig:
@@ -93,8 +95,13 @@ def load_config(path: Path = CONFIG) -> ScoringConfig:
     thresholds = Thresholds(float(t["alert"]), float(t["hold"]), float(t["block"]))
     if not 0 < thresholds.alert <= thresholds.hold <= thresholds.block <= 1:
         raise ScoringConfigError("thresholds must satisfy 0 < alert <= hold <= block <= 1")
-    m = raw["model"]
-    return ScoringConfig(thresholds, tuple(rules), m["name"], m["alias"], int(m.get("reasons", 3)))
+    m, tr = raw["model"], raw["training"]
+    if not 0 < tr["holdout_share"] < 1:
+        raise ScoringConfigError("training.holdout_share must be between 0 and 1")
+    return ScoringConfig(
+        thresholds, tuple(rules), m["name"], m["alias"], int(m.get("reasons", 3)),
+        float(tr["label_maturity_days"]), float(tr["holdout_share"]),
+    )  # fmt: skip
 
 
 def vector(features: Mapping[str, Any]) -> list[float]:

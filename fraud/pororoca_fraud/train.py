@@ -8,6 +8,7 @@ of transfers fraud ops can review), overall and per fraud pattern, and PR-AUC.""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import logging
@@ -17,10 +18,10 @@ from typing import Any
 
 from pororoca_fraud.features import FEATURES
 from pororoca_fraud.model import build_pipeline
-from pororoca_fraud.scoring import load_config
+from pororoca_fraud.scoring import ScoringConfig, load_config
 
 ALERT_RATES = (0.005, 0.01)
-HOLDOUT = 0.25
+DAY_MS = 86_400_000
 FEATURES_VERSION = hashlib.sha256((Path(__file__).parent / "features.py").read_bytes()).hexdigest()[:12]
 
 log = logging.getLogger("pororoca.fraud.train")
@@ -60,17 +61,29 @@ def evaluate(scores: list[float], rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def split(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def mature(rows: list[dict[str, Any]], labels_as_of_ms: int | None, maturity_days: float) -> list[dict[str, Any]]:
+    """The transfers whose label can no longer change: older than the maturity window before the latest
+    detection."""
+    if labels_as_of_ms is None:
+        return []
+    cutoff = labels_as_of_ms - maturity_days * DAY_MS
+    return [r for r in rows if r["created_ms"] <= cutoff]
+
+
+def split(rows: list[dict[str, Any]], holdout: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows = sorted(rows, key=lambda r: (r["created_ms"], r["transfer_id"]))
-    cut = int(len(rows) * (1 - HOLDOUT))
+    cut = int(len(rows) * (1 - holdout))
     return rows[:cut], rows[cut:]
 
 
-def train(dataset: Path, register: bool, alias: str | None, min_frauds: int) -> dict[str, Any]:
+def train(
+    dataset: Path, register: bool, alias: str | None, min_frauds: int, overrides: dict[str, Any]
+) -> dict[str, Any]:
     lines = dataset.read_text().splitlines()
     meta = json.loads(lines[0])
-    rows = [json.loads(line) for line in lines[1:]]
-    train_rows, holdout = split(rows)
+    config = dataclasses.replace(load_config(), **overrides)
+    rows = mature([json.loads(line) for line in lines[1:]], meta.get("labels_as_of_ms"), config.label_maturity_days)
+    train_rows, holdout = split(rows, config.holdout_share)
     learnt = sum(r["label"] for r in train_rows)
     if learnt < min_frauds:
         raise SystemExit(f"only {learnt} labelled frauds before the holdout (need {min_frauds}): load more data")
@@ -78,9 +91,10 @@ def train(dataset: Path, register: bool, alias: str | None, min_frauds: int) -> 
     pipeline.fit(_x(train_rows), [r["label"] for r in train_rows])
     scores = [float(p) for p in pipeline.predict_proba(_x(holdout))[:, 1]]
     metrics = evaluate(scores, holdout)
+    metrics["train_transfers"], metrics["train_frauds"] = len(train_rows), sum(r["label"] for r in train_rows)
     result: dict[str, Any] = {"metrics": metrics, "snapshots": meta["snapshots"], "features_version": FEATURES_VERSION}
     if register:
-        result.update(_register(pipeline, meta, metrics, alias))
+        result.update(_register(pipeline, meta, metrics, alias, config))
     return result
 
 
@@ -95,19 +109,22 @@ def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
     return out
 
 
-def _register(pipeline: Any, meta: dict[str, Any], metrics: dict[str, Any], alias: str | None) -> dict[str, Any]:
+def _register(
+    pipeline: Any, meta: dict[str, Any], metrics: dict[str, Any], alias: str | None, config: ScoringConfig
+) -> dict[str, Any]:
     import mlflow
     import sklearn
     from mlflow.models import infer_signature
 
-    config = load_config()
     mlflow.set_experiment("pororoca-pix-fraud")
     with mlflow.start_run(run_name="fraud-train") as run:
         mlflow.log_params(
             {
                 "features_version": FEATURES_VERSION,
                 "code_version": meta.get("code_version", "unknown"),
-                "holdout_share": HOLDOUT,
+                "holdout_share": config.holdout_share,
+                "label_maturity_days": config.label_maturity_days,
+                "labels_as_of_ms": meta.get("labels_as_of_ms"),
                 "features": ",".join(FEATURES),
                 **{f"snapshot.{t}": s for t, s in meta["snapshots"].items()},
             }
@@ -138,8 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--alias", default=None)
     p.add_argument("--min-frauds", type=int, default=20)
     p.add_argument("--result", type=Path, required=True, help="where to write the result (JSON)")
+    p.add_argument("--label-maturity-days", type=float, help="override scoring.toml [training]")
+    p.add_argument("--holdout-share", type=float, help="override scoring.toml [training]")
     args = p.parse_args(argv)
-    result = train(args.dataset, not args.no_register, args.alias, args.min_frauds)
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("label_maturity_days", args.label_maturity_days), ("holdout_share", args.holdout_share))
+        if v is not None
+    }  # fmt: skip
+    result = train(args.dataset, not args.no_register, args.alias, args.min_frauds, overrides)
     # A file, not stdout: MLflow prints its own lines there.
     args.result.write_text(json.dumps(result))
     return 0

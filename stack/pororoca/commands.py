@@ -194,6 +194,10 @@ NOUNS: tuple[Noun, ...] = (
                 "which the processor loads when it starts)"),
             arg("--no-register", action="store_true", help="evaluate only"),
             arg("--min-frauds", type=int, default=20, help="refuse to fit on fewer labelled frauds (default 20)"),
+            arg("--label-maturity-days", type=float, help="leave out transfers younger than this before the latest "
+                "detection (default: fraud/scoring.toml [training])"),
+            arg("--holdout-share", type=float, help="the latest share of mature transfers to evaluate on "
+                "(default: fraud/scoring.toml [training])"),
             arg("--json", action="store_true", help="also print the result as JSON"),
         )),
         Verb("status", "the processor's counters: transfers scored, alerts, dead letters, model version",
