@@ -24,7 +24,6 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 WINDOWS = {"1m": 60_000, "1h": 3_600_000, "24h": 86_400_000}
 LONGEST = max(WINDOWS.values())
 MAX_EVENTS = 5_000  # per key and window list: a key busier than this in 24 h keeps only its newest events
-PAYEES_REMEMBERED = 1_000  # distinct destinations remembered per payer account ("first-time payee")
 LIMIT_VERSIONS = 20  # limit changes remembered per customer
 
 State = dict[str, Any]  # one key's state: JSON-serialisable (Quix Streams stores it in RocksDB + changelog)
@@ -118,19 +117,17 @@ def payer_features(state: State, tx: Transfer) -> tuple[State, dict[str, Any]]:
         out[f"payer_sum_{name}"] = round(sum(e[2] for e in seen), 2)
     opened = state.get("opened_ms")
     out["account_age_days"] = None if opened is None else round((tx.created_ms - opened) / 86_400_000, 3)
-    payees: dict[str, list[int]] = state.get("payees", {})
-    first = payees.get(tx.payee_token)
-    out["first_time_payee"] = first is None or tuple(first) >= tx.order
-    if first is None or tuple(first) > tx.order:
-        payees = {**payees, tx.payee_token: list(tx.order)}
-        if len(payees) > PAYEES_REMEMBERED:  # forget the destinations first paid longest ago
-            payees = dict(sorted(payees.items(), key=lambda kv: kv[1])[-PAYEES_REMEMBERED:])
-    new_state = {
-        **state,
-        "transfers": _remember(events, [tx.created_ms, tx.transfer_id, tx.amount]),
-        "payees": payees,
-    }
+    new_state = {**state, "transfers": _remember(events, [tx.created_ms, tx.transfer_id, tx.amount])}
     return new_state, {**out, "customer_id": state.get("customer_id")}
+
+
+def first_time_payee(first_paid: list[int] | None, tx: Transfer) -> tuple[bool, list[int] | None]:
+    """Has the payer paid this destination before? `first_paid` is the (payer, destination) pair's earliest
+    transfer order seen, kept under its own state key (a payer's whole set of destinations would be rewritten
+    on every transfer). Returns the answer and the pair's new mark (None: unchanged)."""
+    first = tuple(first_paid) if first_paid is not None else None
+    answer = first is None or first >= tx.order
+    return answer, (list(tx.order) if first is None or first > tx.order else None)
 
 
 # ---- stage 2: by customer ------------------------------------------------------------------------------
@@ -227,6 +224,7 @@ def replay(transfers: list[Transfer], context: list[Context]) -> dict[int, dict[
     payer: dict[int, State] = {}
     customer: dict[int, State] = {}
     payee: dict[str, State] = {}
+    pairs: dict[tuple[int, str], list[int]] = {}
     timeline: list[tuple[int, int, int, Context | Transfer]] = [(c.at_ms, 0, i, c) for i, c in enumerate(context)]
     timeline += [(t.created_ms, 1, t.transfer_id, t) for t in transfers]
     timeline.sort(key=lambda e: e[:3])
@@ -239,6 +237,10 @@ def replay(transfers: list[Transfer], context: list[Context]) -> dict[int, dict[
         tx = item
         s1, f1 = payer_features(payer.get(tx.payer_account_id, {}), tx)
         payer[tx.payer_account_id] = s1
+        pair = (tx.payer_account_id, tx.payee_token)
+        f1["first_time_payee"], mark = first_time_payee(pairs.get(pair), tx)
+        if mark is not None:
+            pairs[pair] = mark
         cid = f1.pop("customer_id")
         if cid is not None:
             s2, f2 = customer_features(customer.get(cid, {}), tx, f1["payer_sum_24h"])

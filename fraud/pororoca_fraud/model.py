@@ -4,6 +4,7 @@ score, registered in MLflow and loaded by alias."""
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,20 +15,41 @@ from pororoca_fraud.features import FEATURES
 log = logging.getLogger("pororoca.fraud")
 
 
-@dataclass
-class SklearnModel:
-    pipeline: Any  # sklearn Pipeline: impute -> scale -> logistic regression
+@dataclass(frozen=True)
+class LinearModel:
+    """The fitted pipeline's arithmetic (median imputation, standardisation, logistic regression), applied in
+    plain Python: per event, scikit-learn's input validation cost more than the model itself."""
+
+    medians: tuple[float, ...]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
     version: str
 
-    def score(self, row: Sequence[float]) -> tuple[float, list[tuple[str, float]]]:
-        import numpy as np
+    @classmethod
+    def from_pipeline(cls, pipeline: Any, version: str) -> LinearModel:
+        impute, scale, classify = (pipeline.named_steps[n] for n in ("impute", "scale", "classify"))
+        return cls(
+            tuple(float(v) for v in impute.statistics_),
+            tuple(float(v) for v in scale.mean_),
+            tuple(float(v) for v in scale.scale_),
+            tuple(float(v) for v in classify.coef_[0]),
+            float(classify.intercept_[0]),
+            version,
+        )
 
-        x = np.asarray([row], dtype=float)
-        probability = float(self.pipeline.predict_proba(x)[0, 1])
-        scaled = self.pipeline[:-1].transform(x)[0]
-        coef = self.pipeline[-1].coef_[0]
-        contributions = sorted(zip(FEATURES, scaled * coef, strict=True), key=lambda fc: -fc[1])
-        return probability, [(f, float(c)) for f, c in contributions if c > 0]
+    def score(self, row: Sequence[float]) -> tuple[float, list[tuple[str, float]]]:
+        contributions = []
+        z = self.intercept
+        for name, x, median, mean, scale, w in zip(
+            FEATURES, row, self.medians, self.means, self.scales, self.coef, strict=True
+        ):
+            c = w * ((median if math.isnan(x) else x) - mean) / scale
+            z += c
+            contributions.append((name, c))
+        probability = 1 / (1 + math.exp(-z)) if z > -700 else 0.0
+        return probability, sorted(((f, c) for f, c in contributions if c > 0), key=lambda fc: -fc[1])
 
 
 def build_pipeline() -> Any:
@@ -56,7 +78,7 @@ def champion_version(name: str, alias: str) -> str | None:
         return None
 
 
-def load_champion(name: str, alias: str) -> SklearnModel | None:
+def load_champion(name: str, alias: str) -> LinearModel | None:
     """The registered version under `alias`, or None when the registry has none yet (rules still score)."""
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         log.warning("no MLFLOW_TRACKING_URI: scoring with the rules only")
@@ -72,4 +94,4 @@ def load_champion(name: str, alias: str) -> SklearnModel | None:
         return None
     pipeline = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
     log.info("loaded model %s version %s (alias %s)", name, mv.version, alias)
-    return SklearnModel(pipeline, str(mv.version))
+    return LinearModel.from_pipeline(pipeline, str(mv.version))

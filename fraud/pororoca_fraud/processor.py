@@ -1,8 +1,9 @@
 """The stream processor (Quix Streams): change topics in, `fraud.scores` and `fraud.alerts` out.
 
-    pix_transfers (group_by payer account) + accounts          -> payer stage
-      -> group_by customer + devices, limits, auth_events      -> customer stage
-      -> group_by destination token                            -> payee stage -> judge -> fraud.scores, fraud.alerts
+    pix_transfers, accounts          -> fraud.stage.by-payer (key: account)    -> payer stage
+    payer stage, devices, limits, auth_events -> fraud.stage.by-customer (key: customer) -> customer stage
+    customer stage                   -> fraud.stage.by-payee (key: destination token) -> payee stage -> judge
+                                                                              -> fraud.scores, fraud.alerts
 
 Every stage keeps its state in RocksDB with a changelog topic (Quix Streams), so a restarted or moved replica
 recovers it; replicas share the work by partition. Malformed events go to `fraud.dlq` with the reason.
@@ -26,12 +27,13 @@ from pororoca_core.pseudonym import token
 from pororoca_fraud import events as ev
 from pororoca_fraud import features as ft
 from pororoca_fraud.health import Counters, serve_health
-from pororoca_fraud.model import SklearnModel, champion_version, load_champion
+from pororoca_fraud.model import LinearModel, champion_version, load_champion
 from pororoca_fraud.scoring import ScoringConfig, judge, load_config
 
 log = logging.getLogger("pororoca.fraud")
 
 SCORES, ALERTS, DLQ = "fraud.scores", "fraud.alerts", "fraud.dlq"
+STAGE_TOPICS = ("fraud.stage.by-payer", "fraud.stage.by-customer", "fraud.stage.by-payee")
 GROUP = "pororoca-fraud"
 STATE = "s"  # one state entry per key: the stage's dict
 RELOAD_SECONDS = 30  # how often the registry's champion alias is checked
@@ -82,8 +84,13 @@ def payer_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
     if value["kind"] == "account":
         state.set(STATE, ft.account_opened(s, value["opened_ms"], value["customer_id"]))
         return value
-    s, f = ft.payer_features(s, ft.Transfer(**value["tx"]))
+    tx = ft.Transfer(**value["tx"])
+    s, f = ft.payer_features(s, tx)
     state.set(STATE, s)
+    pair = f"payee:{tx.payee_token}"
+    f["first_time_payee"], mark = ft.first_time_payee(state.get(pair), tx)
+    if mark is not None:
+        state.set(pair, mark)
     return {**value, "customer_id": f.pop("customer_id"), "features": f}
 
 
@@ -111,7 +118,7 @@ def customer_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
 class ModelSlot:
     """The model scoring now. Replaced whole (one reference assignment), so an event is scored by one version."""
 
-    model: SklearnModel | None
+    model: LinearModel | None
 
     @property
     def version(self) -> str | None:
@@ -134,6 +141,16 @@ def watch_champion(slot: ModelSlot, config: ScoringConfig, counters: Counters) -
             log.warning("pororoca-fraud: could not check the registry for a new champion: %s", e)
 
 
+def internal(app: Any, name: str) -> Any:
+    """A stage's input topic: JSON keyed by the stage's entity, partitions as configured, kept one day."""
+    from quixstreams.models import TopicConfig
+
+    partitions = int(os.environ.get("POROROCA_FRAUD_PARTITIONS", "1"))
+    config = TopicConfig(num_partitions=partitions, replication_factor=1, extra_config={"retention.ms": "86400000"})
+    return app.topic(name, key_serializer="json", value_serializer="json", key_deserializer="json",
+                     value_deserializer="json", config=config)  # fmt: skip
+
+
 def build(app: Any, counters: Counters) -> None:
     key = _env("POROROCA_PSEUDONYMISATION_KEY")
     prefix = os.environ.get("POROROCA_FRAUD_TOPIC_PREFIX", "core.public.")
@@ -154,18 +171,18 @@ def build(app: Any, counters: Counters) -> None:
     scores = app.topic(SCORES, value_serializer="json", key_serializer="json")
     alerts = app.topic(ALERTS, value_serializer="json", key_serializer="json")
 
-    pix = source("pix_transfers").group_by(lambda v: v["tx"]["payer_account_id"], name="by_payer")
-    accounts = source("accounts").group_by(lambda v: v["account_id"], name="accounts")
-    payer = pix.concat(accounts).apply(payer_stage, stateful=True).filter(lambda v: v["kind"] == "transfer")
-
-    by_customer = payer.group_by(lambda v: v["customer_id"] or 0, name="by_customer")
+    # Each stage reads one topic keyed by its entity, fed by the stage before it and by the context tables.
+    # (Quix Streams' concat of several topics would align them by timestamp, holding events back while any
+    # input, an idle one included, may still bring older ones: seconds of latency for nothing here.)
+    by_payer, by_customer, by_payee = (internal(app, name) for name in STAGE_TOPICS)
+    source("pix_transfers").to_topic(by_payer, key=lambda v: v["tx"]["payer_account_id"])
+    source("accounts").to_topic(by_payer, key=lambda v: v["account_id"])
+    payer = app.dataframe(by_payer).apply(payer_stage, stateful=True)
+    payer.filter(lambda v: v["kind"] == "transfer").to_topic(by_customer, key=lambda v: v["customer_id"] or 0)
     for table in ("devices", "transaction_limits", "auth_events"):
-        by_customer = by_customer.concat(
-            source(table).group_by(lambda v: v["customer_id"], name=f"{table}_by_customer")
-        )
-    customer = by_customer.apply(customer_stage, stateful=True).filter(lambda v: v["kind"] == "transfer")
-
-    by_payee = customer.group_by(lambda v: v["tx"]["payee_token"], name="by_payee")
+        source(table).to_topic(by_customer, key=lambda v: v["customer_id"])
+    customer = app.dataframe(by_customer).apply(customer_stage, stateful=True)
+    customer.filter(lambda v: v["kind"] == "transfer").to_topic(by_payee, key=lambda v: v["tx"]["payee_token"])
 
     def payee_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
         tx = ft.Transfer(**value["tx"])
@@ -192,7 +209,7 @@ def build(app: Any, counters: Counters) -> None:
             "features": {k: features.get(k) for k in ft.FEATURES},
         }
 
-    scored = by_payee.apply(payee_stage, stateful=True)
+    scored = app.dataframe(by_payee).apply(payee_stage, stateful=True)
     scored.to_topic(scores, key=lambda v: v["transfer_id"])
     alerted = scored.filter(lambda v: v["live"] and v["decision"] != "allow")
     alerted.update(lambda v: counters.alert())
@@ -251,6 +268,9 @@ def main() -> None:
         auto_offset_reset="earliest",
         processing_guarantee="exactly-once",
         commit_interval=float(os.environ.get("POROROCA_FRAUD_COMMIT_INTERVAL", "0.1")),
+        # The loop checks whether a commit is due between polls: a long poll on a quiet stage would hold each
+        # hop's transaction (and what the next stage may read) open for that long.
+        consumer_poll_timeout=0.02,
         state_dir=_env("POROROCA_FRAUD_STATE_DIR"),
         # Unique per process (replicas must not fence each other), under the prefix the broker's ACL allows.
         producer_extra_config={
@@ -259,7 +279,7 @@ def main() -> None:
             "transactional.id": f"{GROUP}-{uuid.uuid4()}",
         },
         consumer_extra_config={"fetch.wait.max.ms": 20},
-        loglevel="INFO",
+        loglevel=os.environ.get("POROROCA_FRAUD_LOGLEVEL", "INFO"),  # type: ignore[arg-type]
     )
     build(app, counters)
     counters.status = "scoring"

@@ -110,7 +110,8 @@ def vector(features: Mapping[str, Any]) -> list[float]:
 
 
 class Model(Protocol):
-    version: str
+    @property
+    def version(self) -> str: ...
 
     def score(self, row: Sequence[float]) -> tuple[float, list[tuple[str, float]]]:
         """Probability of fraud and the features' contributions, largest first."""

@@ -1,6 +1,7 @@
 """The fraud features' definitions: windows, point in time, and one definition online (the processor's stage
 functions on a key's state) and offline (replay)."""
 
+import math
 import random
 from pathlib import Path
 
@@ -41,11 +42,19 @@ def test_a_replayed_transfer_is_not_counted_twice():
 
 def test_first_time_payee_and_account_age():
     state = ft.account_opened({}, T0 - 10 * 86_400_000, customer_id=7)
-    state, a = ft.payer_features(state, tx(1, T0, payee="x"))
-    state, b = ft.payer_features(state, tx(2, T0 + 1000, payee="x"))
-    _, c = ft.payer_features(state, tx(3, T0 + 2000, payee="y"))
-    assert (a["first_time_payee"], b["first_time_payee"], c["first_time_payee"]) == (True, False, True)
+    _, a = ft.payer_features(state, tx(1, T0, payee="x"))
     assert a["account_age_days"] == 10.0 and a["customer_id"] == 7
+    marks: dict[str, list[int] | None] = {}
+    answers = []
+    for t in (tx(1, T0, payee="x"), tx(2, T0 + 1000, payee="x"), tx(3, T0 + 2000, payee="y")):
+        first, mark = ft.first_time_payee(marks.get(t.payee_token), t)
+        answers.append(first)
+        if mark is not None:
+            marks[t.payee_token] = mark
+    assert answers == [True, False, True]
+    # A replay of the first transfer is still its first time; an earlier one arriving late moves the mark.
+    assert ft.first_time_payee(marks["x"], tx(1, T0, payee="x")) == (True, None)
+    assert ft.first_time_payee(marks["x"], tx(0, T0 - 1, payee="x")) == (True, [T0 - 1, 0])
 
 
 def test_device_limits_and_failed_authentications_as_of_the_transfer():
@@ -203,3 +212,19 @@ def test_a_rule_on_an_unknown_feature_is_refused(tmp_path: Path):
     )
     with pytest.raises(ScoringConfigError, match="unknown feature 'cpf'"):
         load_config(bad)
+
+
+def test_the_linear_model_imputes_standardises_and_explains():
+    from pororoca_fraud.model import LinearModel
+
+    n = len(ft.FEATURES)
+    coef = [0.0] * n
+    coef[ft.FEATURES.index("amount_to_tx_limit")] = 2.0
+    coef[ft.FEATURES.index("failed_auth_1h")] = -1.0
+    model = LinearModel((0.5,) * n, (0.5,) * n, (0.25,) * n, tuple(coef), -1.0, "7")
+    row = [math.nan] * n
+    row[ft.FEATURES.index("amount_to_tx_limit")] = 1.0
+    probability, reasons = model.score(row)
+    # z = -1 + 2 * (1.0 - 0.5) / 0.25 = 3; the missing failed_auth_1h takes its median (0.5): contributes 0.
+    assert probability == pytest.approx(1 / (1 + math.exp(-3)))
+    assert reasons == [("amount_to_tx_limit", 4.0)]
