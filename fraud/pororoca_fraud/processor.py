@@ -279,7 +279,7 @@ def main() -> None:
             "transactional.id": f"{GROUP}-{uuid.uuid4()}",
         },
         consumer_extra_config={"fetch.wait.max.ms": 20},
-        loglevel=os.environ.get("POROROCA_FRAUD_LOGLEVEL", "INFO"),  # type: ignore[arg-type]
+        loglevel=os.environ.get("POROROCA_FRAUD_LOGLEVEL", "INFO"),
     )
     build(app, counters)
     counters.status = "scoring"
