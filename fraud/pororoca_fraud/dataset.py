@@ -77,37 +77,21 @@ def read_history(query: Query, snapshots: dict[str, int | None] | None = None) -
     for tid, created, payer, token, amount, device, status in rows("transfers"):
         h.transfers.append(ft.Transfer(tid, _ms(created), payer, token, float(amount), device, status))
     for account_id, customer_id, opened in rows("accounts"):
-        apply = partial(_account, opened_ms=_ms(opened), customer_id=customer_id)
+        apply = partial(ft.account_opened, opened_ms=_ms(opened), customer_id=customer_id)
         h.context.append(ft.Context(_ms(opened), "payer", account_id, apply))
     for device_id, customer_id, registered, trusted in rows("devices"):
-        apply = partial(_device, device_id=device_id, registered_ms=_ms(registered), trusted=bool(trusted))
+        apply = partial(ft.device_seen, device_id=device_id, registered_ms=_ms(registered), trusted=bool(trusted))
         h.context.append(ft.Context(_ms(registered), "customer", customer_id, apply))
     for auth_id, customer_id, occurred, success in rows("auth"):
-        apply = partial(_auth, at_ms=_ms(occurred), auth_id=auth_id, success=bool(success))
+        apply = partial(ft.authenticated, at_ms=_ms(occurred), auth_id=auth_id, success=bool(success))
         h.context.append(ft.Context(_ms(occurred), "customer", customer_id, apply))
     for customer_id, updated, per_tx, daily, nightly in rows("limits"):
-        apply = partial(_limits, updated_ms=_ms(updated), per_tx=float(per_tx), daily=float(daily),
+        apply = partial(ft.limits_changed, updated_ms=_ms(updated), per_tx=float(per_tx), daily=float(daily),
                         nightly=float(nightly))  # fmt: skip
         h.context.append(ft.Context(_ms(updated), "customer", customer_id, apply))
     for tid, pattern, detected in rows("labels"):
         h.labels[tid] = (pattern, _ms(detected))
     return h
-
-
-def _account(s: ft.State, opened_ms: int, customer_id: int) -> ft.State:
-    return ft.account_opened(s, opened_ms, customer_id)
-
-
-def _device(s: ft.State, device_id: int, registered_ms: int, trusted: bool) -> ft.State:
-    return ft.device_seen(s, device_id, registered_ms, trusted)
-
-
-def _auth(s: ft.State, at_ms: int, auth_id: int, success: bool) -> ft.State:
-    return ft.authenticated(s, at_ms, auth_id, success)
-
-
-def _limits(s: ft.State, updated_ms: int, per_tx: float, daily: float, nightly: float) -> ft.State:
-    return ft.limits_changed(s, updated_ms, per_tx, daily, nightly)
 
 
 def training_rows(h: History) -> list[dict[str, Any]]:

@@ -8,8 +8,9 @@
 Every stage keeps its state in RocksDB with a changelog topic (Quix Streams), so a restarted or moved replica
 recovers it; replicas share the work by partition. Malformed events go to `fraud.dlq` with the reason.
 
-The destination key is tokenised (the lake's keyed hash) before it becomes a message key: no repartition,
-changelog or output topic carries a raw Pix key, which can be a CPF, e-mail or phone number.
+The destination key is tokenised (the lake's keyed hash) before it becomes a message key: no stage, changelog
+or output topic carries a raw Pix key, which can be a CPF, e-mail or phone number. Only `fraud.dlq` keeps raw
+events (to repair them), for the change topics' three days.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from pororoca_fraud.scoring import ScoringConfig, judge, load_config
 log = logging.getLogger("pororoca.fraud")
 
 SCORES, ALERTS, DLQ = "fraud.scores", "fraud.alerts", "fraud.dlq"
+DAY_MS = 86_400_000
+PII_RETENTION_MS = 3 * DAY_MS  # the change topics' retention (cdc/connectors: topic.creation.default.retention.ms)
 STAGE_TOPICS = ("fraud.stage.by-payer", "fraud.stage.by-customer", "fraud.stage.by-payee")
 GROUP = "pororoca-fraud"
 STATE = "s"  # one state entry per key: the stage's dict
@@ -57,9 +60,9 @@ def parse(table: str, pseudonym_key: str, counters: Counters):
     def step(value: Any) -> dict[str, Any]:
         try:
             change = ev.read_change(f"x.{table}", value)
-            if change is None or (change.op in ("u", "d") and table == "pix_transfers"):
-                return {"kind": "skip"}  # a transfer is scored when it is created; status changes come later
-            if change.op == "d":
+            # A transfer is scored when it is created (later status changes are not new transfers); a deleted
+            # row adds nothing to any history.
+            if change is None or change.op == "d" or (change.op == "u" and table == "pix_transfers"):
                 return {"kind": "skip"}
             row = change.row
             if table == "pix_transfers":
@@ -141,12 +144,13 @@ def watch_champion(slot: ModelSlot, config: ScoringConfig, counters: Counters) -
             log.warning("pororoca-fraud: could not check the registry for a new champion: %s", e)
 
 
-def internal(app: Any, name: str) -> Any:
-    """A stage's input topic: JSON keyed by the stage's entity, partitions as configured, kept one day."""
+def internal(app: Any, name: str, retention_ms: int = DAY_MS) -> Any:
+    """A topic of ours: JSON, partitions as configured, kept `retention_ms`."""
     from quixstreams.models import TopicConfig
 
     partitions = int(os.environ.get("POROROCA_FRAUD_PARTITIONS", "1"))
-    config = TopicConfig(num_partitions=partitions, replication_factor=1, extra_config={"retention.ms": "86400000"})
+    config = TopicConfig(num_partitions=partitions, replication_factor=1,
+                         extra_config={"retention.ms": str(retention_ms)})  # fmt: skip
     return app.topic(name, key_serializer="json", value_serializer="json", key_deserializer="json",
                      value_deserializer="json", config=config)  # fmt: skip
 
@@ -167,7 +171,8 @@ def build(app: Any, counters: Counters) -> None:
         dead.to_topic(dlq)
         return sdf.filter(lambda v: v["kind"] not in ("dead", "skip"))
 
-    dlq = app.topic(DLQ, value_serializer="json")
+    # A dead letter holds the raw change event, personal data included: kept no longer than the change topics.
+    dlq = internal(app, DLQ, retention_ms=PII_RETENTION_MS)
     scores = app.topic(SCORES, value_serializer="json", key_serializer="json")
     alerts = app.topic(ALERTS, value_serializer="json", key_serializer="json")
 

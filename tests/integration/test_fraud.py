@@ -20,7 +20,7 @@ import requests
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from pororoca_core import credentials, lakehouse, services
+from pororoca_core import credentials, kafka_topics, lakehouse, services
 from pororoca_core.ids import random_cpf
 from pororoca_core.paths import Paths
 from pororoca_fraud import dataset
@@ -239,6 +239,9 @@ def test_no_raw_pix_key_reaches_any_topic_of_the_processor(scoring, scenario):
     prefixes = ("fraud.", "repartition__pororoca-fraud", "changelog__pororoca-fraud")
     topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefixes)]
     assert any(t.startswith("changelog__") for t in topics) and "fraud.scores" in topics
+    # The dead letters keep raw events (personal data included): no longer than the change topics do.
+    retention = kafka_topics.retention_ms(admin, ["fraud.dlq", "core.public.pix_transfers"])
+    assert retention["fraud.dlq"] == retention["core.public.pix_transfers"] == str(3 * 86_400_000)
     for topic in topics:
         for key, value in read_all(scoring.kafka, topic, committed=False):
             blob = (key or b"") + (value or b"")
