@@ -221,9 +221,19 @@ class Row:
 def _rss_mb(pid: int) -> float:
     try:
         proc = psutil.Process(pid)
-        return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
+        tree = [proc, *proc.children(recursive=True)]
     except psutil.Error:
         return 0.0
+    return sum(_rss_or_zero(p) for p in tree) / 2**20
+
+
+def _rss_or_zero(proc: psutil.Process) -> int:
+    # Schedulers and parsers fork short-lived children: one that exits between listing and reading
+    # must not zero the whole tree.
+    try:
+        return int(proc.memory_info().rss)
+    except psutil.Error:
+        return 0
 
 
 def status(paths: Paths) -> list[Row]:
