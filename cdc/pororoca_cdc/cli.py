@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from pororoca_catalog import apply as apply_contracts
+from pororoca_catalog import stream_contracts
 from pororoca_cdc import bronze, connect, lag, prepare, replay, retention
 from pororoca_core import lakehouse, progress, services
 from pororoca_core.errors import ServiceUnreachable
@@ -84,13 +85,14 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
             print(f"  {c.name}: binlog is ROW with FULL row images")
     # Bronze tables exist, partitioned and typed by contract, before any sink writes.
     catalog = lakehouse.iceberg_catalog(cap.ep, "contracts")
-    outcomes = apply_contracts(catalog, bronze.bronze_contracts(connectors, sources))
+    # So do the tables the fraud path's sink lands (gold.fraud_*, audit.fraud_api): it converts by their schema.
+    outcomes = apply_contracts(catalog, [*bronze.bronze_contracts(connectors, sources), *stream_contracts()])
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.action] = counts.get(o.action, 0) + 1
         if o.action != "unchanged":
             print(f"  {o.identifier:<40} {o.action} {o.detail}")
-    print("  bronze tables: " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
+    print("  bronze and stream tables: " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
     # Sources first, then the sinks that read their topics.
     for c in sorted(connectors, key=_is_sink):
         action = connect.apply_one(api, c)

@@ -209,6 +209,8 @@ def build(app: Any, counters: Counters) -> None:
             "live": value["op"] == "c",
             "score": verdict.score,
             "decision": verdict.decision,
+            "rules": [r["rule"] for r in verdict.reasons if r["kind"] == "rule"],
+            "patterns": sorted({r["pattern"] for r in verdict.reasons if r["kind"] == "rule" and r.get("pattern")}),
             "reasons": verdict.reasons,
             "model_version": verdict.model_version,
             "features": {k: features.get(k) for k in ft.FEATURES},

@@ -233,6 +233,100 @@ def test_alerts_carry_the_alerted_transfers_and_nothing_else(scoring, scenario):
     assert scenario.normal not in {json.loads(v)["transfer_id"] for _, v in got if v}
 
 
+def _lake_rows(ep: lakehouse.Endpoints, sql: str, user: str = "pororoca") -> list[tuple]:
+    with lakehouse.trino_connection(ep, user) as conn:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return cur.fetchall()
+
+
+def test_scores_and_alerts_land_in_gold_through_the_sink(scoring, scenario):
+    ids = ", ".join(str(t) for t in scenario.scores)
+    since = f"from_unixtime({scoring.since_ms} / 1000e0)"
+    count_sql = (f"SELECT transfer_id, count(*) FROM gold.fraud_scores WHERE transfer_id IN ({ids}) "
+                 f"AND created_at >= {since} GROUP BY 1")  # fmt: skip
+    landed = poll(lambda: (rows := _lake_rows(scoring.ep, count_sql)) and len(rows) == len(scenario.scores) and rows,
+                  timeout=90, what="every scored transfer in gold.fraud_scores")  # fmt: skip
+    assert all(n == 1 for _, n in landed), landed  # exactly once
+    (row,) = poll(
+        lambda: _lake_rows(scoring.ep, "SELECT decision, rules, patterns, reasons, features, created_at, scored_at, "
+                                       f"_kafka_offset FROM gold.fraud_alerts WHERE transfer_id = {scenario.takeover} "
+                                       f"AND created_at >= {since}"),
+        timeout=60, what="the takeover in gold.fraud_alerts",
+    )  # fmt: skip
+    decision, rules, patterns, reasons, features, created_at, scored_at, offset = row
+    on_topic = scenario.scores[scenario.takeover][0]
+    assert decision == on_topic["decision"] and "account_takeover" in patterns and rules
+    assert json.loads(reasons) == on_topic["reasons"] and json.loads(features) == on_topic["features"]
+    assert int(created_at.timestamp() * 1000) == on_topic["created_at_ms"] and scored_at >= created_at
+    assert offset is not None
+    normal = _lake_rows(scoring.ep, f"SELECT count(*) FROM gold.fraud_alerts WHERE transfer_id = {scenario.normal} "
+                                    f"AND created_at >= {since}")  # fmt: skip
+    assert normal == [[0]]
+
+
+def test_the_fraud_api_answers_each_user_as_trino_does_and_audits_every_request(scoring, scenario):
+    base = f"http://127.0.0.1:{os.environ['POROROCA_FRAUD_API_PORT']}"
+    secrets = credentials.load(scoring.paths.credentials)
+    ops = ("fraud_analyst", secrets["trino_fraud_analyst_password"])
+    analyst = ("analyst", secrets["trino_analyst_password"])
+    takeover = scenario.takeover
+    assert requests.get(f"{base}/v1/alerts", timeout=30).status_code == 401
+    assert requests.get(f"{base}/v1/alerts", auth=("fraud_analyst", "wrong"), timeout=30).status_code == 401
+
+    got = poll(lambda: (r := requests.get(f"{base}/v1/transfers/{takeover}/score", auth=ops, timeout=30))
+               .status_code == 200 and r.json(), timeout=60, what="the takeover's score in the API")  # fmt: skip
+    on_topic = scenario.scores[takeover][0]
+    assert got["decision"] == on_topic["decision"] and got["reasons"] == on_topic["reasons"] and got["alerted"]
+    assert got["label"] is None
+    normal = requests.get(f"{base}/v1/transfers/{scenario.normal}/score", auth=ops, timeout=30).json()
+    assert normal["decision"] == "allow" and not normal["alerted"]
+    assert requests.get(f"{base}/v1/transfers/1/score", auth=ops, timeout=30).status_code in (200, 404)
+
+    def open_ids() -> set[int]:
+        r = requests.get(f"{base}/v1/alerts", params={"limit": 500}, auth=ops, timeout=30)
+        assert r.status_code == 200, r.text
+        return {a["transfer_id"] for a in r.json()["alerts"]}
+
+    assert takeover in poll(lambda: takeover in open_ids() and open_ids(), timeout=60, what="the takeover listed open")
+    url = f"{base}/v1/alerts/{takeover}/disposition"
+    denied = requests.post(url, json={"label": "confirmed_fraud"}, auth=analyst, timeout=30)
+    assert denied.status_code == 403 and "fraud_ops" in denied.text  # analysts read, fraud ops decide
+    assert requests.post(url, json={"label": "maybe"}, auth=ops, timeout=30).status_code == 422
+    assert requests.post(f"{base}/v1/alerts/{scenario.normal}/disposition", json={"label": "legitimate"},
+                         auth=ops, timeout=30).status_code == 404  # fmt: skip
+    done = requests.post(url, json={"label": "confirmed_fraud", "note": "cliente confirmou"}, auth=ops, timeout=30)
+    assert done.status_code == 201 and done.json()["analyst"] == "fraud_analyst", done.text
+
+    # The disposition is a label in the lake, and the alert is no longer open.
+    poll(lambda: _lake_rows(scoring.ep, "SELECT label, analyst FROM gold.fraud_dispositions "
+                                        f"WHERE transfer_id = {takeover}") == [["confirmed_fraud", "fraud_analyst"]],
+         timeout=60, what="the disposition in gold.fraud_dispositions")  # fmt: skip
+    assert takeover not in open_ids()
+    assert (
+        requests.get(f"{base}/v1/transfers/{takeover}/score", auth=ops, timeout=30).json()["label"] == "confirmed_fraud"
+    )
+
+    # Every request above is in the restricted audit, the refused ones included; only the DPO's role reads it.
+    since = f"from_unixtime({scoring.since_ms} / 1000e0)"
+
+    def audited() -> set[tuple]:
+        rows = _lake_rows(scoring.ep, f'SELECT "user", method, route, transfer_id, status FROM audit.fraud_api '
+                                      f"WHERE at >= {since}", user="dpo")  # fmt: skip
+        return {tuple(r) for r in rows}
+
+    wanted = {
+        ("", "GET", "/v1/alerts", None, 401),
+        ("fraud_analyst", "GET", "/v1/alerts", None, 401),
+        ("fraud_analyst", "GET", "/v1/transfers/{transfer_id}/score", takeover, 200),
+        ("analyst", "POST", "/v1/alerts/{transfer_id}/disposition", takeover, 403),
+        ("fraud_analyst", "POST", "/v1/alerts/{transfer_id}/disposition", takeover, 201),
+    }
+    poll(lambda: wanted <= audited(), timeout=60, what="the API's requests in audit.fraud_api")
+    with pytest.raises(Exception, match="Access Denied"):
+        _lake_rows(scoring.ep, "SELECT count(*) FROM audit.fraud_api", user="analyst")
+
+
 def test_no_raw_pix_key_reaches_any_topic_of_the_processor(scoring, scenario):
     """Destination keys can be CPFs, e-mails or phones: outputs, repartition and changelog topics carry tokens."""
     admin = AdminClient(scoring.kafka)

@@ -12,8 +12,10 @@
 --   trino      every namespace, every operation: the SQL engine of every user, whose own access control
 --              (governance/lgpd/access.toml) decides who may do what; erasure and audit write through it
 --   spark      reads every namespace; creates, commits and drops tables outside `audit`
---   connect    the streaming sinks: reads and commits `bronze` and `audit` only, drops nothing
---   contracts  table contracts and table properties (pyiceberg): creates and commits outside `audit`,
+--   connect    the streaming sinks: reads and commits `bronze`, `audit` and the fraud path's `gold.fraud_*`
+--              tables only, drops nothing
+--   contracts  table contracts and table properties (pyiceberg): creates and commits outside `audit`;
+--              in `audit` it may create a table (a contract of a sink's audit table), never commit to one;
 --              drops nothing
 --   lgpd       the LGPD tooling's own catalog reads (file locations for erasure checks): read only
 
@@ -53,12 +55,14 @@ DROP POLICY IF EXISTS trino_all ON iceberg_tables;
 DROP POLICY IF EXISTS reads ON iceberg_tables;
 DROP POLICY IF EXISTS spark_writes ON iceberg_tables;
 DROP POLICY IF EXISTS contracts_writes ON iceberg_tables;
+DROP POLICY IF EXISTS contracts_creates_audit ON iceberg_tables;
 DROP POLICY IF EXISTS connect_reads ON iceberg_tables;
 DROP POLICY IF EXISTS connect_writes ON iceberg_tables;
 DROP POLICY IF EXISTS trino_all ON iceberg_namespace_properties;
 DROP POLICY IF EXISTS reads ON iceberg_namespace_properties;
 DROP POLICY IF EXISTS spark_writes ON iceberg_namespace_properties;
 DROP POLICY IF EXISTS contracts_writes ON iceberg_namespace_properties;
+DROP POLICY IF EXISTS contracts_creates_audit ON iceberg_namespace_properties;
 DROP POLICY IF EXISTS connect_reads ON iceberg_namespace_properties;
 DROP POLICY IF EXISTS connect_writes ON iceberg_namespace_properties;
 
@@ -68,10 +72,13 @@ CREATE POLICY spark_writes ON iceberg_tables TO catalog_spark
     USING (table_namespace <> 'audit') WITH CHECK (table_namespace <> 'audit');
 CREATE POLICY contracts_writes ON iceberg_tables TO catalog_contracts
     USING (table_namespace <> 'audit') WITH CHECK (table_namespace <> 'audit');
+CREATE POLICY contracts_creates_audit ON iceberg_tables FOR INSERT TO catalog_contracts
+    WITH CHECK (table_namespace = 'audit');
 CREATE POLICY connect_reads ON iceberg_tables FOR SELECT TO catalog_connect
-    USING (table_namespace IN ('bronze', 'audit'));
+    USING (table_namespace IN ('bronze', 'audit') OR (table_namespace = 'gold' AND table_name LIKE 'fraud\_%'));
 CREATE POLICY connect_writes ON iceberg_tables TO catalog_connect
-    USING (table_namespace IN ('bronze', 'audit')) WITH CHECK (table_namespace IN ('bronze', 'audit'));
+    USING (table_namespace IN ('bronze', 'audit') OR (table_namespace = 'gold' AND table_name LIKE 'fraud\_%'))
+    WITH CHECK (table_namespace IN ('bronze', 'audit') OR (table_namespace = 'gold' AND table_name LIKE 'fraud\_%'));
 
 CREATE POLICY trino_all ON iceberg_namespace_properties TO catalog_trino USING (true) WITH CHECK (true);
 CREATE POLICY reads ON iceberg_namespace_properties FOR SELECT TO catalog_spark, catalog_contracts, catalog_lgpd
@@ -80,6 +87,8 @@ CREATE POLICY spark_writes ON iceberg_namespace_properties TO catalog_spark
     USING (namespace <> 'audit') WITH CHECK (namespace <> 'audit');
 CREATE POLICY contracts_writes ON iceberg_namespace_properties TO catalog_contracts
     USING (namespace <> 'audit') WITH CHECK (namespace <> 'audit');
+CREATE POLICY contracts_creates_audit ON iceberg_namespace_properties FOR INSERT TO catalog_contracts
+    WITH CHECK (namespace = 'audit');
 CREATE POLICY connect_reads ON iceberg_namespace_properties FOR SELECT TO catalog_connect
     USING (namespace IN ('bronze', 'audit'));
 CREATE POLICY connect_writes ON iceberg_namespace_properties TO catalog_connect
