@@ -14,11 +14,9 @@ import json
 import logging
 import os
 import time
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
@@ -28,28 +26,10 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
+from pororoca_fraud import access
+from pororoca_fraud.access import AUDIT, DECISIONS, DISPOSITIONS, ApiConfig, access_record, load_config, sql
+
 log = logging.getLogger("pororoca_fraud.api")
-
-CONFIG = Path(__file__).resolve().parent.parent / "api.toml"
-SQL = Path(__file__).resolve().parent / "sql"
-DISPOSITIONS, AUDIT = "fraud.dispositions", "fraud.api.audit"
-DECISIONS = ("alert", "hold", "block")
-
-
-@dataclass(frozen=True)
-class ApiConfig:
-    dispose_groups: tuple[str, ...]
-    max_alerts: int
-    labels: tuple[str, ...]
-
-
-def load_config(path: Path = CONFIG) -> ApiConfig:
-    raw = tomllib.loads(path.read_text())
-    return ApiConfig(tuple(raw["dispose_groups"]), int(raw["max_alerts"]), tuple(raw["labels"]))
-
-
-def sql(name: str, **values: int | str) -> str:
-    return (SQL / f"{name}.sql").read_text().format(**values)
 
 
 class Denied(Exception):
@@ -152,21 +132,6 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return jsonable_encoder(out)
 
 
-def access_record(
-    user: str, method: str, route: str, transfer_id: int | None, status: int, disclosed: int, client: str
-) -> dict[str, Any]:
-    return {
-        "at_ms": int(time.time() * 1000),
-        "user": user,
-        "method": method,
-        "route": route,
-        "transfer_id": transfer_id,
-        "status": status,
-        "disclosed_rows": disclosed,
-        "client": client,
-    }
-
-
 def create_app(config: ApiConfig, lake: TrinoLake, recorder: KafkaRecorder) -> FastAPI:
     app = FastAPI(title="Pororoca fraud API", version="1", docs_url="/docs", redoc_url=None)
 
@@ -257,16 +222,7 @@ def create_app(config: ApiConfig, lake: TrinoLake, recorder: KafkaRecorder) -> F
 
 
 def _claimed_user(request: Request) -> str:
-    import base64
-    import binascii
-
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("basic "):
-        return ""
-    try:
-        return base64.b64decode(header[6:]).decode().split(":", 1)[0][:200]
-    except (binascii.Error, UnicodeDecodeError):
-        return ""
+    return access.claimed_user(request.headers.get("authorization"))
 
 
 def _env(name: str) -> str:

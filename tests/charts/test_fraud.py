@@ -8,7 +8,7 @@ import re
 
 from pororoca_core import kafka_access, services
 
-from .conftest import RELEASE, containers, pod_spec, render
+from .conftest import RELEASE, containers, helm, pod_spec, render, template_args
 
 
 def _env(obj: dict) -> dict[str, dict]:
@@ -71,7 +71,7 @@ def test_the_release_secret_holds_every_fraud_credential():
     data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
     wanted = [n for n in services.load().secret_names() if re.match(r"(mlflow|fraud)_", n)]
     assert "kafka_fraud_password" in kafka_access.secret_names()
-    for name in [*wanted, "kafka_fraud_password", "postgres_mlflow_password"]:
+    for name in [*wanted, "kafka_fraud_password", "kafka_fraud_api_password", "postgres_mlflow_password"]:
         assert data.get(name), name
 
 
@@ -89,3 +89,35 @@ def test_only_the_processor_and_the_jobs_reach_mlflow_and_nobody_but_operators_t
     assert "mlflow" in admitted("postgresql") or f"{RELEASE}-postgresql" not in policies
     assert not {"superset", "trino-coordinator", "connect"} & admitted("mlflow")
     assert "fraud" not in admitted("fraud")
+
+
+API_ON = ("fraud.api.enabled=true", "fraud.api.trinoTls.secretName=trino-tls")
+
+
+def test_the_fraud_api_is_off_until_trino_authenticates_and_refuses_to_render_without_its_certificate():
+    assert not [o for o in render("default").workloads() if o["metadata"]["name"] == f"{RELEASE}-fraud-api"]
+    failed = helm(*template_args("default", "fraud.api.enabled=true"), check=False)
+    assert failed.returncode != 0 and "trinoTls.secretName" in failed.stderr
+
+
+def test_the_fraud_api_signs_in_to_trino_over_https_and_writes_with_its_own_principal():
+    rendered = render("default", *API_ON)
+    api = rendered.named("Deployment", f"{RELEASE}-fraud-api")
+    (c,) = containers(api)
+    assert c["command"] == ["python", "-m", "pororoca_fraud.api"]
+    env = _env(api)
+    assert _secret_key(env, "POROROCA_KAFKA_FRAUD_API_PASSWORD") == "kafka_fraud_api_password"
+    assert env["POROROCA_TRINO_CA"]["value"] == "/etc/pororoca/trino-ca/ca.crt"
+    assert {"name": "trino-ca", "mountPath": "/etc/pororoca/trino-ca", "readOnly": True} in c["volumeMounts"]
+    assert pod_spec(api)["volumes"][0]["secret"]["secretName"] == "trino-tls"
+    assert c["livenessProbe"]["httpGet"]["path"] == "/live"
+    # No Trino password of any user in its environment: callers bring their own.
+    assert not [e for e in env.values() if "trino_" in e.get("valueFrom", {}).get("secretKeyRef", {}).get("key", "")]
+    policies = {p["metadata"]["name"]: p for p in rendered.of_kind("NetworkPolicy")}
+
+    def admitted(component: str) -> set[str]:
+        rules = policies[f"{RELEASE}-{component}"]["spec"]["ingress"]
+        return {f["podSelector"]["matchLabels"]["app.kubernetes.io/component"] for r in rules for f in r["from"]}
+
+    assert "fraud-api" in admitted("trino-coordinator") and "fraud-api" in admitted("kafka")
+    assert "fraud-api" not in admitted("mlflow") and "fraud-api" not in admitted("postgresql")

@@ -250,13 +250,13 @@ minio:
   from: {{ concat (list "connect" "trino-coordinator" "trino-workers" "mlflow") $airflow $project | toJson }}
   ports: [9000, 9001]
 kafka:
-  from: {{ concat (list "kafka" "connect" "fraud") $airflow $project | toJson }}
+  from: {{ concat (list "kafka" "connect" "fraud" "fraud-api") $airflow $project | toJson }}
   ports: [9092, 9093]
 connect:
   from: {{ concat (list "connect") $airflow $project | toJson }}
   ports: [8083]
 trino-coordinator:
-  from: {{ concat (list "trino-workers" "superset" "openmetadata") $airflow $project | toJson }}
+  from: {{ concat (list "trino-workers" "superset" "openmetadata" "fraud-api") $airflow $project | toJson }}
   ports: [8080]
 trino-workers:
   from: [trino-coordinator, trino-workers]
@@ -277,6 +277,9 @@ mlflow:
   from: {{ concat (list "fraud") $airflow $project | toJson }}
   ports: [5000]
 fraud:
+  from: {{ concat $airflow $project | toJson }}
+  ports: [8080]
+fraud-api:
   from: {{ concat $airflow $project | toJson }}
   ports: [8080]
 workload: {}
