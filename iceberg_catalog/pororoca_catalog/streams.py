@@ -3,7 +3,7 @@
 The sink converts each JSON record into the table's schema by field name, so the table is declared here, not
 inferred from the first record: a JSON list or object lands in a `string` column as its JSON text, and an epoch
 in milliseconds lands in a `timestamptz` column whose name mapping (Iceberg's `schema.name-mapping.default`)
-also accepts the record's `<name>_ms` field. Records carry more than a table keeps; the rest is dropped by name.
+also accepts the record's `..._ms` field (`record_names`). A record's fields that no column takes are dropped.
 """
 
 from __future__ import annotations
@@ -109,12 +109,19 @@ def _schema(columns: list[Column]) -> Schema:
     return Schema(*fields)
 
 
+def record_names(column: str, type_: IcebergType) -> list[str]:
+    """The record fields a column takes: its name; for a timestamp also the epoch milliseconds the records carry,
+    `<name>_ms`, and for `<x>_at` also `<x>_ms` (`source_commit_at` <- `source_commit_ms`)."""
+    if not isinstance(type_, TimestamptzType):
+        return [column]
+    names = [column, f"{column}_ms"]
+    if column.endswith("_at"):
+        names.append(f"{column[:-3]}_ms")
+    return names
+
+
 def name_mapping(schema: Schema) -> str:
-    """Each top-level column by its name, a timestamp also by `<name>_ms` (the records' epoch milliseconds)."""
-    entries = []
-    for f in schema.fields:
-        names = [f.name, f"{f.name}_ms"] if isinstance(f.field_type, TimestamptzType) else [f.name]
-        entries.append({"field-id": f.field_id, "names": names})
+    entries = [{"field-id": f.field_id, "names": record_names(f.name, f.field_type)} for f in schema.fields]
     return json.dumps(entries, separators=(",", ":"))
 
 

@@ -19,6 +19,7 @@ from pororoca_superset.browser import DashboardBrowser
 from pororoca_superset.superset import Superset, SupersetError
 
 from .conftest import ensure_gold, pororoca
+from .fraud_source import ensure_live_alert
 
 pytestmark = pytest.mark.integration
 
@@ -32,6 +33,7 @@ def gold(paths):
 
 @pytest.fixture(scope="module")
 def superset(paths, gold):
+    ensure_live_alert(paths)  # the fraud ops dashboard lists open alerts: every chart has rows to compare
     pororoca("dashboards", "apply", timeout=600)
     return Superset.connect(paths)
 
@@ -54,7 +56,7 @@ def test_applying_twice_changes_nothing_and_superset_holds_exactly_the_repositor
     again = dashboards.from_bundle(superset.export_assets(), trino_address)
     assert again == dashboards.from_bundle(exported, trino_address)
     assert again == dashboards.read_dir()
-    assert before == {"database": 1, "dataset": 16, "chart": 37, "dashboard": 4}
+    assert before == {"database": 1, "dataset": 19, "chart": 45, "dashboard": 5}
 
 
 def _plain(value: object) -> object:
@@ -94,7 +96,7 @@ def _same(a: object, b: object) -> bool:
 
 def test_every_chart_returns_rows_equal_to_its_query_in_trino(superset, gold):
     charts = superset.list("chart")
-    assert len(charts) == 37
+    assert len(charts) == 45
     for chart in charts:
         body = superset.call(
             "GET", f"/api/v1/chart/{chart['id']}/data/", params={"format": "json", "type": "full", "force": "true"}
@@ -175,9 +177,10 @@ def test_the_analyst_sees_the_kpi_dashboards_and_gold_datasets_only(paths, super
         "pagamentos-e-pix",
         "fraude",
         "saude-da-plataforma",
+        "alertas-de-fraude",
     }
     datasets = analyst.list("dataset")
-    assert len(datasets) == 16 and {d["schema"] for d in datasets} == {"gold"}
+    assert len(datasets) == 19 and {d["schema"] for d in datasets} == {"gold"}
     # no SQL Lab, no database administration
     with pytest.raises(SupersetError, match=r"HTTP 40[13]"):
         analyst.call("POST", "/api/v1/sqllab/execute/", json={"database_id": 1, "sql": "SELECT 1"})

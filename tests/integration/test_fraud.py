@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 import requests
@@ -21,7 +19,6 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from pororoca_core import credentials, kafka_topics, lakehouse, services
-from pororoca_core.ids import random_cpf
 from pororoca_core.paths import Paths
 from pororoca_fraud import dataset
 from pororoca_fraud import features as ft
@@ -29,6 +26,7 @@ from pororoca_sources.connections import Sources
 from pororoca_stack.supervisor import Supervisor
 
 from .conftest import ensure_gold, poll, pororoca
+from .fraud_source import insert_transfer, new_customer
 
 pytestmark = pytest.mark.integration
 
@@ -112,16 +110,6 @@ def scores_for(s: Scoring, ids: set[int], topic: str = "fraud.scores", timeout: 
     return out
 
 
-def insert_transfer(conn, account: int, key: str, amount, device: int | None = None) -> int:
-    row = conn.execute(
-        "INSERT INTO pix_transfers (end_to_end_id, payer_account_id, payee_key, payee_ispb, amount, created_at, "
-        "device_id, channel, status) VALUES (%s, %s, %s, '60701190', %s, clock_timestamp(), %s, 'app', 'completed') "
-        "RETURNING transfer_id",
-        (f"E13140088{uuid.uuid4().hex}"[:32], account, key, Decimal(str(amount)).quantize(Decimal("0.01")), device),
-    ).fetchone()
-    return row[0]
-
-
 @dataclass
 class Scenario:
     takeover: int
@@ -130,39 +118,6 @@ class Scenario:
     markers: list[int]
     raw_keys: list[str]
     scores: dict[int, list[dict]]
-
-
-def new_customer(conn, per_tx_limit: int = 2000) -> tuple[int, int, int]:
-    """A customer of our own (account opened long ago, limits, a trusted phone): every feature of its transfers
-    depends on events this module made, whatever else the test stack holds. Ids are explicit and far above the
-    sequences: a reloaded source restarts its identities, and the processor remembers what it saw before.
-    (customer, account, device)"""
-    tag = uuid.uuid4().int
-    ident = 10**12 + tag % 10**12
-    customer = conn.execute(
-        "INSERT INTO customers (customer_id, cpf, full_name, birth_date, email, phone, street, city, uf, postal_code, "
-        "income_band, occupation, education, signup_date, status, updated_at) "
-        "VALUES (%s, %s, 'Cliente Teste Fraude', '1990-01-01', "
-        "%s, '+5511900000000', 'Rua Teste 1', 'São Paulo', 'SP', '01000000', '5k_10k', 'analista', 'superior', "
-        "current_date - 500, 'active', now()) RETURNING customer_id",
-        (ident, random_cpf(random.Random(tag)), f"fraude-{tag}@example.com"),
-    ).fetchone()[0]
-    account = conn.execute(
-        "INSERT INTO accounts (account_id, customer_id, branch, number, kind, opened_at, status, updated_at) "
-        "VALUES (%s, %s, '0001', %s, 'checking', now() - interval '400 days', 'active', now()) RETURNING account_id",
-        (ident, customer, f"T{tag % 10**12}"),
-    ).fetchone()[0]
-    conn.execute(
-        "INSERT INTO transaction_limits (customer_id, daily_limit, per_transaction_limit, nightly_limit, updated_at) "
-        "VALUES (%s, %s, %s, 1000, now() - interval '100 days')",
-        (customer, per_tx_limit * 5, per_tx_limit),
-    )
-    device = conn.execute(
-        "INSERT INTO devices (device_id, customer_id, platform, model, fingerprint, registered_at, trusted) "
-        "VALUES (%s, %s, 'ios', 'iPhone 15', %s, now() - interval '300 days', true) RETURNING device_id",
-        (ident, customer, uuid.uuid4()),
-    ).fetchone()[0]
-    return customer, account, device
 
 
 @pytest.fixture(scope="module")
@@ -248,17 +203,16 @@ def test_scores_and_alerts_land_in_gold_through_the_sink(scoring, scenario):
     landed = poll(lambda: (rows := _lake_rows(scoring.ep, count_sql)) and len(rows) == len(scenario.scores) and rows,
                   timeout=90, what="every scored transfer in gold.fraud_scores")  # fmt: skip
     assert all(n == 1 for _, n in landed), landed  # exactly once
-    (row,) = poll(
-        lambda: _lake_rows(scoring.ep, "SELECT decision, rules, patterns, reasons, features, created_at, scored_at, "
-                                       f"_kafka_offset FROM gold.fraud_alerts WHERE transfer_id = {scenario.takeover} "
-                                       f"AND created_at >= {since}"),
-        timeout=60, what="the takeover in gold.fraud_alerts",
-    )  # fmt: skip
-    decision, rules, patterns, reasons, features, created_at, scored_at, offset = row
+    alert_sql = (
+        "SELECT decision, rules, patterns, reasons, features, source_commit_at, scored_at, _kafka_offset "
+        f"FROM gold.fraud_alerts WHERE transfer_id = {scenario.takeover} AND created_at >= {since}"
+    )
+    (row,) = poll(lambda: _lake_rows(scoring.ep, alert_sql), timeout=60, what="the takeover in gold.fraud_alerts")
+    decision, rules, patterns, reasons, features, committed_at, scored_at, offset = row
     on_topic = scenario.scores[scenario.takeover][0]
     assert decision == on_topic["decision"] and "account_takeover" in patterns and rules
     assert json.loads(reasons) == on_topic["reasons"] and json.loads(features) == on_topic["features"]
-    assert int(created_at.timestamp() * 1000) == on_topic["created_at_ms"] and scored_at >= created_at
+    assert int(committed_at.timestamp() * 1000) == on_topic["source_commit_ms"] and scored_at >= committed_at
     assert offset is not None
     normal = _lake_rows(scoring.ep, f"SELECT count(*) FROM gold.fraud_alerts WHERE transfer_id = {scenario.normal} "
                                     f"AND created_at >= {since}")  # fmt: skip

@@ -74,9 +74,9 @@ def test_chart_ids_are_renumbered_and_references_follow():
     assert out["metadata"]["timed_refresh_immune_slices"] == [1]
 
 
-def test_four_dashboards_with_native_filters_for_period_uf_and_segment():
+def test_five_dashboards_with_native_filters_for_period_uf_and_segment():
     boards = {a["slug"]: a for rel, a in ASSETS.items() if rel.startswith("dashboards/")}
-    assert set(boards) == {"risco-de-credito", "pagamentos-e-pix", "fraude", "saude-da-plataforma"}
+    assert set(boards) == {"risco-de-credito", "pagamentos-e-pix", "fraude", "saude-da-plataforma", "alertas-de-fraude"}
     assert boards["risco-de-credito"]["dashboard_title"] == "Risco de Crédito"
     filters = {b: {f["name"] for f in d["metadata"]["native_filter_configuration"]} for b, d in boards.items()}
     assert {"Período", "UF", "Segmento"} <= filters["risco-de-credito"]
@@ -126,3 +126,22 @@ def test_over_https_the_bundle_trusts_the_stacks_certificate_and_sends_the_passw
     assert db["extra"]["engine_params"]["connect_args"] == {"http_scheme": "https", "verify": "/state/tls/trino-ca.pem"}
     assert dashboards.bundle_passwords(ASSETS, trino) == {"databases/pororoca_trino.yaml": "s3cret"}
     assert dashboards.bundle_passwords(ASSETS, dashboards.TrinoTarget("h", 1)) == {}
+
+
+def test_fraud_ops_dashboard_refreshes_itself_and_reads_the_fraud_paths_gold_tables():
+    board = ASSETS["dashboards/alertas_de_fraude.yaml"]
+    assert board["dashboard_title"] == "Alertas de Fraude" and board["metadata"]["refresh_frequency"] == 30
+    datasets = {a["uuid"]: a for rel, a in ASSETS.items() if rel.startswith("datasets/")}
+    on_board = {
+        n["meta"]["uuid"] for n in board["position"].values() if isinstance(n, dict) and "uuid" in n.get("meta", {})
+    }
+    charts = [a for rel, a in ASSETS.items() if rel.startswith("charts/") and a["uuid"] in on_board]
+    sql = " ".join(datasets[c["dataset_uuid"]]["sql"] for c in charts)
+    assert "gold.fraud_alerts" in sql and "gold.fraud_dispositions" in sql and "gold.fraud_scores" in sql
+    names = {c["slice_name"] for c in charts}
+    assert {
+        "Alertas Abertos",
+        "Alertas Abertos por Padrão",
+        "Alertas Abertos por Decisão",
+        "Latência p99 (ms)",
+    } <= names
