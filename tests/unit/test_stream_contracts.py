@@ -45,6 +45,8 @@ def test_the_connector_routes_each_topic_to_its_contracted_table():
     assert {routed(t) for t in topics} == {t.identifier for t in TABLES}
     assert {t.topic for t in TABLES} == set(topics)
     assert config["iceberg.tables.auto-create-enabled"] == "false"  # the contracts define the tables
+    # Its topics may appear after it starts: wait for them, never ask the broker to create them (refused: task dies).
+    assert config["consumer.override.allow.auto.create.topics"] == "false"
 
 
 def test_the_sinks_catalog_role_reaches_gold_only_for_the_fraud_tables():
