@@ -122,7 +122,7 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
     for r in rows:
         extra = ""
         if r.name in sinks:
-            behind = lag.sink_lag(kafka, r.name, sinks[r.name].config["topics.regex"])
+            behind = lag.sink_lag(kafka, r.name, sinks[r.name].topics_pattern)
             dead = lag.dead_letters(kafka, sinks[r.name].config["errors.deadletterqueue.topic.name"])
             extra = f"  lag: {behind.records} records  dead letters: {dead.total} ({dead.pending} not replayed)"
             healthy &= dead.pending == 0
@@ -163,7 +163,7 @@ def cmd_wait(args: argparse.Namespace, paths: Paths) -> int:
     with progress.task("cdc wait", unit="changes in bronze") as bar:
         while True:
             snapshotting = [c.name for c in connectors if not _is_sink(c) and connect.snapshotting(api, c.name)]
-            lags = {c.name: lag.sink_lag(kafka, c.name, c.config["topics.regex"])
+            lags = {c.name: lag.sink_lag(kafka, c.name, c.topics_pattern)
                     for c in connectors if _is_cdc_sink(c)}  # fmt: skip
             behind = {name: x.records for name, x in lags.items()}
             backlog, landed = sum(behind.values()), sum(x.landed for x in lags.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,13 @@ class Api:
 class Connector:
     name: str
     config: dict[str, str]
+
+    @property
+    def topics_pattern(self) -> str:
+        """The topics a sink reads, as one regex, whether it names them (`topics`) or matches them (`topics.regex`)."""
+        if "topics.regex" in self.config:
+            return self.config["topics.regex"]
+        return "|".join(re.escape(t.strip()) for t in self.config["topics"].split(",") if t.strip())
 
 
 def definitions(context: dict[str, str], root: Path = DEFINITIONS) -> list[Connector]:

@@ -76,6 +76,7 @@ class TrinoLake:
             raise
         finally:
             conn.close()
+            session.close()  # one per request: its pooled socket must not outlive it
         return [dict(zip(names, row, strict=True)) for row in data]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pyiceberg.types import (
     BinaryType,
@@ -115,3 +117,13 @@ def test_no_secret_is_inlined_in_any_connector():
         for key, value in c.config.items():
             if any(word in key for word in ("password", "secret", "access-key")):
                 assert value.startswith("${env:"), (c.name, key)
+
+
+def test_every_sinks_topics_are_one_pattern_whether_named_or_matched():
+    """`cdc status` and `cdc wait` measure a sink's lag over the topics this pattern matches."""
+    sinks = {n: c for n, c in _definitions().items() if "errors.deadletterqueue.topic.name" in c.config}
+    assert {"bronze-core", "bronze-acquiring", "audit-trino", "lake-fraud"} <= set(sinks)
+    fraud = re.compile(sinks["lake-fraud"].topics_pattern)
+    assert all(fraud.fullmatch(t) for t in ("fraud.scores", "fraud.alerts", "fraud.dispositions", "fraud.api.audit"))
+    assert not fraud.fullmatch("fraud.dlq") and not fraud.fullmatch("fraud.apiXaudit")
+    assert re.compile(sinks["bronze-core"].topics_pattern).fullmatch("core.public.pix_transfers")
