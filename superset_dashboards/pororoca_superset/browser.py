@@ -81,13 +81,17 @@ class DashboardRender:
 
     @property
     def problems(self) -> list[str]:
+        return self.problems_besides(empty=False)
+
+    def problems_besides(self, empty: bool) -> list[str]:
+        """The problems; with `empty`, not counting charts that rendered and say there is no data."""
         found = []
         if len(self.charts) != self.expected:
             found.append(f"{len(self.charts)} of {self.expected} charts on the page")
         if self.ink is not None and self.ink < MIN_INK:
             found.append(f"the screenshot looks blank ({self.ink:.1%} of its pixels drawn)")
         for c in self.charts:
-            if not c.ok:
+            if not c.ok and not (empty and c.empty and not c.error):
                 state = "error" if c.error else "empty" if c.empty else "loading" if c.loading else "not drawn"
                 found.append(f"{c.name}: {state} ({c.text[:120]!r})")
         return found

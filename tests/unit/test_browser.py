@@ -36,3 +36,12 @@ def test_a_blank_screenshot_is_a_problem_even_when_the_dom_says_drawn():
     chart = ChartState("Inadimplência", drawn=True, loading=False, error=False, empty=False, text="5,3%")
     assert DashboardRender("credito", 1.0, [chart], 1, ink=0.2).problems == []
     assert "looks blank" in DashboardRender("credito", 1.0, [chart], 1, ink=0.001).problems[0]
+
+
+def test_a_live_only_dashboard_may_be_empty_but_never_broken():
+    empty = ChartState("Latência p99 (ms)", drawn=False, loading=False, error=False, empty=True, text="No data")
+    broken = ChartState("Alertas Abertos", drawn=False, loading=False, error=True, empty=True, text="No data")
+    r = DashboardRender("alertas-de-fraude", 1.0, [empty], 1, ink=0.2)
+    assert r.problems and r.problems_besides(empty=True) == []
+    assert DashboardRender("alertas-de-fraude", 1.0, [empty, broken], 2, ink=0.2).problems_besides(empty=True)
+    assert DashboardRender("alertas-de-fraude", 1.0, [empty], 2, ink=0.2).problems_besides(empty=True)  # one missing
