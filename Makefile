@@ -94,7 +94,7 @@ test-charts: install ## render the Helm chart for every profile and check it off
 	$(VENV)/bin/pytest tests/charts
 
 test: lint install ## everything CI runs
-	$(VENV)/bin/pytest tests/unit tests/charts tests/integration
+	$(VENV)/bin/pytest --durations=30 tests/unit tests/charts tests/integration
 
 bench-stack: install ## time cold/warm `up` and measure RSS per service (bench/results/stack.json)
 	$(VENV)/bin/python bench/stack_bench.py

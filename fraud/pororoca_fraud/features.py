@@ -14,6 +14,7 @@ history reached the processor before the transfer did (the change topics carry e
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,24 +82,31 @@ class Transfer:
         return (self.created_ms, self.transfer_id)
 
 
-def _prune(events: list[list], now_ms: int) -> list[list]:
-    keep = [e for e in events if e[0] > now_ms - LONGEST]
-    return keep[-MAX_EVENTS:]
+def _order(e: list) -> tuple[int, int]:
+    return (e[0], e[1])
+
+
+def _time(e: list) -> int:
+    return e[0]
 
 
 def _window(events: list[list], order: tuple[int, int], width_ms: int) -> list[list]:
-    """The events strictly before `order` and inside (t - width, t]; event = [time_ms, id, amount, ...]."""
-    t = order[0]
-    return [e for e in events if (e[0], e[1]) < order and e[0] > t - width_ms]
+    """The events strictly before `order` and inside (t - width, t]; event = [time_ms, id, amount, ...].
+    `events` is kept sorted by (time, id), so both edges are binary searches: a busy key (a merchant's Pix key
+    receives thousands a day) costs a slice, not a scan."""
+    start = bisect_right(events, order[0] - width_ms, key=_time)
+    return events[start : bisect_left(events, order, key=_order)]
 
 
 def _remember(events: list[list], event: list) -> list[list]:
     """Insert once (a replayed change, same id and time, must not count twice), keep time order, drop what no
     window needs."""
-    if any(e[0] == event[0] and e[1] == event[1] for e in events):
+    at = bisect_left(events, _order(event), key=_order)
+    if at < len(events) and _order(events[at]) == _order(event):
         return events
-    merged = sorted([*events, event], key=lambda e: (e[0], e[1]))
-    return _prune(merged, max(merged[-1][0], event[0]))
+    merged = [*events[:at], event, *events[at:]]
+    oldest = bisect_right(merged, merged[-1][0] - LONGEST, key=_time)
+    return merged[max(oldest, len(merged) - MAX_EVENTS) :]
 
 
 # ---- stage 1: by payer account -------------------------------------------------------------------------

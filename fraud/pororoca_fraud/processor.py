@@ -173,8 +173,10 @@ def build(app: Any, counters: Counters) -> None:
 
     # A dead letter holds the raw change event, personal data included: kept no longer than the change topics.
     dlq = internal(app, DLQ, retention_ms=PII_RETENTION_MS)
-    scores = app.topic(SCORES, value_serializer="json", key_serializer="json")
-    alerts = app.topic(ALERTS, value_serializer="json", key_serializer="json")
+    # Scores and alerts name the payer's account: transport for as long as the change topics keep the same
+    # facts (an erasure's receipt states this retention); the lake's gold.fraud_* tables are the record.
+    scores = internal(app, SCORES, retention_ms=PII_RETENTION_MS)
+    alerts = internal(app, ALERTS, retention_ms=PII_RETENTION_MS)
 
     # Each stage reads one topic keyed by its entity, fed by the stage before it and by the context tables.
     # (Quix Streams' concat of several topics would align them by timestamp, holding events back while any

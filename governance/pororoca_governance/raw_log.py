@@ -39,6 +39,11 @@ def spans(kafka: dict[str, str]) -> list[TopicSpan]:
     return [TopicSpan(t, p, low, high, int(retention[t])) for (t, p), (low, high) in marks.items()]
 
 
+def _family(topic: str) -> str:
+    """A source's change topics by their prefix (`core.*`); the fraud processor's topics by name."""
+    return topic if topic.startswith("fraud.") else topic.split(".")[0] + ".*"
+
+
 def residual_statement(found: list[TopicSpan], erased_at: datetime) -> str:
     """What the receipt says about copies outside the lake (pure)."""
     held = [s for s in found if s.records]
@@ -50,7 +55,7 @@ def residual_statement(found: list[TopicSpan], erased_at: datetime) -> str:
             f"until {(erased_at + timedelta(milliseconds=longest)).isoformat(timespec='seconds')} "
             f"(their retention, {longest / 86_400_000:g} days)"
         )  # fmt: skip
-        names = sorted({s.topic.split(".")[0] + ".*" for s in held})
+        names = sorted({_family(s.topic) for s in held})
         topics = (f"the subject's past changes may remain in the raw change topics ({', '.join(names)}) {until}, "
                   "unless purged with `lgpd erase --purge-topics`")  # fmt: skip
     return (f"{topics}; the source systems (core banking, acquiring) keep their own records: erasing there is "

@@ -40,6 +40,25 @@ def test_a_replayed_transfer_is_not_counted_twice():
     assert f["payer_count_1m"] == 1
 
 
+def test_windows_of_a_busy_key_equal_a_full_scan_in_any_arrival_order():
+    rng = random.Random(7)
+    events: list[list] = []
+    kept: dict[tuple[int, int], list] = {}
+    base = 1_700_000_000_000
+    for i in range(3000):
+        e = [base + rng.randrange(0, 2 * ft.LONGEST), rng.randrange(0, 50), float(i)]
+        events = ft._remember(events, e)
+        kept.setdefault((e[0], e[1]), e)
+        newest = max(t for t, _ in kept)
+        alive = sorted(k for k in kept if k[0] > newest - ft.LONGEST)[-ft.MAX_EVENTS :]
+        kept = {k: kept[k] for k in alive}
+        assert [(x[0], x[1]) for x in events] == alive
+    probe = (events[len(events) // 2][0], 25)
+    for width in ft.WINDOWS.values():
+        scan = [x for x in events if (x[0], x[1]) < probe and x[0] > probe[0] - width]
+        assert ft._window(events, probe, width) == scan
+
+
 def test_first_time_payee_and_account_age():
     state = ft.account_opened({}, T0 - 10 * 86_400_000, customer_id=7)
     _, a = ft.payer_features(state, tx(1, T0, payee="x"))

@@ -87,3 +87,20 @@ def test_the_access_report_keeps_reads_of_personal_columns_metadata_and_denials(
     ]
     assert reads[3].objects == ("bronze.core_customers$files",)
     assert "silver_pii.customers" in reads[4].denied
+
+
+def test_the_receipt_names_every_topic_family_that_may_still_hold_the_subject_and_until_when():
+    from pororoca_governance.raw_log import TopicSpan, prefixes, residual_statement
+
+    three_days = 3 * 86_400_000
+    assert {"core.", "acquiring.", "fraud.dlq", "fraud.scores", "fraud.alerts"} <= set(prefixes())
+    held = [
+        TopicSpan("core.public.customers", 0, 0, 5, three_days),
+        TopicSpan("core.public.accounts", 0, 0, 9, three_days),
+        TopicSpan("fraud.scores", 0, 10, 40, three_days),
+        TopicSpan("fraud.dlq", 0, 7, 7, three_days),  # empty: nothing to say about it
+    ]
+    said = residual_statement(held, datetime(2026, 12, 1, tzinfo=UTC))
+    assert "raw change topics (core.*, fraud.scores) until 2026-12-04T00:00:00+00:00 (their retention, 3 days)" in said
+    forever = residual_statement([TopicSpan("fraud.alerts", 0, 0, 1, -1)], datetime(2026, 12, 1, tzinfo=UTC))
+    assert "(fraud.alerts) indefinitely" in forever
