@@ -4,8 +4,9 @@ everything running (run it after `make demo`: it needs the loaded lake and a tra
 Latency: Pix transfers are committed at the source at a fixed rate (500, 1,000, 2,000/s by default) for a
 while; for every one, the time from its source commit (Debezium's `source.ts_ms`) to its score and, when
 alerted, its alert being published (the broker's timestamp of the record, read committed): p50/p95/p99, and
-whether the processor kept up (the last score within 10 s of the last commit). Quality: `pororoca fraud train
---no-register` on the lake's time-based holdout: precision, recall and PR-AUC at 0.5 % and 1 % alert rates,
+whether the processor kept up (the last score within 10 s of the last commit). Hops: at 20 transfers/s, when each
+topic on a transfer's way (change topic, the three stages, scores) shows it, as the median after its commit.
+Quality: `pororoca fraud train --no-register` on the lake's time-based holdout: precision, recall and PR-AUC at 0.5 % and 1 % alert rates,
 recall per fraud pattern. Writes bench/results/fraud.json; never fails on timing.
 """
 
@@ -137,6 +138,47 @@ def run_rate(src: Sources, kafka: dict, accounts: list[int], rate: int, seconds:
     }  # fmt: skip
 
 
+HOPS = ("core.public.pix_transfers", "fraud.stage.by-payer", "fraud.stage.by-customer", "fraud.stage.by-payee",
+        "fraud.scores")  # fmt: skip
+
+
+def hops(src: Sources, kafka: dict, accounts: list[int], count: int = 60, rate: int = 20) -> dict:
+    """Where a transfer's time goes when nothing queues: for each topic on its way, the median time from the source
+    commit until a read-committed reader sees it there (one reader on all of them, so one clock and one poll)."""
+    reader = Consumer({**kafka, "group.id": f"pororoca-bench-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
+                       "isolation.level": "read_committed", "fetch.wait.max.ms": 10})  # fmt: skip
+    admin = AdminClient(kafka)
+    reader.assign(
+        [TopicPartition(t, p, OFFSET_END) for t in HOPS for p in admin.list_topics(t, timeout=10).topics[t].partitions]
+    )
+    reader.consume(num_messages=1, timeout=1)
+    ids: list[int] = []
+    writing = threading.Thread(target=writer, args=(src, accounts, rate, count / rate, ids, 1))
+    seen: dict[str, dict[int, float]] = {t: {} for t in HOPS}
+    commits: dict[int, int] = {}
+    writing.start()
+    deadline = time.time() + count / rate + 60
+    while time.time() < deadline and (writing.is_alive() or not set(ids) <= seen[HOPS[-1]].keys()):
+        for m in reader.consume(num_messages=500, timeout=0.02):
+            now = time.time() * 1000
+            if m.error() is not None or m.value() is None:
+                continue
+            v = json.loads(m.value())
+            if m.topic() == HOPS[0]:
+                payload = v.get("payload", v)
+                tid = payload["after"]["transfer_id"]
+                commits[tid] = payload["source"]["ts_ms"]
+            else:
+                tid = v["transfer_id"] if m.topic() == HOPS[-1] else v.get("tx", {}).get("transfer_id")
+            seen[m.topic()].setdefault(tid, now)
+    reader.close()
+    done = [t for t in ids if t in commits and all(t in seen[h] for h in HOPS)]
+    return {
+        "transfers": len(done),
+        "median_ms_after_commit": {h: percentile([seen[h][t] - commits[t] for t in done], 50) for h in HOPS},
+    }
+
+
 def quality() -> dict:
     out = subprocess.run([CLI, "fraud", "train", "--no-register", "--json"], capture_output=True, text=True,
                          env=os.environ.copy(), timeout=3600)  # fmt: skip
@@ -150,6 +192,7 @@ def main() -> None:
     p.add_argument("--rates", default="500,1000,2000", help="transfers per second, comma-separated")
     p.add_argument("--seconds", type=float, default=30, help="how long each rate is offered (default 30)")
     p.add_argument("--skip-quality", action="store_true")
+    p.add_argument("--skip-hops", action="store_true", help="skip the per-hop latency at 20 transfers/s")
     args = p.parse_args()
     paths = Paths.from_env()
     src = Sources.of(paths)
@@ -158,7 +201,11 @@ def main() -> None:
         accounts = [r[0] for r in conn.execute("SELECT account_id FROM accounts ORDER BY account_id").fetchall()]
     result: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "seconds_per_rate": args.seconds,
                     "rates": []}  # fmt: skip
-    for rate in (int(r) for r in args.rates.split(",")):
+    if not args.skip_hops:
+        print("bench-fraud: where the time goes, hop by hop, at 20 transfers/s ...", flush=True)
+        result["hops_at_20_per_s"] = hops(src, kafka, accounts)
+        print(f"  {result['hops_at_20_per_s']['median_ms_after_commit']}")
+    for rate in (int(r) for r in args.rates.split(",") if r):
         print(f"bench-fraud: {rate} transfers/s for {args.seconds:.0f}s ...", flush=True)
         r = run_rate(src, kafka, accounts, rate, args.seconds)
         lat = r["score_latency_ms"]
