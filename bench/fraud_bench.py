@@ -5,9 +5,9 @@ Latency: Pix transfers are committed at the source at a fixed rate (500, 1,000, 
 while; for every one, the time from its source commit (Debezium's `source.ts_ms`) to its score and, when
 alerted, its alert being published (the broker's timestamp of the record, read committed): p50/p95/p99, and
 whether the processor kept up (the last score within 10 s of the last commit). Hops: at 20 transfers/s, when each
-topic on a transfer's way (change topic, the three stages, scores) shows it, as the median after its commit.
-Quality: `pororoca fraud train --no-register` on the lake's time-based holdout: precision, recall and PR-AUC at 0.5 % and 1 % alert rates,
-recall per fraud pattern. Writes bench/results/fraud.json; never fails on timing.
+topic on a transfer's way (change topic, each stage, scores) shows it, as the median after its commit.
+Quality: `pororoca fraud train --no-register` on the lake's time-based holdout: precision, recall and PR-AUC at
+0.5 % and 1 % alert rates, recall per fraud pattern. Writes bench/results/fraud.json; never fails on timing.
 """
 
 from __future__ import annotations

@@ -27,7 +27,16 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
 from pororoca_fraud import access
-from pororoca_fraud.access import AUDIT, DECISIONS, DISPOSITIONS, ApiConfig, access_record, load_config, sql
+from pororoca_fraud.access import (
+    AUDIT,
+    DECISIONS,
+    DISPOSITIONS,
+    ApiConfig,
+    LoginThrottle,
+    access_record,
+    load_config,
+    sql,
+)
 
 log = logging.getLogger("pororoca_fraud.api")
 
@@ -136,13 +145,23 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 def create_app(config: ApiConfig, lake: TrinoLake, recorder: KafkaRecorder) -> FastAPI:
     app = FastAPI(title="Pororoca fraud API", version="1", docs_url="/docs", redoc_url=None)
 
+    throttle = LoginThrottle(config.login)
+
     @contextmanager
-    def as_caller(request: Request) -> Iterator[None]:
+    def as_caller(request: Request, user: str) -> Iterator[None]:
+        client = request.client.host if request.client else ""
+        wait = throttle.retry_after(user, client, time.monotonic())
+        if wait is not None:
+            raise HTTPException(429, "too many wrong passwords: try again later",
+                                headers={"Retry-After": str(int(wait) + 1)})  # fmt: skip
         try:
             yield
         except Denied as e:
+            if e.status == 401:
+                throttle.failed(user, client, time.monotonic())
             headers = {"WWW-Authenticate": 'Basic realm="pororoca-fraud-api"'} if e.status == 401 else None
             raise HTTPException(e.status, str(e), headers=headers) from e
+        throttle.succeeded(user, client)
 
     @app.middleware("http")
     async def audit(request: Request, call_next):
@@ -170,7 +189,7 @@ def create_app(config: ApiConfig, lake: TrinoLake, recorder: KafkaRecorder) -> F
     @app.get("/v1/transfers/{transfer_id}/score")
     def score(transfer_id: int, caller: Caller, request: Request) -> dict[str, Any]:
         """The score, decision, reasons and features of one transfer (and its alert and disposition, if any)."""
-        with as_caller(request):
+        with as_caller(request, caller.username):
             rows = lake.rows(caller.username, caller.password, sql("score", transfer_id=transfer_id))
         if not rows:
             raise HTTPException(404, f"no score for transfer {transfer_id} in gold.fraud_scores (yet)")
@@ -187,7 +206,7 @@ def create_app(config: ApiConfig, lake: TrinoLake, recorder: KafkaRecorder) -> F
         """Alerts without a disposition, newest first."""
         wanted: list[str] = list(decision or DECISIONS)
         query = sql("open_alerts", decisions=", ".join(f"'{d}'" for d in wanted), limit=min(limit, config.max_alerts))
-        with as_caller(request):
+        with as_caller(request, caller.username):
             rows = lake.rows(caller.username, caller.password, query)
         request.state.disclosed = len(rows)
         return {"alerts": [_decode(r) for r in rows], "count": len(rows)}
@@ -197,7 +216,7 @@ def create_app(config: ApiConfig, lake: TrinoLake, recorder: KafkaRecorder) -> F
         """Record an analyst's verdict on an alert: `confirmed_fraud` or `legitimate`."""
         if body.label not in config.labels:
             raise HTTPException(422, f"label must be one of {list(config.labels)}, not {body.label!r}")
-        with as_caller(request):
+        with as_caller(request, caller.username):
             (row,) = lake.rows(caller.username, caller.password, sql("alert", transfer_id=transfer_id))
         if not set(row["groups"]) & set(config.dispose_groups):
             raise HTTPException(403, f"{caller.username!r} may read alerts but not dispose of them "

@@ -227,6 +227,9 @@ def test_the_fraud_api_answers_each_user_as_trino_does_and_audits_every_request(
     takeover = scenario.takeover
     assert requests.get(f"{base}/v1/alerts", timeout=30).status_code == 401
     assert requests.get(f"{base}/v1/alerts", auth=("fraud_analyst", "wrong"), timeout=30).status_code == 401
+    # Guessing passwords through the API: after fraud/api.toml's allowance, 429 without asking Trino.
+    guesses = [requests.get(f"{base}/v1/alerts", auth=("mallory", f"guess{i}"), timeout=30) for i in range(6)]
+    assert [g.status_code for g in guesses] == [401] * 5 + [429] and int(guesses[-1].headers["Retry-After"]) > 0
 
     got = poll(lambda: (r := requests.get(f"{base}/v1/transfers/{takeover}/score", auth=ops, timeout=30))
                .status_code == 200 and r.json(), timeout=60, what="the takeover's score in the API")  # fmt: skip
@@ -272,6 +275,7 @@ def test_the_fraud_api_answers_each_user_as_trino_does_and_audits_every_request(
     wanted = {
         ("", "GET", "/v1/alerts", None, 401),
         ("fraud_analyst", "GET", "/v1/alerts", None, 401),
+        ("mallory", "GET", "/v1/alerts", None, 429),
         ("fraud_analyst", "GET", "/v1/transfers/{transfer_id}/score", takeover, 200),
         ("analyst", "POST", "/v1/alerts/{transfer_id}/disposition", takeover, 403),
         ("fraud_analyst", "POST", "/v1/alerts/{transfer_id}/disposition", takeover, 201),

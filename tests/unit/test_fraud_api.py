@@ -34,3 +34,35 @@ def test_an_access_record_has_the_audit_tables_columns():
 def test_queries_take_only_integers_where_they_take_values():
     query = api.sql("score", transfer_id=42)
     assert "transfer_id = 42" in query and "{" not in query
+
+
+def test_wrong_passwords_lock_out_that_user_on_that_client_then_the_client_and_the_lockout_ends():
+    policy = api.LoginPolicy(max_failures=3, window_seconds=60, lockout_seconds=300)
+    t = api.LoginThrottle(policy)
+    for i in range(2):
+        t.failed("fraud_analyst", "10.0.0.9", now=i)
+    assert t.retry_after("fraud_analyst", "10.0.0.9", now=2) is None
+    t.succeeded("fraud_analyst", "10.0.0.9")  # a right password forgives the user's earlier mistakes
+    for i in range(3):
+        t.failed("fraud_analyst", "10.0.0.9", now=10 + i)
+    assert t.retry_after("fraud_analyst", "10.0.0.9", now=13) == 299
+    # Not a lockout of the colleague on another machine, nor of the user elsewhere.
+    assert t.retry_after("dpo", "10.0.0.7", now=13) is None
+    assert t.retry_after("fraud_analyst", "10.0.0.7", now=13) is None
+    assert t.retry_after("fraud_analyst", "10.0.0.9", now=312) is None
+    # Spraying many users from one address locks the address.
+    for i, user in enumerate(f"user{n}" for n in range(12)):
+        t.failed(user, "203.0.113.5", now=400 + i)
+    assert t.retry_after("someone_else", "203.0.113.5", now=420) is not None
+    # Failures older than the window do not add up.
+    t.failed("steward", "10.0.0.1", now=1000)
+    t.failed("steward", "10.0.0.1", now=1100)
+    t.failed("steward", "10.0.0.1", now=1200)
+    assert t.retry_after("steward", "10.0.0.1", now=1201) is None
+
+
+def test_the_throttle_forgets_the_oldest_keys_beyond_its_bound():
+    t = api.LoginThrottle(api.LoginPolicy(5, 60, 60), max_keys=10)
+    for n in range(100):
+        t.failed(f"user{n}", f"10.0.{n}.1", now=n * 0.01)
+    assert len(t._failures) <= 10
