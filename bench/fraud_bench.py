@@ -76,11 +76,18 @@ def writer(src: Sources, accounts: list[int], rate: int, seconds: float, out: li
                 time.sleep(sleep)
 
 
-def consumer_at_end(kafka: dict, topic: str) -> Consumer:
+def consumer_at_end(kafka: dict, *topics: str, **settings: int) -> Consumer:
+    """A read-committed reader of `topics` from their current ends."""
     c = Consumer({**kafka, "group.id": f"pororoca-bench-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
-                  "isolation.level": "read_committed"})  # fmt: skip
-    parts = AdminClient(kafka).list_topics(topic, timeout=10).topics[topic].partitions
-    c.assign([TopicPartition(topic, p, OFFSET_END) for p in parts])
+                  "isolation.level": "read_committed", **settings})  # fmt: skip
+    admin = AdminClient(kafka)
+    c.assign(
+        [
+            TopicPartition(t, p, OFFSET_END)
+            for t in topics
+            for p in admin.list_topics(t, timeout=10).topics[t].partitions
+        ]
+    )
     c.consume(num_messages=1, timeout=1)  # resolve the end offsets now, before the burst
     return c
 
@@ -145,13 +152,7 @@ HOPS = ("core.public.pix_transfers", "fraud.stage.by-payer", "fraud.stage.by-cus
 def hops(src: Sources, kafka: dict, accounts: list[int], count: int = 60, rate: int = 20) -> dict:
     """Where a transfer's time goes when nothing queues: for each topic on its way, the median time from the source
     commit until a read-committed reader sees it there (one reader on all of them, so one clock and one poll)."""
-    reader = Consumer({**kafka, "group.id": f"pororoca-bench-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
-                       "isolation.level": "read_committed", "fetch.wait.max.ms": 10})  # fmt: skip
-    admin = AdminClient(kafka)
-    reader.assign(
-        [TopicPartition(t, p, OFFSET_END) for t in HOPS for p in admin.list_topics(t, timeout=10).topics[t].partitions]
-    )
-    reader.consume(num_messages=1, timeout=1)
+    reader = consumer_at_end(kafka, *HOPS, **{"fetch.wait.max.ms": 10})
     ids: list[int] = []
     writing = threading.Thread(target=writer, args=(src, accounts, rate, count / rate, ids, 1))
     seen: dict[str, dict[int, float]] = {t: {} for t in HOPS}
