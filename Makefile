@@ -36,6 +36,8 @@ lock: ## re-resolve Python pins after editing pyproject.toml or stack/venvs/*.in
 		--no-header stack/venvs/superset.in -o stack/venvs/superset.lock
 	$(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
 		--no-header stack/venvs/fraud.in -o stack/venvs/fraud.lock
+	$(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
+		--no-header --override stack/venvs/openmetadata.overrides stack/venvs/openmetadata.in -o stack/venvs/openmetadata.lock
 
 install: venv ## install every component into ~/.cache/pororoca (idempotent)
 	$(PORO) stack install

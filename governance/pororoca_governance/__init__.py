@@ -5,8 +5,10 @@ Public API for other packages (the runtime prepares Trino's security with it bef
 from __future__ import annotations
 
 from pororoca_core.paths import Paths
+from pororoca_governance.classification import Classification, load_classification
+from pororoca_governance.steward import STEWARD_TAGS, save_steward_tags
 
-__all__ = ["prepare_trino_security"]
+__all__ = ["STEWARD_TAGS", "Classification", "load_classification", "prepare_trino_security", "save_steward_tags"]
 
 
 def prepare_trino_security(paths: Paths, host: str) -> None:

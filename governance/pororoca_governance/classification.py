@@ -11,6 +11,7 @@ from pororoca_core.errors import ConfigError
 LGPD_DIR = Path(__file__).resolve().parent.parent / "lgpd"
 CLASSIFICATION_PATH = LGPD_DIR / "classification.toml"
 ACCESS_PATH = LGPD_DIR / "access.toml"
+REVIEWED_PATH = LGPD_DIR / "reviewed.toml"
 
 
 class ClassificationError(ConfigError):
@@ -48,6 +49,34 @@ class Classification:
         merged = dict(self.columns) | extra
         _check_columns(merged, self.tags)
         return Classification(self.tags, merged, self.subject_level)
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """Safe by default: in `namespaces` (whose tables follow the sources' schemas), a column is masked for the
+    masked roles until it is classified or listed here as reviewed and not personal."""
+
+    namespaces: tuple[str, ...]
+    every_table: dict[str, tuple[str, ...]]  # namespace -> columns every table there has (capture columns)
+    tables: dict[str, tuple[str, ...]]  # "<namespace>.<table>" -> reviewed columns
+
+    def known(self, column: str, classification: Classification) -> bool:
+        """Classified or reviewed; True outside the watched namespaces (their schemas are this repo's code)."""
+        table, name = column.rsplit(".", 1)
+        namespace = table.split(".", 1)[0]
+        return (
+            namespace not in self.namespaces
+            or column in classification.columns
+            or name in self.every_table.get(namespace, ())
+            or name in self.tables.get(table, ())
+        )
+
+    def accept(self, columns: list[str]) -> Reviewed:
+        tables = {t: set(cs) for t, cs in self.tables.items()}
+        for column in columns:
+            table, name = column.rsplit(".", 1)
+            tables.setdefault(table, set()).add(name)
+        return Reviewed(self.namespaces, self.every_table, {t: tuple(sorted(cs)) for t, cs in sorted(tables.items())})
 
 
 @dataclass(frozen=True)
@@ -99,6 +128,19 @@ def load_classification(path: Path = CLASSIFICATION_PATH) -> Classification:
     _check_columns(columns, tags)
     subject_level = frozenset(t for t, spec in data.get("tables", {}).items() if spec.get("subject_level"))
     return Classification(tags=tags, columns=columns, subject_level=subject_level)
+
+
+def load_reviewed(path: Path = REVIEWED_PATH) -> Reviewed:
+    data = tomllib.loads(path.read_text())
+    tables = {k: tuple(v) for k, v in data.get("tables", {}).items()}
+    bad = [t for t in tables if t.count(".") != 1]
+    if bad:
+        raise ClassificationError(f"{path.name}: expected <namespace>.<table> keys, got {bad}")
+    return Reviewed(
+        namespaces=tuple(data["namespaces"]),
+        every_table={k: tuple(v) for k, v in data.get("every_table", {}).items()},
+        tables=tables,
+    )
 
 
 def load_access(path: Path = ACCESS_PATH) -> AccessPolicy:

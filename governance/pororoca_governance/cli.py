@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pororoca_core import lakehouse
 from pororoca_core.paths import Paths
 from pororoca_governance import lake_metrics, policy
-from pororoca_governance.classification import CLASSIFICATION_PATH, load_access, load_classification
+from pororoca_governance.classification import CLASSIFICATION_PATH, load_access, load_classification, load_reviewed
 from pororoca_governance.subjects import SubjectError
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -34,14 +34,16 @@ def cmd_compile(args: argparse.Namespace, paths: Paths) -> int:
     (out / "rules.json").write_text(policy.render_rules(policy.compile_rules(classification, access)))
     (out / "groups.txt").write_text(policy.group_file(access))
     (out / "table-procedures.properties").write_text(policy.table_procedures(access))
-    print(f"governance: wrote {out}/rules.json, groups.txt and table-procedures.properties")
+    (out / "reviewed-columns.properties").write_text(policy.reviewed_columns(classification, load_reviewed(), access))
+    print(f"governance: wrote {out}/rules.json, groups.txt, table-procedures.properties, reviewed-columns.properties")
     return 0
 
 
 def cmd_sync(args: argparse.Namespace, paths: Paths) -> int:
     from pororoca_governance import trino_security
+    from pororoca_governance.steward import with_steward_tags
 
-    classification = load_classification(_classification(args))
+    classification = with_steward_tags(paths, load_classification(_classification(args)))
     result = trino_security.sync(paths, classification)
     ep = lakehouse.Endpoints.of(paths)
     trino_security.ensure_audit_tables(ep)
@@ -145,3 +147,39 @@ def cmd_access_report(args: argparse.Namespace, paths: Paths) -> int:
         what = r.denied if r.kind == "denied" else ", ".join(r.objects or r.columns)
         print(f"  {r.ended_at:%Y-%m-%d %H:%M:%S%z}  {r.user:<10} {r.role:<9} {seen:<8} {r.state:<8} {what}")
     return 0
+
+
+def cmd_review(args: argparse.Namespace, paths: Paths) -> int:
+    """Safe by default, the steward's side: what is masked because nobody decided yet, and a way to decide."""
+    from pororoca_governance import discover_lake, review
+    from pororoca_governance.classification import REVIEWED_PATH
+
+    reviewed = load_reviewed()
+    pending = discover_lake.pending(lakehouse.Endpoints.of(paths), load_classification(_classification(args)),
+                                    reviewed, args.sample)  # fmt: skip
+    accepted = [p.column for p in pending if p.acceptable] if args.accept else []
+    if accepted:
+        REVIEWED_PATH.write_text(review.render(reviewed.accept(accepted)))
+    left = [p for p in pending if p.column not in accepted]
+    if args.json:
+        print(json.dumps({"accepted": accepted, "pending": [
+            {"column": p.column, "sampled": p.sampled, "acceptable": p.acceptable,
+             "findings": [f.__dict__ for f in p.findings]} for p in left]}, indent=2))  # fmt: skip
+    else:
+        if accepted:
+            print(f"review: accepted {len(accepted)} columns as not personal into {REVIEWED_PATH} "
+                  "(commit it; `pororoca governance sync` unmasks them)")  # fmt: skip
+        print(f"review: {len(left)} columns neither classified nor reviewed; they read as NULL for masked roles")
+        for p in left:
+            if p.findings:
+                why = "personal data found: " + ", ".join(f"{f.kind} {f.confidence:.2f}" for f in p.findings)
+            elif p.column.endswith(review.NEVER_ACCEPTED_SUFFIXES):
+                why = "a pseudonym: classify it (Pseudonymised)"
+            elif p.sampled is None:
+                why = "not sampled (its type, or bookkeeping): review it by hand"
+            else:
+                why = f"nothing personal in {p.sampled} values: `--accept` records it"
+            print(f"  {p.column:<56} {why}")
+        if left:
+            print("classify personal ones in governance/lgpd/classification.toml, then `pororoca governance sync`")
+    return 1 if left else 0

@@ -7,15 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 from pororoca_core import lakehouse
+from pororoca_governance import review
+from pororoca_governance.classification import Classification, Reviewed
 from pororoca_governance.discovery import Assessed, assess, skipped
+from pororoca_governance.review import Pending
 
 # Types a value test can read as text; arrays, maps and rows are not sampled.
 SCALAR_TYPES = ("varchar", "char", "date", "timestamp", "integer", "bigint", "smallint", "decimal", "uuid")
 IGNORED_SCHEMAS = ("information_schema", "system")  # Trino's own views of the catalog
 
 
-def lake_columns(conn: Any) -> dict[str, list[str]]:
-    """`<namespace>.<table>` -> its scalar columns, for every table of the lakehouse catalog."""
+def lake_columns(conn: Any, scalar_only: bool = True, namespaces: set[str] | None = None) -> dict[str, list[str]]:
+    """`<namespace>.<table>` -> its columns (by default those discovery samples: scalar, not bookkeeping), for
+    every table of the lakehouse catalog or of `namespaces`."""
     cur = conn.cursor()
     cur.execute(
         f"SELECT table_schema, table_name, column_name, data_type FROM {lakehouse.CATALOG}.information_schema.columns "
@@ -24,7 +28,9 @@ def lake_columns(conn: Any) -> dict[str, list[str]]:
     )
     out: dict[str, list[str]] = {}
     for schema, table, column, data_type in cur.fetchall():
-        if str(data_type).startswith(SCALAR_TYPES) and not skipped(column):
+        if namespaces is not None and schema not in namespaces:
+            continue
+        if not scalar_only or (str(data_type).startswith(SCALAR_TYPES) and not skipped(column)):
             out.setdefault(f"{schema}.{table}", []).append(column)
     return out
 
@@ -48,3 +54,30 @@ def discover(ep: lakehouse.Endpoints, size: int, namespaces: set[str] | None = N
             for column, values in sample_table(conn, table, columns, size).items():
                 assessed[column] = assess(column, values)
     return assessed
+
+
+def sample_column(conn: Any, column: str, size: int) -> list[str | None]:
+    """Non-empty values of one column: a column a source just added is NULL in every older row."""
+    schema, table, name = column.split(".")
+    cur = conn.cursor()
+    cur.execute(
+        f'SELECT CAST("{name}" AS varchar) FROM {lakehouse.CATALOG}.{schema}."{table}" '
+        f'WHERE "{name}" IS NOT NULL LIMIT {int(size)}'
+    )
+    return [r[0] for r in cur.fetchall()]
+
+
+def pending(ep: lakehouse.Endpoints, classification: Classification, reviewed: Reviewed, size: int) -> list[Pending]:
+    """The watched namespaces' columns nobody classified or reviewed, each with what its sample shows."""
+    out: list[Pending] = []
+    with lakehouse.trino_connection(ep) as conn:
+        watched = set(reviewed.namespaces)
+        every = lake_columns(conn, scalar_only=False, namespaces=watched)
+        scalar = lake_columns(conn, namespaces=watched)
+        for table, columns in every.items():
+            for column in review.unreviewed((f"{table}.{c}" for c in columns), classification, reviewed):
+                if column.rsplit(".", 1)[1] in scalar.get(table, ()):
+                    out.append(Pending(column, *assess(column, sample_column(conn, column, size))))
+                else:
+                    out.append(Pending(column, None, ()))
+    return out

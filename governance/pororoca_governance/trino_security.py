@@ -12,7 +12,14 @@ from pathlib import Path
 from pororoca_core import credentials, lakehouse
 from pororoca_core.paths import Paths
 from pororoca_governance import identities, policy
-from pororoca_governance.classification import Classification, check_masks, load_access, load_classification
+from pororoca_governance.classification import (
+    Classification,
+    check_masks,
+    load_access,
+    load_classification,
+    load_reviewed,
+)
+from pororoca_governance.steward import with_steward_tags
 
 CERT_DAYS = 825
 
@@ -68,7 +75,8 @@ def ensure_ca_bundle(paths: Paths) -> Path:
 
 
 def sync(paths: Paths, classification: Classification | None = None) -> SyncResult:
-    classification = classification or load_classification()
+    # A steward's tags from the catalog (`pororoca metadata pull`) over the file's.
+    classification = with_steward_tags(paths, classification or load_classification())
     access = load_access()
     check_masks(classification, access)
     users = list(access.users())
@@ -82,6 +90,7 @@ def sync(paths: Paths, classification: Classification | None = None) -> SyncResu
         "rules.json": policy.render_rules(policy.compile_rules(classification, access)),
         # Read at Trino's start only: a role's procedures change with the next restart.
         "table-procedures.properties": policy.table_procedures(access),
+        "reviewed-columns.properties": policy.reviewed_columns(classification, load_reviewed(), access),
     }
     changed = [name for name, text in files.items() if _write_if_changed(conf / name, text)]
     masked = sum(map(len, classification.masked_columns().values()))

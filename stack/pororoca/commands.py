@@ -46,6 +46,7 @@ SUPERSET = "pororoca_superset.cli"
 SPARK = "pororoca_spark.cli"
 GOV = "pororoca_governance.cli"
 FRAUD = "pororoca_fraud.cli"
+METADATA = "pororoca_metadata.cli"
 
 SUBJECT = (
     arg("--cpf", help="the subject's CPF (with or without punctuation)"),
@@ -180,11 +181,29 @@ NOUNS: tuple[Noun, ...] = (
             arg("--namespaces", type=comma_list, help="only these namespaces (default: all of the lakehouse)"),
             arg("--json", action="store_true", help="JSON instead of text"),
         )),
+        Verb("review", "columns nobody classified or reviewed yet (masked for the masked roles until then), each "
+             "sampled for personal data; --accept adds the clean ones to governance/lgpd/reviewed.toml; exit 1 "
+             "while any is left", f"{GOV}:cmd_review", (
+            CLASSIFICATION,
+            arg("--accept", action="store_true", help="record as reviewed (not personal) every pending column whose "
+                "sample discovery finds clean; the others stay masked until classified"),
+            arg("--sample", type=int, default=200, help="values per column (default 200)"),
+            arg("--json", action="store_true", help="JSON instead of text"),
+        )),
         Verb("compile", "write the rules, groups and table-procedure grants only (the committed stack/conf/trino/)",
              f"{GOV}:cmd_compile", (
             CLASSIFICATION,
             arg("--out", help="the directory to write to (default: stack/conf/trino/)"),
         )),
+    )),
+    Noun("metadata", "the lake in OpenMetadata: classification, tags, descriptions and lineage as code", (
+        Verb("validate", "build the LGPD classification, column tags, gold descriptions, lineage and ingestion "
+             "workflows, and validate each against openmetadata-ingestion's own models (no server needed)",
+             f"{METADATA}:cmd_validate"),
+        Verb("push", "send them to the server at POROROCA_OPENMETADATA_URL (token: POROROCA_OPENMETADATA_TOKEN); "
+             "exit 1 when some table or dashboard is not in the catalog yet", f"{METADATA}:cmd_push"),
+        Verb("pull", "read the LGPD tags stewards set on the lake's columns back from the server; `governance "
+             "sync` then applies them over classification.toml", f"{METADATA}:cmd_pull"),
     )),
     Noun("fraud", "real-time Pix fraud scoring: train and register the model, the processor's counters", (
         Verb("train", "read the lake (silver, limits' change log, fraud cases) at its current snapshots, compute the "

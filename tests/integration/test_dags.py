@@ -33,7 +33,7 @@ def dags() -> dict:
 
 def test_every_dag_file_imports_without_errors_or_connections(dags):
     assert dags["errors"] == {}
-    assert set(dags["dags"]) == {"pororoca_curate", "pororoca_kpis", "pororoca_maintenance"}
+    assert set(dags["dags"]) == {"pororoca_curate", "pororoca_kpis", "pororoca_maintenance", "pororoca_governance"}
 
 
 def test_curation_runs_every_15_minutes_and_announces_silver(dags):
@@ -50,6 +50,17 @@ def test_kpis_follow_silver_and_maintenance_runs_nightly(dags):
     assert set(dags["dags"]["pororoca_maintenance"]["tasks"]) == {
         "governance_sync", "maintain_bronze", "maintain_silver", "maintain_silver_pii", "maintain_gold"
     }  # fmt: skip
+
+
+def test_personal_data_is_watched_nightly_after_the_classification_is_applied(dags):
+    governance = dags["dags"]["pororoca_governance"]
+    assert governance["schedule"] and not governance["catchup"]
+    tasks = governance["tasks"]
+    assert "governance sync" in tasks["governance_sync"]["command"]
+    # Each exits 1 on a finding: the task fails and the failure alert carries it.
+    assert "governance discover" in tasks["discover_personal_data"]["command"]
+    assert "governance review" in tasks["columns_awaiting_review"]["command"]
+    assert "--accept" not in tasks["columns_awaiting_review"]["command"]  # accepting is a steward's decision
 
 
 def test_every_task_retries_alerts_on_failure_and_is_bounded_in_time(dags):

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from pororoca_governance import identities, policy
-from pororoca_governance.classification import ClassificationError, check_masks, load_access, load_classification
+from pororoca_governance.classification import (
+    ClassificationError,
+    check_masks,
+    load_access,
+    load_classification,
+    load_reviewed,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSIFICATION = load_classification()
@@ -43,6 +49,8 @@ def test_the_committed_rules_are_the_compiled_classification():
     assert (ROOT / "stack/conf/trino/groups.txt").read_text() == policy.group_file(ACCESS)
     procedures = (ROOT / "stack/conf/trino/table-procedures.properties").read_text()
     assert procedures == policy.table_procedures(ACCESS)
+    reviewed = (ROOT / "stack/conf/trino/reviewed-columns.properties").read_text()
+    assert reviewed == policy.reviewed_columns(CLASSIFICATION, load_reviewed(), ACCESS)
 
 
 def test_analysts_see_raw_identifiers_only_masked():

@@ -10,7 +10,7 @@ CLI = "pororoca"
 FEATURES = {
     "pororoca_stack": "stack", "pororoca_superset": "superset_dashboards", "pororoca_sources": "sources",
     "pororoca_cdc": "cdc", "pororoca_catalog": "iceberg_catalog", "pororoca_spark": "spark_apps",
-    "pororoca_governance": "governance", "pororoca_fraud": "fraud",
+    "pororoca_governance": "governance", "pororoca_fraud": "fraud", "pororoca_metadata": "metadata",
 }  # fmt: skip
 DIRS = {FOUNDATION: "stack", CLI: "stack", **FEATURES}
 OURS = set(DIRS)

@@ -6,24 +6,32 @@ import io.trino.spi.eventlistener.EventListenerFactory;
 import io.trino.spi.security.SystemAccessControl;
 import io.trino.spi.security.SystemAccessControlFactory;
 import io.pororoca.trino.security.TableProcedureAccessControl;
+import io.pororoca.trino.security.UnreviewedColumnMasks;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 public final class AuditPlugin implements Plugin {
     @Override
     public Iterable<SystemAccessControlFactory> getSystemAccessControlFactories() {
-        return List.of(new SystemAccessControlFactory() {
+        return List.of(
+                factory(TableProcedureAccessControl.NAME, TableProcedureAccessControl::create),
+                factory(UnreviewedColumnMasks.NAME, UnreviewedColumnMasks::create));
+    }
+
+    private static SystemAccessControlFactory factory(String name, Function<Map<String, String>, SystemAccessControl> create) {
+        return new SystemAccessControlFactory() {
             @Override
             public String getName() {
-                return TableProcedureAccessControl.NAME;
+                return name;
             }
 
             @Override
             public SystemAccessControl create(Map<String, String> config, SystemAccessControlContext context) {
-                return TableProcedureAccessControl.create(config);
+                return create.apply(config);
             }
-        });
+        };
     }
 
     @Override

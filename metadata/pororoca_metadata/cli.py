@@ -1,0 +1,82 @@
+"""Handlers of `pororoca metadata ...` (thin shell): build the bundle here, validate, push and pull it in
+OpenMetadata's own environment. Arguments are declared in `pororoca.commands`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pororoca_core import manifest
+from pororoca_core.errors import ConfigError, NotReady, OperationFailed
+from pororoca_core.paths import Paths
+from pororoca_governance import STEWARD_TAGS, load_classification, save_steward_tags
+from pororoca_metadata import bundle, names
+
+METADATA_DIR = Path(__file__).resolve().parent.parent
+SERVER_ENV = ("POROROCA_OPENMETADATA_URL", "POROROCA_OPENMETADATA_TOKEN")
+
+
+def _python(paths: Paths) -> str:
+    component = manifest.load().components["openmetadata"]
+    python = paths.component_home(component.name, component.version) / "bin" / "python"
+    if not python.exists():
+        raise NotReady(f"OpenMetadata's environment is not installed ({python}): run `pororoca stack install`")
+    return str(python)
+
+
+def _client(paths: Paths, action: str, payload: dict) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(METADATA_DIR), "PYTHONWARNINGS": "ignore"}
+    r = subprocess.run(
+        [_python(paths), "-m", "pororoca_metadata.om_client", action],
+        input=json.dumps(payload), capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    if r.returncode != 0:
+        raise OperationFailed(f"metadata {action} failed:\n{r.stderr[-4000:]}")
+    return json.loads(r.stdout)
+
+
+def _server_configured() -> None:
+    unset = [v for v in SERVER_ENV if not os.environ.get(v)]
+    if unset:
+        raise ConfigError(
+            f"no OpenMetadata server: set {' and '.join(unset)} (the server's API, e.g. http://openmetadata:8585/api, "
+            "and a bot's JWT token) in the environment"
+        )
+
+
+def cmd_validate(args: argparse.Namespace, paths: Paths) -> int:
+    counts = _client(paths, "validate", bundle.build(load_classification(), names.load()))
+    print("metadata: valid against openmetadata-ingestion's models: "
+          + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()))  # fmt: skip
+    return 0
+
+
+def cmd_push(args: argparse.Namespace, paths: Paths) -> int:
+    _server_configured()
+    result = _client(paths, "push", bundle.build(load_classification(), names.load()))
+    print(f"metadata: pushed {result['tags']} tags, {result['column_tags']} column tags, "
+          f"{result['descriptions']} descriptions, {result['lineage']} lineage edges to {SERVER_ENV[0]}")  # fmt: skip
+    if result["missing"]:
+        print(f"metadata: not in the catalog yet (run the ingestion workflows first): {', '.join(result['missing'])}")
+        return 1
+    return 0
+
+
+def cmd_pull(args: argparse.Namespace, paths: Paths) -> int:
+    _server_configured()
+    n = names.load()
+    pulled = _client(paths, "pull", bundle.build(load_classification(), n))
+    decided = bundle.pulled_tags(pulled["column_tags"], n)
+    current = load_classification().columns
+    changed = {c: t for c, t in decided.items() if tuple(current.get(c, ())) != t}
+    load_classification().with_tags(decided)  # refuses unknown tags before anything is written
+    save_steward_tags(paths, decided)
+    print(f"metadata: {len(decided)} columns tagged in the catalog, {len(changed)} differ from classification.toml; "
+          f"saved to {paths.state / STEWARD_TAGS}; `pororoca governance sync` applies them")  # fmt: skip
+    for column, tags in sorted(changed.items()):
+        print(f"  {column}: {list(current.get(column, ()))} -> {list(tags)}", file=sys.stdout)
+    return 0
