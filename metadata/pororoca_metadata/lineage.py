@@ -34,19 +34,22 @@ def _lake_refs(sql: str) -> set[str]:
 
 
 def gold_inputs() -> dict[str, set[str]]:
-    """gold table -> the lake tables its SQL reads, through the shared temp views as well."""
+    """gold table -> the lake tables its SQL reads, through the shared temp views and earlier KPIs as well."""
     registry = kpi_registry()
     views: dict[str, set[str]] = {}
+
+    def through_views(sql: str) -> set[str]:
+        return {r for v, refs in views.items() if re.search(rf"\b{v}\b", sql) for r in refs}
+
     for path in registry.views:
         for name, body in TEMP_VIEW.findall(re.sub(r"--[^\n]*", "", path.read_text())):
-            views[name] = _lake_refs(body) | {
-                r for v, refs in views.items() if re.search(rf"\b{v}\b", body) for r in refs
-            }
+            views[name] = _lake_refs(body) | through_views(body)
     out = {}
     for k in registry.kpis:
-        sql = k.sql_file.read_text()
-        used = {r for v, refs in views.items() if re.search(rf"\b{v}\b", sql) for r in refs}
-        out[k.table] = (_lake_refs(sql) | used) - {k.table}
+        sql = re.sub(r"--[^\n]*", "", k.sql_file.read_text())
+        # A KPI may read one computed before it, through that one's temp view (`gold_<table>`).
+        earlier = {o.table for o in registry.kpis if o is not k and re.search(rf"\b{o.view}\b", sql)}
+        out[k.table] = (_lake_refs(sql) | through_views(sql) | earlier) - {k.table}
     return out
 
 
