@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 SOURCE_TABLE = "collection_actions"
 BRONZE = f"bronze.core_{SOURCE_TABLE}"
 COLUMN = "cpf_responsavel"
-ROWS = 40
+ROWS = 10  # the test lake (scale 0.02) has a dozen collection actions
 
 
 def test_every_column_of_the_demo_tables_is_classified_or_reviewed(paths):
