@@ -10,9 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pororoca_core import manifest
+from pororoca_core import credentials, manifest, services
 from pororoca_core.errors import ConfigError, NotReady, OperationFailed
 from pororoca_core.paths import Paths
+from pororoca_core.services import peer_host
 from pororoca_governance import STEWARD_TAGS, load_classification, save_steward_tags
 from pororoca_metadata import bundle, names
 
@@ -80,3 +81,47 @@ def cmd_pull(args: argparse.Namespace, paths: Paths) -> int:
     for column, tags in sorted(changed.items()):
         print(f"  {column}: {list(current.get(column, ()))} -> {list(tags)}", file=sys.stdout)
     return 0
+
+
+def ingestion_env(paths: Paths, workflow: str) -> dict[str, str]:
+    """What a workflow's ${VARIABLES} name, for this stack: addresses from the service ports (Service names in a
+    cluster), passwords from the credentials file. Passed in the environment, never on a command line."""
+    ports = services.port_values(services.load())
+    secrets = credentials.load(paths.credentials)
+    n = names.load()
+    common = {"POROROCA_OPENMETADATA_URL": os.environ.get(SERVER_ENV[0], ""),
+              "POROROCA_OPENMETADATA_TOKEN": os.environ.get(SERVER_ENV[1], "")}  # fmt: skip
+    per_workflow = {
+        "trino": {
+            "POROROCA_OM_TRINO_SERVICE": n.services["trino"],
+            "POROROCA_TRINO_HOST_PORT": f"{peer_host('trino')}:{ports['trino_port']}",
+            "POROROCA_TRINO_PASSWORD": secrets["trino_steward_password"],
+            "POROROCA_TRINO_CA": str(paths.trino_ca),
+        },
+        "kafka": {
+            "POROROCA_OM_KAFKA_SERVICE": n.services["kafka"],
+            "POROROCA_KAFKA_BOOTSTRAP": f"{peer_host('kafka')}:{ports['kafka_port']}",
+            "POROROCA_KAFKA_CATALOG_PASSWORD": secrets["kafka_catalog_password"],
+        },
+        "airflow": {
+            "POROROCA_OM_AIRFLOW_SERVICE": n.services["airflow"],
+            "POROROCA_AIRFLOW_URL": f"http://{peer_host('airflow')}:{ports['airflow_port']}",
+            "POROROCA_POSTGRES_HOST_PORT": f"{peer_host('postgres')}:{ports['postgres_port']}",
+            "POROROCA_AIRFLOW_DB_PASSWORD": secrets["postgres_airflow_password"],
+        },
+        "superset": {
+            "POROROCA_OM_SUPERSET_SERVICE": n.services["superset"],
+            "POROROCA_SUPERSET_URL": f"http://{peer_host('superset')}:{ports['superset_port']}",
+            "POROROCA_SUPERSET_ADMIN_PASSWORD": secrets["superset_admin_password"],
+        },
+    }
+    return {**common, **per_workflow[workflow]}
+
+
+def cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
+    """One ingestion workflow (`metadata ingest`, OpenMetadata's own runner) against this stack."""
+    _server_configured()
+    workflow = bundle.WORKFLOWS_DIR / f"{args.workflow}.yaml"
+    runner = Path(_python(paths)).with_name("metadata")
+    env = {**os.environ, **ingestion_env(paths, args.workflow), "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([str(runner), "ingest", "-c", str(workflow)], env=env).returncode

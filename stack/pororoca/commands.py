@@ -200,6 +200,10 @@ NOUNS: tuple[Noun, ...] = (
         Verb("validate", "build the LGPD classification, column tags, gold descriptions, lineage and ingestion "
              "workflows, and validate each against openmetadata-ingestion's own models (no server needed)",
              f"{METADATA}:cmd_validate"),
+        Verb("ingest", "run one of OpenMetadata's ingestion workflows (metadata/pororoca_metadata/workflows/) "
+             "against this stack and the server at POROROCA_OPENMETADATA_URL", f"{METADATA}:cmd_ingest", (
+            arg("workflow", choices=["trino", "kafka", "airflow", "superset"], help="which source to catalog"),
+        )),
         Verb("push", "send them to the server at POROROCA_OPENMETADATA_URL (token: POROROCA_OPENMETADATA_TOKEN); "
              "exit 1 when some table or dashboard is not in the catalog yet", f"{METADATA}:cmd_push"),
         Verb("pull", "read the LGPD tags stewards set on the lake's columns back from the server; `governance "

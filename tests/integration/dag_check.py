@@ -34,6 +34,7 @@ print(
                             "timeout": t.execution_timeout.total_seconds() if t.execution_timeout else None,
                             "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
                             "command": getattr(t, "bash_command", ""),
+                            "upstream": sorted(t.upstream_task_ids),
                         }
                         for t in d.tasks
                     },

@@ -16,12 +16,11 @@ from pororoca_core.paths import Paths
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def dags() -> dict:
+def _parse(extra_env: dict[str, str]) -> dict:
     airflow = manifest.load()["airflow"]
     python = Paths.from_env().component_home(airflow.name, airflow.version) / "bin" / "python"
     assert python.exists(), f"{python}: run `make install`"
-    env = os.environ | {"PYTHONPATH": str(REPO / "dags"), "AIRFLOW_HOME": "/nonexistent-airflow-home",
+    env = os.environ | extra_env | {"PYTHONPATH": str(REPO / "dags"), "AIRFLOW_HOME": "/nonexistent-airflow-home",
                         "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__UNIT_TEST_MODE": "True"}  # fmt: skip
     r = subprocess.run(
         [str(python), str(Path(__file__).parent / "dag_check.py"), str(REPO / "dags")],
@@ -29,6 +28,11 @@ def dags() -> dict:
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def dags() -> dict:
+    return _parse({})
 
 
 def test_every_dag_file_imports_without_errors_or_connections(dags):
@@ -61,6 +65,17 @@ def test_personal_data_is_watched_nightly_after_the_classification_is_applied(da
     assert "governance discover" in tasks["discover_personal_data"]["command"]
     assert "governance review" in tasks["columns_awaiting_review"]["command"]
     assert "--accept" not in tasks["columns_awaiting_review"]["command"]  # accepting is a steward's decision
+
+
+def test_the_catalog_dag_exists_where_a_server_does_and_ends_applying_steward_tags():
+    with_server = _parse({"POROROCA_OPENMETADATA_URL": "http://openmetadata.invalid:8585/api"})
+    assert with_server["errors"] == {}
+    tasks = with_server["dags"]["pororoca_metadata"]["tasks"]
+    ingest = {f"ingest_{s}" for s in ("trino", "kafka", "airflow", "superset")}
+    assert set(tasks["push_classification_and_lineage"]["upstream"]) == ingest
+    assert tasks["pull_steward_tags"]["upstream"] == ["push_classification_and_lineage"]
+    assert tasks["governance_sync"]["upstream"] == ["pull_steward_tags"]
+    assert all(t["retries"] >= 2 and t["on_failure"] and t["timeout"] for t in tasks.values())
 
 
 def test_every_task_retries_alerts_on_failure_and_is_bounded_in_time(dags):
