@@ -145,12 +145,14 @@ mlflow_host: {{ .Release.Name }}-mlflow
 mlflow_port: 5000
 fraud_host: {{ .Release.Name }}-fraud
 fraud_port: 8080
+airflow_host: {{ .Release.Name }}-airflow
+airflow_port: 8080
 {{- end -}}
 
 {{/* Environment of every container running the project image: the same CLI as on a laptop, pointed at Services. */}}
 {{- define "pororoca.projectEnv" -}}
 {{- $subs := include "pororoca.peerSubs" . | fromYaml }}
-{{- range $service := list "postgres" "mariadb" "kafka" "connect" "trino" "minio" "superset" "mlflow" "fraud" }}
+{{- range $service := list "postgres" "mariadb" "kafka" "connect" "trino" "minio" "superset" "mlflow" "fraud" "airflow" }}
 - name: POROROCA_{{ upper $service }}_HOST
   value: {{ index $subs (printf "%s_host" $service) | quote }}
 - name: POROROCA_{{ upper $service }}_PORT

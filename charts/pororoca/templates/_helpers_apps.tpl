@@ -19,6 +19,14 @@
 - {name: POROROCA_SPARK_EXECUTOR_MEMORY, value: {{ .Values.airflow.spark.executorMemory | quote }}}
 - name: POROROCA_SPARK_NAMESPACE
   valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+{{- with .Values.openmetadata.ingestion.tokenSecret }}
+{{- if and $.Values.openmetadata.enabled .name }}
+# The catalog DAG (dags/pororoca_metadata.py) exists only with a server and its ingestion bot's token.
+- {name: POROROCA_OPENMETADATA_URL, value: "http://{{ $.Release.Name }}-openmetadata:8585/api"}
+- name: POROROCA_OPENMETADATA_TOKEN
+  valueFrom: {secretKeyRef: {name: {{ .name | quote }}, key: {{ .key | quote }}}}
+{{- end }}
+{{- end }}
 {{ include "pororoca.projectEnv" . }}
 {{- end -}}
 {{- define "pororoca.airflowVolumes" -}}
