@@ -23,6 +23,7 @@ COPY sources sources
 COPY cdc cdc
 COPY iceberg_catalog iceberg_catalog
 COPY governance governance
+COPY metadata metadata
 COPY spark_apps spark_apps
 COPY superset_dashboards superset_dashboards
 RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps -e . \
