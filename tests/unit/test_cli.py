@@ -63,7 +63,7 @@ def _required(verb) -> list[str]:
     out: list[str] = []
     for a in verb.args:
         if not a.flags[0].startswith("-"):
-            out.append("x")
+            out.append(a.options.get("choices", ["x"])[0])
         elif a.options.get("required"):
             out += [a.flags[0], "x"]
     return out
