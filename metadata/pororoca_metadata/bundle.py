@@ -47,6 +47,23 @@ def build(classification: Classification, names: Names) -> dict:
     descriptions = {
         names.lake_table(k.table): f"**{k.label}**. {_header(k.sql_file.read_text())}" for k in kpi_registry().kpis
     }
+    for t in silver_tables():
+        source = names.source_table(t.source)
+        descriptions[names.lake_table(t.source)] = (
+            f"Change log of `{source}`: every insert, update and delete captured by Debezium, appended by the "
+            "Iceberg sink with its capture columns (`_op`, `_source_ts`, offsets: described per column)."
+        )
+        tokens = ", ".join(f"`{c}_token`" for c in t.tokenise) or "none"
+        restricted = t.namespace != "silver"
+        descriptions[names.lake_table(t.name)] = (
+            f"Current state of `{source}`, one row per {', '.join(t.key)}, curated from `{t.source}` "
+            f"(spark_apps/silver.toml). HMAC tokens: {tokens}."
+            + (
+                " Restricted namespace: the subject's direct identifiers, joined to silver by the token."
+                if restricted
+                else ""
+            )
+        )
     return {
         "classification": {
             "name": names.classification,
