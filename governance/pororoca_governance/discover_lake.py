@@ -56,13 +56,17 @@ def discover(ep: lakehouse.Endpoints, size: int, namespaces: set[str] | None = N
     return assessed
 
 
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 def sample_column(conn: Any, column: str, size: int) -> list[str | None]:
     """Non-empty values of one column: a column a source just added is NULL in every older row."""
-    schema, table, name = column.split(".")
+    schema, table, name = (_quoted(part) for part in column.split(".", 2))
     cur = conn.cursor()
     cur.execute(
-        f'SELECT CAST("{name}" AS varchar) FROM {lakehouse.CATALOG}.{schema}."{table}" '
-        f'WHERE "{name}" IS NOT NULL LIMIT {int(size)}'
+        f"SELECT CAST({name} AS varchar) FROM {lakehouse.CATALOG}.{schema}.{table} WHERE {name} IS NOT NULL "
+        f"LIMIT {int(size)}"
     )
     return [r[0] for r in cur.fetchall()]
 
