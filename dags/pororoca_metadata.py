@@ -1,8 +1,9 @@
 """The lake in OpenMetadata, nightly, where a catalog server exists (the chart runs one; this machine cannot):
-ingest Trino's tables, Kafka's topics, Airflow's pipelines and Superset's dashboards with OpenMetadata's own
-workflows, then push the LGPD classification, column tags, KPI definitions and lineage, pull back what stewards
-tagged, and apply it to Trino. Defined only when Airflow's environment names a server (POROROCA_OPENMETADATA_URL,
-with its bot token in POROROCA_OPENMETADATA_TOKEN): without one there is nothing to run."""
+ingest the source databases' tables, Trino's tables, Kafka's topics, Airflow's pipelines and Superset's
+dashboards with OpenMetadata's own workflows, then push the LGPD classification, column tags, KPI definitions
+and lineage, pull back what stewards tagged, and apply it to Trino. Defined only when Airflow's environment names
+a server (POROROCA_OPENMETADATA_URL, with its bot token in POROROCA_OPENMETADATA_TOKEN): without one there is
+nothing to run."""
 
 import os
 from datetime import timedelta
@@ -30,7 +31,7 @@ if os.environ.get("POROROCA_OPENMETADATA_URL"):
                 bash_command=pororoca(f"metadata ingest {source}"),
                 execution_timeout=timedelta(hours=1),
             )
-            for source in ("trino", "kafka", "airflow", "superset")
+            for source in ("core", "acquiring", "trino", "kafka", "airflow", "superset")
         ]
         push = BashOperator(
             task_id="push_classification_and_lineage",

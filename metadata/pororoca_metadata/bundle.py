@@ -13,7 +13,7 @@ from pororoca_metadata.names import Names
 from pororoca_spark import kpi_registry, silver_tables
 
 WORKFLOWS_DIR = Path(__file__).resolve().parent / "workflows"
-WORKFLOWS = ("trino", "kafka", "airflow", "superset")
+WORKFLOWS = ("core", "acquiring", "trino", "kafka", "airflow", "superset")
 CLASSIFICATION_DESCRIPTION = (
     "Lei Geral de Proteção de Dados (Lei 13.709/2018): dados pessoais e sensíveis, pseudonimizados e chaves de "
     "titulares. Mantida como código em governance/lgpd/classification.toml; decisões de curadores aqui são lidas "

@@ -92,6 +92,16 @@ def ingestion_env(paths: Paths, workflow: str) -> dict[str, str]:
     common = {"POROROCA_OPENMETADATA_URL": os.environ.get(SERVER_ENV[0], ""),
               "POROROCA_OPENMETADATA_TOKEN": os.environ.get(SERVER_ENV[1], "")}  # fmt: skip
     per_workflow = {
+        "core": {
+            "POROROCA_OM_CORE_SERVICE": n.sources["core"].service,
+            "POROROCA_CORE_HOST_PORT": f"{peer_host('postgres')}:{ports['postgres_port']}",
+            "POROROCA_CORE_PASSWORD": secrets["postgres_cdc_password"],
+        },
+        "acquiring": {
+            "POROROCA_OM_ACQUIRING_SERVICE": n.sources["acquiring"].service,
+            "POROROCA_ACQUIRING_HOST_PORT": f"{peer_host('mariadb')}:{ports['mariadb_port']}",
+            "POROROCA_ACQUIRING_PASSWORD": secrets["mariadb_cdc_password"],
+        },
         "trino": {
             "POROROCA_OM_TRINO_SERVICE": n.services["trino"],
             "POROROCA_TRINO_HOST_PORT": f"{peer_host('trino')}:{ports['trino_port']}",

@@ -202,7 +202,8 @@ NOUNS: tuple[Noun, ...] = (
              f"{METADATA}:cmd_validate"),
         Verb("ingest", "run one of OpenMetadata's ingestion workflows (metadata/pororoca_metadata/workflows/) "
              "against this stack and the server at POROROCA_OPENMETADATA_URL", f"{METADATA}:cmd_ingest", (
-            arg("workflow", choices=["trino", "kafka", "airflow", "superset"], help="which source to catalog"),
+            arg("workflow", choices=["core", "acquiring", "trino", "kafka", "airflow", "superset"],
+                help="which system to catalog (core and acquiring: the source databases, where lineage starts)"),
         )),
         Verb("push", "send them to the server at POROROCA_OPENMETADATA_URL (token: POROROCA_OPENMETADATA_TOKEN); "
              "exit 1 when some table or dashboard is not in the catalog yet", f"{METADATA}:cmd_push"),

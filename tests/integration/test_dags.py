@@ -71,7 +71,7 @@ def test_the_catalog_dag_exists_where_a_server_does_and_ends_applying_steward_ta
     with_server = _parse({"POROROCA_OPENMETADATA_URL": "http://openmetadata.invalid:8585/api"})
     assert with_server["errors"] == {}
     tasks = with_server["dags"]["pororoca_metadata"]["tasks"]
-    ingest = {f"ingest_{s}" for s in ("trino", "kafka", "airflow", "superset")}
+    ingest = {f"ingest_{s}" for s in ("core", "acquiring", "trino", "kafka", "airflow", "superset")}
     assert set(tasks["push_classification_and_lineage"]["upstream"]) == ingest
     assert tasks["pull_steward_tags"]["upstream"] == ["push_classification_and_lineage"]
     assert tasks["governance_sync"]["upstream"] == ["pull_steward_tags"]

@@ -45,7 +45,7 @@ def test_the_bundle_carries_the_classification_and_pulled_tags_map_back():
     assert b["classification"]["name"] == "LGPD" and {t["name"] for t in b["tags"]} >= {"CPF", "Pseudonymised"}
     cpf = b["column_tags"]["pororoca_trino.lakehouse.bronze.core_customers"]
     assert {"column": "cpf", "tags": ["LGPD.PersonalData", "LGPD.CPF"]} in cpf
-    assert set(b["workflows"]) == {"trino", "kafka", "airflow", "superset"}
+    assert set(b["workflows"]) == {"core", "acquiring", "trino", "kafka", "airflow", "superset"}
     assert "POROROCA_OPENMETADATA_TOKEN" in b["workflows"]["trino"]  # a placeholder, never a token
     pulled = {
         "pororoca_trino.lakehouse.silver.devices.os": ["LGPD.PersonalData", "Tier.Tier1"],
