@@ -67,6 +67,46 @@ def command(argv: list[str]) -> Health:
     return Health(r.returncode == 0, f"{' '.join(argv[:1])} exit {r.returncode}")
 
 
+def failed_connectors(statuses: dict) -> list[str]:
+    """From Connect's `GET /connectors?expand=status`: each failed connector or task, with its error's first line.
+    A failed task stays failed until someone restarts it (Connect never does), so the worker is not healthy."""
+    failed = []
+    for name, entry in sorted(statuses.items()):
+        status = entry.get("status", {})
+        parts = [("connector", status.get("connector", {}))]
+        parts += [(f"task {t.get('id')}", t) for t in status.get("tasks", [])]
+        for label, part in parts:
+            if part.get("state") == "FAILED":
+                why = _root_cause(part.get("trace") or "")
+                failed.append(f"{name} {label} FAILED" + (f": {why[:200]}" if why else ""))
+    return failed
+
+
+def _root_cause(trace: str) -> str:
+    """A Java stack trace's innermost cause (its first line says only that the task gave up)."""
+    lines = trace.strip().splitlines()
+    causes = [line.removeprefix("Caused by: ") for line in lines if line.startswith("Caused by: ")]
+    return (causes or lines or [""])[-1 if causes else 0]
+
+
+def connect(url: str, auth: tuple[str, str] | None = None) -> Health:
+    """A Kafka Connect worker that answers and runs every connector and task it has been given."""
+    try:
+        r = requests.get(f"{url}/connectors", params={"expand": "status"}, timeout=TIMEOUT, auth=auth)
+    except requests.RequestException as e:
+        return Health(False, f"GET {url}/connectors: {type(e).__name__}")
+    if r.status_code != 200:
+        return Health(False, f"GET {url}/connectors: HTTP {r.status_code}")
+    try:
+        statuses = r.json()
+    except ValueError:
+        return Health(False, f"GET {url}/connectors: not JSON")
+    failed = failed_connectors(statuses)
+    if failed:
+        return Health(False, "; ".join(failed))
+    return Health(True, f"{len(statuses)} connectors running")
+
+
 def probe(spec: dict, host: str) -> Health:
     kind = spec["kind"]
     if kind == "tcp":
@@ -76,6 +116,9 @@ def probe(spec: dict, host: str) -> Health:
         return http(spec["url"], spec.get("json"), tuple(auth) if auth else None, spec.get("show"))
     if kind == "command":
         return command(spec["command"])
+    if kind == "connect":
+        auth = spec.get("auth")
+        return connect(spec["url"], tuple(auth) if auth else None)
     return Health(False, f"unknown health check kind {kind!r}")
 
 

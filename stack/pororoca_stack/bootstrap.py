@@ -23,6 +23,7 @@ from minio import Minio, MinioAdmin
 from minio.credentials import StaticProvider
 from psycopg import sql
 
+from pororoca_core import health
 from pororoca_core.errors import NotReady, OperationFailed
 from pororoca_core.paths import Paths
 from pororoca_core.rows import scalar
@@ -343,6 +344,19 @@ def trino_security(c: Ctx) -> None:
     prepare_trino_security(c.paths, HOST)
 
 
+def connect_restart_failed(c: Ctx) -> None:
+    """Restart the failed connectors and tasks of a running Connect worker (only those: the others keep their
+    place), e.g. a sink task that gave up while the object store was away. Connect never retries them itself."""
+    url, auth = f"http://{HOST}:{c.values['connect_port']}", ("pororoca", c.secrets["connect_rest_password"])
+    statuses = requests.get(f"{url}/connectors", params={"expand": "status"}, auth=auth, timeout=10).json()
+    for name in sorted({f.split(" ", 1)[0] for f in health.failed_connectors(statuses)}):
+        print(f"  connect   restarting the failed parts of connector {name}")
+        only_failed = {"includeTasks": "true", "onlyFailed": "true"}
+        r = requests.post(f"{url}/connectors/{name}/restart", params=only_failed, auth=auth, timeout=30)
+        if r.status_code not in (200, 202, 204):
+            raise OperationFailed(f"connect: restarting {name} answered HTTP {r.status_code}: {r.text[:300]}")
+
+
 Hook = Callable[[Ctx], None]
 BEFORE_START: dict[str, list[Hook]] = {
     "postgres": [postgres_init],
@@ -360,4 +374,8 @@ AFTER_HEALTHY: dict[str, list[Hook]] = {
     "kafka": [kafka_principals],
     # Also when Trino is already running: `up` re-renders the committed rules over a later sync's.
     "trino": [trino_security],
+}
+# A running service found unhealthy gets these first; `up` restarts its process only if they do not heal it.
+REPAIR: dict[str, list[Hook]] = {
+    "connect": [connect_restart_failed],
 }

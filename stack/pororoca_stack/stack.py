@@ -160,6 +160,8 @@ def _start_one(stack: Stack, sup: Supervisor, name: str, say=print) -> None:
             hook(ctx)  # idempotent: re-applies what a previous, interrupted `up` may have missed
         say(f"  {name:<9} already running (pid {info['pid']})")
         return
+    if info["statename"] == "RUNNING" and bootstrap.REPAIR.get(name) and _repaired(stack, name, ctx, say):
+        return
     if info["statename"] in RUNNING_STATES:
         sup.stop(name)  # running but unhealthy: restart it cleanly
     for setting, port in stack.ports_of(name):
@@ -187,6 +189,28 @@ def _start_one(stack: Stack, sup: Supervisor, name: str, say=print) -> None:
     for hook in bootstrap.AFTER_HEALTHY.get(name, []):
         hook(ctx)
     say(f"  {name:<9} healthy in {time.monotonic() - t:5.1f}s")
+
+
+def _repaired(stack: Stack, name: str, ctx: bootstrap.Ctx, say=print, timeout: float = 90.0) -> bool:
+    """Run the service's repair hooks, then give it `timeout` to turn healthy."""
+    why = stack.probe(name).detail
+    say(f"  {name:<9} running but unhealthy ({why}); repairing")
+    try:
+        for hook in bootstrap.REPAIR[name]:
+            hook(ctx)
+    except (OperationFailed, OSError, ValueError) as e:
+        say(f"  {name:<9} repair failed ({e}); restarting it")
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if stack.probe(name).ok:
+            for hook in bootstrap.AFTER_HEALTHY.get(name, []):
+                hook(ctx)
+            say(f"  {name:<9} repaired")
+            return True
+        time.sleep(1)
+    say(f"  {name:<9} still unhealthy after repair ({stack.probe(name).detail}); restarting it")
+    return False
 
 
 def down(paths: Paths) -> None:

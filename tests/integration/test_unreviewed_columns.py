@@ -31,7 +31,8 @@ def test_every_column_of_the_demo_tables_is_classified_or_reviewed(paths):
     assert result.returncode in (0, 1), result.stderr
     pending = [p["column"] for p in json.loads(result.stdout)["pending"]]
     demo = {t.name for t in silver_entities()} | {t.source for t in silver_entities()}
-    undecided = [c for c in pending if c.rsplit(".", 1)[0] in demo]
+    probe = f"{BRONZE}.{COLUMN}"  # the next test's, left in bronze by an earlier run on a reused stack
+    undecided = [c for c in pending if c.rsplit(".", 1)[0] in demo and c != probe]
     assert undecided == [], "classify them or run `pororoca governance review --accept`"
 
 
@@ -70,9 +71,9 @@ def test_a_column_a_source_adds_is_masked_for_analysts_until_classified(paths, a
             cur.execute(f"SELECT count(*) FROM {lakehouse.CATALOG}.{BRONZE} WHERE {COLUMN} IS NOT NULL")
             return cur.fetchone()[0] >= ROWS
 
-        # Not yet classified nor reviewed: no one edited governance/lgpd/ or ran `governance sync`. The deadline
-        # covers the sink's commit coordinator rejoining its group after an earlier test's rebalance (up to 5 min).
-        poll(lambda: _has_column(cur) and arrived(), timeout=480, what=f"{COLUMN} in {BRONZE} through CDC")
+        # Not yet classified nor reviewed: no one edited governance/lgpd/ or ran `governance sync`. The sink
+        # commits every 10 s; the deadline covers a sink task that is catching up after an earlier test.
+        poll(lambda: _has_column(cur) and arrived(), timeout=180, what=f"{COLUMN} in {BRONZE} through CDC")
 
     engineer = {r[0] for r in _rows(ep, "engineer") if r[0] is not None}
     assert engineer == set(added_column)  # engineers operate the pipeline: they see it as it is

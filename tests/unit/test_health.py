@@ -58,3 +58,59 @@ def test_command_probe_reports_exit_status():
     assert health.command(["true"]).ok
     assert not health.command(["false"]).ok
     assert not health.command(["/nonexistent/binary"]).ok
+
+
+def _connectors(sink_task_state: str) -> dict:
+    trace = "java.io.UncheckedIOException: Connect to 127.0.0.1:20000 failed: Connection refused\n\tat org.apache..."
+    return {
+        "bronze-core": {
+            "status": {
+                "connector": {"state": "RUNNING"},
+                "tasks": [{"id": 0, "state": sink_task_state, "trace": trace}],
+            }
+        },
+        "core-postgres": {"status": {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "RUNNING"}]}},
+    }
+
+
+def test_a_connect_worker_with_a_failed_task_is_unhealthy_and_says_which():
+    server = _serve(_connectors("FAILED"))
+    try:
+        result = health.connect(f"http://127.0.0.1:{server.server_port}")
+        assert not result.ok
+        refused = "java.io.UncheckedIOException: Connect to 127.0.0.1:20000 failed: Connection refused"
+        assert result.detail == f"bronze-core task 0 FAILED: {refused}"
+    finally:
+        server.shutdown()
+
+
+def test_a_connect_worker_running_every_task_is_healthy():
+    server = _serve(_connectors("RUNNING"))
+    try:
+        result = health.connect(f"http://127.0.0.1:{server.server_port}")
+        assert result.ok and result.detail == "2 connectors running"
+    finally:
+        server.shutdown()
+
+
+def test_a_failed_task_is_reported_by_its_root_cause():
+    trace = (
+        "org.apache.kafka.connect.errors.ConnectException: Exiting WorkerSinkTask due to unrecoverable exception.\n"
+        "\tat org.apache.kafka.connect.runtime.WorkerSinkTask.deliverMessages(WorkerSinkTask.java:659)\n"
+        "Caused by: java.io.UncheckedIOException: java.io.IOException: upload failed\n"
+        "Caused by: software.amazon.awssdk.core.exception.SdkClientException: Connection refused\n"
+        "\t... 30 more"
+    )
+    statuses = {
+        "bronze-core": {
+            "status": {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "FAILED", "trace": trace}]}
+        }
+    }
+    assert health.failed_connectors(statuses) == [
+        "bronze-core task 0 FAILED: software.amazon.awssdk.core.exception.SdkClientException: Connection refused"
+    ]
+
+
+def test_a_failed_connector_is_named_even_without_a_trace():
+    statuses = {"lake-fraud": {"status": {"connector": {"state": "FAILED"}, "tasks": []}}}
+    assert health.failed_connectors(statuses) == ["lake-fraud connector FAILED"]
