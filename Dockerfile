@@ -3,9 +3,12 @@
 #   project: our code and CLI, the DAGs, the Iceberg sink plugin for Connect, PySpark with the Iceberg runtime.
 #   fraud:   the fraud path's environment (stack/venvs/fraud.lock): the Quix Streams processor, training, MLflow.
 #   minio:   MinIO built from source at the manifest's pseudo-version (upstream publishes no binaries).
+#   trino:   the upstream server plus our plugin (governance/trino-audit: access audit, table procedures, masks
+#            of unreviewed columns), which the chart's coordinator configuration names.
 # Versions come from versions.toml through build arguments; the Makefile passes them.
 
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
+ARG TRINO_VERSION
 
 FROM ${PYTHON_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends maven openjdk-17-jdk-headless \
@@ -27,10 +30,11 @@ COPY metadata metadata
 COPY spark_apps spark_apps
 COPY superset_dashboards superset_dashboards
 RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps -e . \
-    && POROROCA_CACHE_DIR=/cache /opt/pororoca/venv/bin/pororoca install --only iceberg_sink,spark \
-    && mkdir -p /opt/pororoca/plugins /opt/pororoca/spark-jars \
+    && POROROCA_CACHE_DIR=/cache /opt/pororoca/venv/bin/pororoca install --only iceberg_sink,spark,trino_audit \
+    && mkdir -p /opt/pororoca/plugins /opt/pororoca/spark-jars /opt/trino-plugin \
     && cp -r /cache/components/iceberg_sink-*/iceberg-kafka-connect /opt/pororoca/plugins/ \
-    && cp /cache/components/spark-*/*.jar /opt/pororoca/spark-jars/
+    && cp /cache/components/spark-*/*.jar /opt/pororoca/spark-jars/ \
+    && cp -r /cache/components/trino_audit-*/plugin/. /opt/trino-plugin/
 
 FROM ${PYTHON_IMAGE} AS project
 RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
@@ -68,3 +72,6 @@ COPY --from=minio-build /out/minio /usr/local/bin/minio
 RUN useradd --uid 1000 --shell /usr/sbin/nologin minio
 USER 1000
 ENTRYPOINT ["minio"]
+
+FROM trinodb/trino:${TRINO_VERSION} AS trino
+COPY --from=build /opt/trino-plugin/ /usr/lib/trino/plugin/

@@ -8,7 +8,7 @@ import re
 
 from pororoca_core import kafka_access, services
 
-from .conftest import RELEASE, containers, helm, pod_spec, render, template_args
+from .conftest import RELEASE, containers, pod_spec, render
 
 
 def _env(obj: dict) -> dict[str, dict]:
@@ -91,17 +91,8 @@ def test_only_the_processor_and_the_jobs_reach_mlflow_and_nobody_but_operators_t
     assert "fraud" not in admitted("fraud")
 
 
-API_ON = ("fraud.api.enabled=true", "fraud.api.trinoTls.secretName=trino-tls")
-
-
-def test_the_fraud_api_is_off_until_trino_authenticates_and_refuses_to_render_without_its_certificate():
-    assert not [o for o in render("default").workloads() if o["metadata"]["name"] == f"{RELEASE}-fraud-api"]
-    failed = helm(*template_args("default", "fraud.api.enabled=true"), check=False)
-    assert failed.returncode != 0 and "trinoTls.secretName" in failed.stderr
-
-
 def test_the_fraud_api_signs_in_to_trino_over_https_and_writes_with_its_own_principal():
-    rendered = render("default", *API_ON)
+    rendered = render("default")  # on by default: the chart's Trino speaks HTTPS with passwords
     api = rendered.named("Deployment", f"{RELEASE}-fraud-api")
     (c,) = containers(api)
     assert c["command"] == ["python", "-m", "pororoca_fraud.api"]
@@ -109,7 +100,8 @@ def test_the_fraud_api_signs_in_to_trino_over_https_and_writes_with_its_own_prin
     assert _secret_key(env, "POROROCA_KAFKA_FRAUD_API_PASSWORD") == "kafka_fraud_api_password"
     assert env["POROROCA_TRINO_CA"]["value"] == "/etc/pororoca/trino-ca/ca.crt"
     assert {"name": "trino-ca", "mountPath": "/etc/pororoca/trino-ca", "readOnly": True} in c["volumeMounts"]
-    assert pod_spec(api)["volumes"][0]["secret"]["secretName"] == "trino-tls"
+    assert env["POROROCA_TRINO_PORT"]["value"] == "8443"
+    assert pod_spec(api)["volumes"][0]["secret"]["secretName"] == f"{RELEASE}-trino-tls"
     assert c["livenessProbe"]["httpGet"]["path"] == "/live"
     # No Trino password of any user in its environment: callers bring their own.
     assert not [e for e in env.values() if "trino_" in e.get("valueFrom", {}).get("secretKeyRef", {}).get("key", "")]

@@ -20,6 +20,10 @@ SHARED = {  # local template -> (ConfigMap, key)
     "connect/connect-distributed.properties": (f"{RELEASE}-connect", "connect-distributed.properties"),
     "mariadb/my.cnf": (f"{RELEASE}-mariadb", "pororoca.cnf"),
     "trino/access-control.properties": (f"{RELEASE}-trino", "access-control.properties"),
+    "trino/table-procedures.properties": (f"{RELEASE}-trino", "table-procedures.properties"),
+    "trino/unreviewed-columns.properties": (f"{RELEASE}-trino", "unreviewed-columns.properties"),
+    "trino/password-authenticator.properties": (f"{RELEASE}-trino", "password-authenticator.properties"),
+    "trino/audit-listener.properties": (f"{RELEASE}-trino", "audit-listener.properties"),
 }
 
 
@@ -109,10 +113,13 @@ def test_images_agree_with_the_versions_manifest():
 def test_the_dockerfile_takes_versions_from_the_manifest_and_pins_its_bases():
     dockerfile = (ROOT / "Dockerfile").read_text()
     makefile = (ROOT / "Makefile").read_text()
-    assert "pororoca install --only iceberg_sink,spark" in dockerfile
+    assert "pororoca install --only iceberg_sink,spark,trino_audit" in dockerfile
     assert "MINIO_VERSION=$(call MANIFEST_VERSION,minio)" in makefile
+    assert "TRINO_VERSION=$(call MANIFEST_VERSION,trino)" in makefile  # the server the plugin was built against
     for base in re.findall(r"^(?:FROM|ARG PYTHON_IMAGE=)\s*(\S+)", dockerfile, re.M):
         if base.startswith("${") or " AS " in base:
             continue
         _, _, tag = base.partition(":")
+        if tag == "${TRINO_VERSION}":
+            continue
         assert tag and tag != "latest" and re.search(r"\d", tag), base

@@ -58,7 +58,8 @@ def test_cloud_profiles_use_the_managed_database_and_object_store(profile):
     catalog = rendered.named("ConfigMap", f"{RELEASE}-trino")["data"]["lakehouse.properties"]
     assert f"s3.endpoint={values['externalS3']['endpoint']}" in catalog
     assert f"jdbc:postgresql://{values['externalPostgresql']['host']}:" in catalog
-    assert not rendered.of_kind("Secret")  # credentials come from the existing Secret
+    # Credentials come from the existing Secret; only Trino's generated certificate is the chart's.
+    assert [s["metadata"]["name"] for s in rendered.of_kind("Secret")] == [f"{RELEASE}-trino-tls"]
 
 
 def test_no_values_file_carries_a_secret():

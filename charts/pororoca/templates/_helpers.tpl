@@ -67,27 +67,6 @@ securityContext:
     drop: [ALL]
 {{- end -}}
 
-{{/* Ports every component listens on inside the cluster (the local runtime uses its own, +10000). */}}
-{{- define "pororoca.ports" -}}
-postgres: 5432
-mariadb: 3306
-minio: 9000
-minio_console: 9001
-kafka: 9092
-kafka_controller: 9093
-connect: 8083
-trino: 8080
-airflow: 8080
-superset: 8088
-openmetadata: 8585
-openmetadata_admin: 8586
-opensearch: 9200
-{{- end -}}
-
-{{- define "pororoca.port" -}}
-{{- index (include "pororoca.ports" . | fromYaml) .name -}}
-{{- end -}}
-
 {{- define "pororoca.postgresHost" -}}
 {{- if .Values.postgresql.enabled -}}{{ printf "%s-postgresql" .Release.Name }}{{- else -}}{{ required "externalPostgresql.host is required when postgresql.enabled=false" .Values.externalPostgresql.host }}{{- end -}}
 {{- end -}}
@@ -136,7 +115,7 @@ connect_host: {{ .Release.Name }}-connect
 connect_port: 8083
 catalog_database: iceberg
 trino_host: {{ .Release.Name }}-trino
-trino_port: 8080
+trino_port: 8443
 superset_host: {{ .Release.Name }}-superset
 superset_port: 8088
 minio_host: {{ .Release.Name }}-minio
@@ -166,15 +145,23 @@ airflow_port: 8080
   value: /tmp
 {{- end -}}
 
-{{/* The credentials file the project image reads, mounted read-only from the Secret. */}}
+{{/*
+The credentials file the project image reads, and Trino's CA where the CLI looks for it (Paths.trino_ca):
+with it the CLI speaks HTTPS with a password to Trino, as on a laptop.
+*/}}
 {{- define "pororoca.credentialsVolume" -}}
 - name: credentials
-  secret:
-    secretName: {{ include "pororoca.secretName" . }}
+  projected:
     defaultMode: 0400
-    items:
-      - key: credentials.json
-        path: credentials.json
+    sources:
+      - secret:
+          name: {{ include "pororoca.secretName" . }}
+          items:
+            - {key: credentials.json, path: credentials.json}
+      - secret:
+          name: {{ include "pororoca.trinoTlsSecret" . }}
+          items:
+            - {key: ca.crt, path: trino-ca.pem}
 {{- end -}}
 
 {{- define "pororoca.credentialsMount" -}}
@@ -182,6 +169,31 @@ airflow_port: 8080
   mountPath: /var/lib/pororoca/credentials.json
   subPath: credentials.json
   readOnly: true
+{{ include "pororoca.trinoCaMount" . }}
+{{- end -}}
+
+{{- define "pororoca.trinoCaMount" -}}
+- name: credentials
+  mountPath: /var/lib/pororoca/tls/trino-ca.pem
+  subPath: trino-ca.pem
+  readOnly: true
+{{- end -}}
+
+{{/* Trino's HTTPS key pair and CA: yours (trino.tls.secretName) or the one templates/trino-tls.yaml generates. */}}
+{{- define "pororoca.trinoTlsSecret" -}}
+{{- .Values.trino.tls.secretName | default (printf "%s-trino-tls" .Release.Name) -}}
+{{- end -}}
+
+{{/* Trino's users: every member of a group in the compiled groups file (governance/lgpd/access.toml). */}}
+{{- define "pororoca.trinoUsers" -}}
+{{- $users := list -}}
+{{- range $line := splitList "\n" (include "pororoca.conf" (dict "root" . "path" "trino/groups.txt")) -}}
+{{- $members := trim (last (splitList ":" $line)) -}}
+{{- if and (contains ":" $line) $members -}}
+{{- $users = concat $users (splitList "," $members) -}}
+{{- end -}}
+{{- end -}}
+{{- $users | uniq | sortAlpha | toJson -}}
 {{- end -}}
 
 {{/* Probes */}}
@@ -252,14 +264,15 @@ minio:
   from: {{ concat (list "connect" "trino-coordinator" "trino-workers" "mlflow") $airflow $project | toJson }}
   ports: [9000, 9001]
 kafka:
-  from: {{ concat (list "kafka" "connect" "fraud" "fraud-api") $airflow $project | toJson }}
+  from: {{ concat (list "kafka" "connect" "fraud" "fraud-api" "trino-coordinator") $airflow $project | toJson }}
   ports: [9092, 9093]
 connect:
   from: {{ concat (list "connect") $airflow $project | toJson }}
   ports: [8083]
 trino-coordinator:
+  # 8443: clients (HTTPS, password); 8080: the nodes' own traffic (shared secret; it refuses client sign-in).
   from: {{ concat (list "trino-workers" "superset" "openmetadata" "fraud-api") $airflow $project | toJson }}
-  ports: [8080]
+  ports: [8080, 8443]
 trino-workers:
   from: [trino-coordinator, trino-workers]
   ports: [8080]
