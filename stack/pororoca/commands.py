@@ -256,8 +256,10 @@ NOUNS: tuple[Noun, ...] = (
              f"{SUPERSET}:cmd_check", (ASSETS_DIR,)),
     )),
     Noun("cluster", "one-off set-up steps a Kubernetes install runs as Jobs (the local `up` does them itself)", (
-        Verb("lakehouse-bucket", "create the buckets if missing", f"{STACK}:cmd_lakehouse_bucket", (
-            arg("--bucket", required=True, type=comma_list, help="the buckets' names, comma-separated"),
+        Verb("lakehouse-bucket", "create the lakehouse's and MLflow's buckets and their bucket-scoped keys",
+             f"{STACK}:cmd_lakehouse_bucket", (
+            arg("--lakehouse", required=True, help="the lakehouse's bucket"),
+            arg("--mlflow", required=True, help="MLflow's artifact bucket"),
         ), alias="lakehouse-bucket"),
         Verb("mlflow-users", "create MLflow's read-only `scorer` user (the fraud processor's) if missing",
              f"{STACK}:cmd_mlflow_users", (

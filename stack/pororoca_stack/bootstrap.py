@@ -224,26 +224,46 @@ def bucket_policy(bucket: str) -> dict:
     }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class ObjectStore:
+    """MinIO's address and root key: only the steps that create buckets and keys hold it."""
+
+    endpoint: str  # host:port
+    root: tuple[str, str]
+    region: str
+    secure: bool = False
+
+    def bucket_with_key(self, bucket: str, policy_name: str, key: tuple[str, str]) -> bool:
+        """The bucket, if missing, and a key that may use it and nothing else (idempotent); True if created."""
+        client = Minio(self.endpoint, access_key=self.root[0], secret_key=self.root[1], secure=self.secure,
+                       region=self.region)  # fmt: skip
+        created = not client.bucket_exists(bucket)
+        if created:
+            client.make_bucket(bucket)
+        admin = MinioAdmin(endpoint=self.endpoint, credentials=StaticProvider(*self.root), secure=self.secure,
+                           region=self.region)  # fmt: skip
+        admin.policy_add(policy_name, policy=bucket_policy(bucket))
+        admin.user_add(*key)
+        admin.policy_set(policy_name, user=key[0])
+        return created
+
+
+LAKEHOUSE_POLICY, MLFLOW_POLICY = "pororoca-lakehouse", "pororoca-mlflow"
+
+
 def _bucket_with_key(c: Ctx, bucket: str, policy_name: str, key: tuple[str, str]) -> None:
-    endpoint = f"{HOST}:{c.values['minio_port']}"
     root = (c.secrets["minio_root_user"], c.secrets["minio_root_password"])
-    client = Minio(endpoint, access_key=root[0], secret_key=root[1], secure=False, region=c.config.region)
-    if not client.bucket_exists(bucket):
-        client.make_bucket(bucket)
-    admin = MinioAdmin(endpoint=endpoint, credentials=StaticProvider(*root), secure=False, region=c.config.region)
-    admin.policy_add(policy_name, policy=bucket_policy(bucket))
-    admin.user_add(*key)
-    admin.policy_set(policy_name, user=key[0])
+    ObjectStore(f"{HOST}:{c.values['minio_port']}", root, c.config.region).bucket_with_key(bucket, policy_name, key)
 
 
 def minio_lakehouse(c: Ctx) -> None:
     key = (c.secrets["lakehouse_access_key"], c.secrets["lakehouse_secret_key"])
-    _bucket_with_key(c, c.config.bucket, "pororoca-lakehouse", key)
+    _bucket_with_key(c, c.config.bucket, LAKEHOUSE_POLICY, key)
 
 
 def minio_mlflow(c: Ctx) -> None:
     key = (c.secrets["mlflow_s3_access_key"], c.secrets["mlflow_s3_secret_key"])
-    _bucket_with_key(c, c.config.mlflow_bucket, "pororoca-mlflow", key)
+    _bucket_with_key(c, c.config.mlflow_bucket, MLFLOW_POLICY, key)
 
 
 def ensure_mlflow_scorer(url: str, admin_password: str, scorer_password: str) -> None:

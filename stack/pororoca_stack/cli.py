@@ -107,22 +107,26 @@ def cmd_credentials_show(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_lakehouse_bucket(args: argparse.Namespace, paths: Paths) -> int:
-    """In a cluster: create the buckets once the object store answers (the local `up` does it itself)."""
+    """In a cluster with the bundled MinIO: the lakehouse's and MLflow's buckets, each with its own key that may
+    use that bucket and nothing else (as the local `up` does). The only step that holds MinIO's root key."""
     from urllib.parse import urlparse
 
-    from minio import Minio
-
     from pororoca_core import lakehouse
+    from pororoca_stack.bootstrap import LAKEHOUSE_POLICY, MLFLOW_POLICY, ObjectStore
 
+    secrets = credentials.load(paths.credentials)
+    if "minio_root_user" not in secrets:
+        raise UsageError(f"{paths.credentials} holds no MinIO root key: this step needs the admin credentials")
     ep = lakehouse.Endpoints.of(paths)
     url = urlparse(ep.s3)
-    client = Minio(url.netloc, access_key=ep.access_key, secret_key=ep.secret_key, secure=url.scheme == "https")
-    for bucket in args.bucket:
-        if client.bucket_exists(bucket):
-            print(f"bucket {bucket}: exists")
-        else:
-            client.make_bucket(bucket, location=ep.region)
-            print(f"bucket {bucket}: created")
+    store = ObjectStore(url.netloc, (secrets["minio_root_user"], secrets["minio_root_password"]), ep.region,
+                        secure=url.scheme == "https")  # fmt: skip
+    for bucket, policy, key in (
+        (args.lakehouse, LAKEHOUSE_POLICY, (secrets["lakehouse_access_key"], secrets["lakehouse_secret_key"])),
+        (args.mlflow, MLFLOW_POLICY, (secrets["mlflow_s3_access_key"], secrets["mlflow_s3_secret_key"])),
+    ):
+        created = store.bucket_with_key(bucket, policy, key)
+        print(f"bucket {bucket}: {'created' if created else 'exists'}; its key may use it and nothing else")
     return ExitCode.OK
 
 

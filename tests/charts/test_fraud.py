@@ -60,7 +60,7 @@ def test_set_up_jobs_create_the_bucket_the_database_and_the_scorer(profile):
     names = {o["metadata"]["name"] for o in rendered.workloads()}
     if f"{RELEASE}-minio" in names:
         bucket = containers(rendered.named("Job", f"{RELEASE}-minio-bucket"))[0]["command"]
-        assert "mlflow" in bucket[-1].split(",")
+        assert bucket[-2:] == ["--mlflow", "mlflow"]
     if f"{RELEASE}-postgresql" in names:
         init = rendered.named("ConfigMap", f"{RELEASE}-postgresql")["data"]["10-roles.sh"]
         assert 'create mlflow mlflow "$MLFLOW_PASSWORD"' in init

@@ -16,8 +16,10 @@ import requests
 from minio import Minio
 from minio.error import S3Error
 
-from pororoca_core import credentials, kafka_access, lakehouse
+from pororoca_core import credentials, kafka_access, lakehouse, services
 from pororoca_stack.supervisor import Supervisor
+
+from .conftest import pororoca
 
 pytestmark = pytest.mark.integration
 
@@ -70,6 +72,18 @@ def test_the_lakehouse_key_is_least_privilege(paths):
         client.make_bucket("not-the-lakehouse")
     root = credentials.load(paths.credentials)
     assert ep.access_key != root["minio_root_user"]
+
+
+def test_the_cluster_bucket_step_gives_each_engine_key_its_bucket_only(paths):
+    """What the chart's minio-bucket Job runs, against the real MinIO: idempotent, and it leaves each key scoped."""
+    config = services.load()
+    result = pororoca("cluster", "lakehouse-bucket", "--lakehouse", config.bucket, "--mlflow", config.mlflow_bucket)
+    assert result.stdout.count(": exists; its key may use it and nothing else") == 2, result.stdout
+    ep = lakehouse.Endpoints.of(paths)
+    lake = Minio(ep.s3.removeprefix("http://"), access_key=ep.access_key, secret_key=ep.secret_key, secure=False)
+    assert lake.bucket_exists(ep.bucket)
+    with pytest.raises(S3Error, match="AccessDenied"):
+        list(lake.list_objects(config.mlflow_bucket))
 
 
 def test_no_process_carries_a_secret_on_its_command_line(paths, lake_spark):
