@@ -149,6 +149,19 @@ def cmd_access_report(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def cmd_check_access(args: argparse.Namespace, paths: Paths) -> int:
+    from pororoca_governance import access_check
+
+    result = access_check.check(lakehouse.Endpoints.of(paths), load_classification())
+    print(f"access: a wrong password for analyst: {result.authentication}")
+    for f in result.findings:
+        print(f"  {f.outcome:<8} {f.column}")
+    if not any(f.outcome in ("masked", "denied") for f in result.findings):
+        print("access: no masked column holds data yet: only authentication was checked")
+    print("access: enforced" if result.ok else "access: NOT ENFORCED", file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
 def cmd_review(args: argparse.Namespace, paths: Paths) -> int:
     """Safe by default, the steward's side: what is masked because nobody decided yet, and a way to decide."""
     from pororoca_governance import discover_lake, review

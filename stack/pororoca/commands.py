@@ -272,5 +272,8 @@ NOUNS: tuple[Noun, ...] = (
         )),
         Verb("kafka-principals", "create Kafka's SCRAM users and set their ACLs to stack/kafka_principals.toml",
              f"{STACK}:cmd_kafka_principals", alias="kafka-principals"),
+        Verb("check-access", "prove Trino enforces the policy: a wrong password is refused and the analyst reads no "
+             "personal value the platform reads in a few masked columns; exit 1 otherwise (the chart's helm test)",
+             f"{GOV}:cmd_check_access"),
     )),
 )  # fmt: skip

@@ -8,7 +8,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from .conftest import CHART, KUBERNETES, PROFILES, containers, helm, pod_spec, render
+from .conftest import CHART, KUBERNETES, PROFILES, RELEASE, containers, helm, pod_spec, render
 
 SECRETISH = re.compile(r"PASSWORD|SECRET|TOKEN|ACCESS_KEY|CREDENTIAL", re.I)
 
@@ -86,7 +86,7 @@ def test_images_are_the_pinned_values(profile):
 
 def test_helm_test_hook_checks_every_service_of_the_release(profile):
     rendered = render(profile)
-    (test,) = [o for o in rendered.of_kind("Pod") if o["metadata"]["annotations"].get("helm.sh/hook") == "test"]
+    (test,) = [o for o in rendered.of_kind("Pod") if o["metadata"]["name"] == f"{RELEASE}-test"]
     targets = set(test["spec"]["containers"][0]["args"])
     admits_test = {
         p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]

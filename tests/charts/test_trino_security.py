@@ -149,3 +149,16 @@ def test_only_clients_reach_https_and_the_coordinator_may_publish_audit_records(
     ports = {p["port"] for r in policies[f"{RELEASE}-trino-coordinator"]["ingress"] for p in r["ports"]}
     assert ports == {8080, 8443}
     assert "trino-coordinator" in admitted("kafka") and "trino-workers" not in admitted("kafka")
+
+
+@pytest.mark.parametrize("profile", ["default", "kind"])
+def test_helm_test_proves_the_policy_with_a_real_query_as_the_analyst(profile):
+    rendered = render(profile)
+    (pod,) = [o for o in rendered.of_kind("Pod") if o["metadata"]["name"] == f"{RELEASE}-test-access"]
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    (c,) = containers(pod)
+    assert c["command"] == ["pororoca", "cluster", "check-access"]
+    assert _env(c)["POROROCA_TRINO_PORT"]["value"] == "8443"
+    assert {m["mountPath"] for m in c["volumeMounts"]} >= {CA_PATH, "/var/lib/pororoca/credentials.json"}
+    # Its label is the connectivity test's: the network policies admit it to the coordinator.
+    assert pod["metadata"]["labels"]["app.kubernetes.io/component"] == "test"

@@ -19,7 +19,7 @@ from minio.error import S3Error
 from pororoca_core import credentials, kafka_access, lakehouse, services
 from pororoca_stack.supervisor import Supervisor
 
-from .conftest import pororoca
+from .conftest import ensure_gold, pororoca
 
 pytestmark = pytest.mark.integration
 
@@ -209,3 +209,13 @@ def test_another_local_account_reads_no_state_secret_or_process_environment(path
     pids = [str(pid) for pids in _service_pids(paths).values() for pid in pids]
     assert len(pids) >= 8
     assert _opened_by_nobody([f"/proc/{pid}/environ" for pid in pids]) == []
+
+
+def test_the_access_check_the_chart_runs_passes_on_the_real_trino(paths):
+    """`pororoca cluster check-access` (the chart's helm test): a wrong password refused, masked columns masked."""
+    ensure_gold(paths)  # silver holds personal values to compare
+    result = pororoca("cluster", "check-access")
+    assert "a wrong password for analyst: refused" in result.stdout
+    outcomes = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")]
+    assert outcomes.count("masked") >= 3 and "LEAKED" not in outcomes, result.stdout
+    assert result.stdout.rstrip().endswith("access: enforced")
