@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,9 +20,45 @@ TZ = "America/Sao_Paulo"
 log = logging.getLogger("pororoca.alerts")
 
 
+# Set by the chart: every task runs as a pod of the project image, from this pod template (its image, the
+# stack's addresses, credentials and Trino's CA); unset (the local stack): a bash task with the stack's interpreter.
+POD_TEMPLATE = os.environ.get("POROROCA_TASK_POD_TEMPLATE")
+# A task pod's CPU and memory requests and memory limit; Spark jobs run their driver (and, by default, the whole
+# job in local mode) inside the pod.
+SIZES = {"small": ("250m", "512Mi", "1Gi"), "spark": ("1", "3Gi", "4Gi")}
+
+
 def pororoca(args: str) -> str:
     """A bash command running the project's CLI with the stack's own interpreter (set by the stack)."""
     return f'exec "${{POROROCA_PYTHON:-python3}}" -m pororoca.cli {args}'
+
+
+def cli_task(task_id: str, args: str, size: str = "small", **kwargs):
+    """A task running `pororoca <args>` (Jinja allowed): locally in bash, in a cluster as a pod of the project
+    image with the resources of `size`. Retries, alerts and timeouts are the same either way."""
+    if not POD_TEMPLATE:
+        from airflow.providers.standard.operators.bash import BashOperator
+
+        return BashOperator(task_id=task_id, bash_command=pororoca(args), **kwargs)
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    from kubernetes.client import models as k8s
+
+    cpu, memory, limit = SIZES[size]
+    return KubernetesPodOperator(
+        task_id=task_id,
+        name=f"pororoca-{task_id.replace('_', '-')}",
+        namespace=os.environ.get("POROROCA_TASK_NAMESPACE"),
+        pod_template_file=POD_TEMPLATE,
+        cmds=["pororoca"],
+        arguments=shlex.split(args),
+        container_resources=k8s.V1ResourceRequirements(
+            requests={"cpu": cpu, "memory": memory}, limits={"memory": limit}
+        ),
+        in_cluster=True,
+        get_logs=True,
+        on_finish_action="delete_succeeded_pod",  # a failed task's pod stays for its logs and events
+        **kwargs,
+    )
 
 
 def local_date(moment: datetime) -> str:

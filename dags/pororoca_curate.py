@@ -3,9 +3,8 @@
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
-from pororoca_common import DEFAULT_ARGS, SILVER, TZ, pororoca
+from pororoca_common import DEFAULT_ARGS, SILVER, TZ, cli_task
 
 with DAG(
     dag_id="pororoca_curate",
@@ -18,9 +17,10 @@ with DAG(
     tags=["pororoca", "silver"],
     doc_md=__doc__,
 ):
-    BashOperator(
-        task_id="curate",
-        bash_command=pororoca('curate --run-id "{{ run_id }}"'),
+    cli_task(
+        "curate",
+        'curate --run-id "{{ run_id }}"',
+        size="spark",
         outlets=[SILVER],
         execution_timeout=timedelta(minutes=45),
     )

@@ -7,9 +7,8 @@ log: a steward then classifies them (governance/lgpd/classification.toml) or acc
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
-from pororoca_common import DEFAULT_ARGS, TZ, pororoca
+from pororoca_common import DEFAULT_ARGS, TZ, cli_task
 
 with DAG(
     dag_id="pororoca_governance",
@@ -22,18 +21,18 @@ with DAG(
     tags=["pororoca", "governance", "lgpd"],
     doc_md=__doc__,
 ):
-    sync = BashOperator(
-        task_id="governance_sync",
-        bash_command=pororoca("governance sync"),
+    sync = cli_task(
+        "governance_sync",
+        "governance sync",
         execution_timeout=timedelta(minutes=10),
     )
-    sync >> BashOperator(
-        task_id="discover_personal_data",
-        bash_command=pororoca("governance discover"),
+    sync >> cli_task(
+        "discover_personal_data",
+        "governance discover",
         execution_timeout=timedelta(hours=1),
     )
-    sync >> BashOperator(
-        task_id="columns_awaiting_review",
-        bash_command=pororoca("governance review"),
+    sync >> cli_task(
+        "columns_awaiting_review",
+        "governance review",
         execution_timeout=timedelta(minutes=30),
     )

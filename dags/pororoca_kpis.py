@@ -4,9 +4,8 @@ The reference date is the run's date in America/Sao_Paulo."""
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
-from pororoca_common import DEFAULT_ARGS, GOLD, SILVER, TZ, local_date, pororoca
+from pororoca_common import DEFAULT_ARGS, GOLD, SILVER, TZ, cli_task, local_date
 
 with DAG(
     dag_id="pororoca_kpis",
@@ -20,12 +19,10 @@ with DAG(
     doc_md=__doc__,
     user_defined_macros={"local_date": local_date},
 ):
-    BashOperator(
-        task_id="kpis",
-        bash_command=pororoca(
-            'kpis --date "{{ local_date(dag_run.run_after) }}" '  # the same D when a run is re-run
-            '--run-id "{{ run_id }}"'
-        ),
+    cli_task(
+        "kpis",
+        'kpis --date "{{ local_date(dag_run.run_after) }}" --run-id "{{ run_id }}"',  # the same D on a re-run
+        size="spark",
         outlets=[GOLD],
         execution_timeout=timedelta(minutes=45),
     )

@@ -4,9 +4,8 @@ removal, with retention windows that keep what the streaming writers may still n
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
-from pororoca_common import DEFAULT_ARGS, TZ, pororoca
+from pororoca_common import DEFAULT_ARGS, TZ, cli_task
 
 with DAG(
     dag_id="pororoca_maintenance",
@@ -21,14 +20,15 @@ with DAG(
 ):
     # Tables created since the last run get the classification's settings first (no file statistics for
     # personal columns); maintenance then rewrites the files written before them.
-    governance = BashOperator(
-        task_id="governance_sync",
-        bash_command=pororoca("governance sync"),
+    governance = cli_task(
+        "governance_sync",
+        "governance sync",
         execution_timeout=timedelta(minutes=10),
     )
     for namespace in ("bronze", "silver", "silver_pii", "gold"):
-        governance >> BashOperator(
-            task_id=f"maintain_{namespace}",
-            bash_command=pororoca(f"maintain --namespaces {namespace}"),
+        governance >> cli_task(
+            f"maintain_{namespace}",
+            f"maintain --namespaces {namespace}",
+            size="spark",
             execution_timeout=timedelta(hours=2),
         )

@@ -9,9 +9,8 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
-from pororoca_common import DEFAULT_ARGS, TZ, pororoca
+from pororoca_common import DEFAULT_ARGS, TZ, cli_task
 
 if os.environ.get("POROROCA_OPENMETADATA_URL"):
     with DAG(
@@ -26,26 +25,26 @@ if os.environ.get("POROROCA_OPENMETADATA_URL"):
         doc_md=__doc__,
     ):
         ingest = [
-            BashOperator(
-                task_id=f"ingest_{source}",
-                bash_command=pororoca(f"metadata ingest {source}"),
+            cli_task(
+                f"ingest_{source}",
+                f"metadata ingest {source}",
                 execution_timeout=timedelta(hours=1),
             )
             for source in ("core", "acquiring", "trino", "kafka", "airflow", "superset")
         ]
-        push = BashOperator(
-            task_id="push_classification_and_lineage",
-            bash_command=pororoca("metadata push"),
+        push = cli_task(
+            "push_classification_and_lineage",
+            "metadata push",
             execution_timeout=timedelta(minutes=30),
         )
-        pull = BashOperator(
-            task_id="pull_steward_tags",
-            bash_command=pororoca("metadata pull"),
+        pull = cli_task(
+            "pull_steward_tags",
+            "metadata pull",
             execution_timeout=timedelta(minutes=30),
         )
-        sync = BashOperator(
-            task_id="governance_sync",
-            bash_command=pororoca("governance sync"),
+        sync = cli_task(
+            "governance_sync",
+            "governance sync",
             execution_timeout=timedelta(minutes=10),
         )
         ingest >> push >> pull >> sync

@@ -34,6 +34,13 @@ print(
                             "timeout": t.execution_timeout.total_seconds() if t.execution_timeout else None,
                             "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
                             "command": getattr(t, "bash_command", ""),
+                            "operator": type(t).__name__,
+                            "pod": {
+                                "cmds": getattr(t, "cmds", None),
+                                "arguments": getattr(t, "arguments", None),
+                                "template": getattr(t, "pod_template_file", None),
+                                "requests": getattr(getattr(t, "container_resources", None), "requests", None),
+                            },
                             "upstream": sorted(t.upstream_task_ids),
                         }
                         for t in d.tasks

@@ -82,3 +82,25 @@ def test_every_task_retries_alerts_on_failure_and_is_bounded_in_time(dags):
     for dag in dags["dags"].values():
         for task_id, t in dag["tasks"].items():
             assert t["retries"] >= 2 and t["on_failure"] and t["timeout"], task_id
+
+
+def test_in_a_cluster_every_task_is_a_pod_of_the_project_image_with_the_same_command(dags, tmp_path):
+    """The chart sets POROROCA_TASK_POD_TEMPLATE: each task becomes a KubernetesPodOperator running `pororoca`
+    with exactly the arguments the local bash task passes, and resources by kind of work."""
+    template = tmp_path / "pod.yaml"
+    template.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: task}\nspec:\n  containers:\n  - name: base\n")
+    cluster = _parse({"POROROCA_TASK_POD_TEMPLATE": str(template), "POROROCA_OPENMETADATA_URL": "http://om:8585/api"})
+    assert cluster["errors"] == {}
+    assert set(cluster["dags"]) == set(dags["dags"]) | {"pororoca_metadata"}
+    for dag_id, dag in cluster["dags"].items():
+        for task_id, t in dag["tasks"].items():
+            assert t["operator"] == "KubernetesPodOperator", task_id
+            assert t["pod"]["cmds"] == ["pororoca"] and t["pod"]["template"] == str(template), task_id
+            assert t["pod"]["requests"]["cpu"] and t["pod"]["requests"]["memory"], task_id
+            assert t["retries"] >= 2 and t["on_failure"] and t["timeout"], task_id
+            local = dags["dags"].get(dag_id, {}).get("tasks", {}).get(task_id)
+            if local:  # the same CLI call: `exec python -m pororoca.cli <arguments>` locally
+                assert local["command"].endswith("pororoca.cli " + " ".join(
+                    f'"{a}"' if "{{" in a else a for a in t["pod"]["arguments"]
+                )), task_id  # fmt: skip
+    assert cluster["dags"]["pororoca_curate"]["tasks"]["curate"]["pod"]["requests"]["cpu"] == "1"  # Spark

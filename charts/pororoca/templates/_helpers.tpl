@@ -252,7 +252,7 @@ Who may connect to whom: component -> the components allowed in, and the ports. 
 every address a component is configured with is a Service of this release, and that the policy admits it.
 */}}
 {{- define "pororoca.peers" -}}
-{{- $airflow := list "airflow-api-server" "airflow-scheduler" "airflow-dag-processor" "airflow-migrate" "spark" }}
+{{- $airflow := list "airflow-api-server" "airflow-scheduler" "airflow-dag-processor" "airflow-migrate" "airflow-task" "spark" }}
 {{- $project := list "catalog" "connectors" "dashboards" "sources-load" "workload" "minio-bucket" "kafka-principals" "mlflow-users" "test" }}
 postgresql:
   from: {{ concat (list "catalog" "connect" "trino-coordinator" "trino-workers" "superset" "superset-init" "openmetadata" "mlflow") $airflow $project | toJson }}

@@ -11,13 +11,9 @@
 - {name: AIRFLOW__CORE__EXECUTION_API_SERVER_URL, value: "http://{{ .Release.Name }}-airflow:8080/execution/"}
 - {name: AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS, value: "admin:admin"}
 - {name: AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE, value: /opt/airflow/auth/passwords.json}
-# Spark jobs: driver in the task's pod, executors as pods of the project image in this namespace.
-- {name: POROROCA_SPARK_MASTER, value: "k8s://https://kubernetes.default.svc"}
-- {name: POROROCA_SPARK_IMAGE, value: {{ include "pororoca.image" (dict "root" . "image" "project") | quote }}}
-- {name: POROROCA_SPARK_SERVICE_ACCOUNT, value: {{ include "pororoca.name" (dict "root" . "component" "airflow") | quote }}}
-- {name: POROROCA_SPARK_EXECUTOR_INSTANCES, value: {{ .Values.airflow.spark.executorInstances | quote }}}
-- {name: POROROCA_SPARK_EXECUTOR_MEMORY, value: {{ .Values.airflow.spark.executorMemory | quote }}}
-- name: POROROCA_SPARK_NAMESPACE
+# Every task runs as a pod of the project image from this template (dags/pororoca_common.py:cli_task).
+- {name: POROROCA_TASK_POD_TEMPLATE, value: /opt/airflow/task-pod/pod.yaml}
+- name: POROROCA_TASK_NAMESPACE
   valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
 {{- with .Values.openmetadata.ingestion.tokenSecret }}
 {{- if and $.Values.openmetadata.enabled .name }}
@@ -31,6 +27,9 @@
 {{- end -}}
 {{- define "pororoca.airflowVolumes" -}}
 - {name: dags, emptyDir: {}}
+- name: task-pod
+  configMap:
+    name: {{ include "pororoca.name" (dict "root" . "component" "airflow-task") }}
 - {name: logs, emptyDir: {}}
 - {name: tmp, emptyDir: {}}
 - name: auth
@@ -43,10 +42,49 @@
 {{- end -}}
 {{- define "pororoca.airflowMounts" -}}
 - {name: dags, mountPath: /opt/airflow/dags, readOnly: true}
+- {name: task-pod, mountPath: /opt/airflow/task-pod, readOnly: true}
 - {name: logs, mountPath: /opt/airflow/logs}
 - {name: tmp, mountPath: /tmp}
 - {name: auth, mountPath: /opt/airflow/auth, readOnly: true}
 {{ include "pororoca.credentialsMount" . }}
+{{- end -}}
+{{/*
+The pod every Airflow task runs in: the project image and CLI with the stack's addresses, the shared credentials
+and Trino's CA, as the set-up Jobs. Spark runs inside it in local mode, or on Kubernetes (airflow.spark.onKubernetes:
+the driver here, executors as pods of the same image).
+*/}}
+{{- define "pororoca.airflowTaskPod" -}}
+apiVersion: v1
+kind: Pod
+metadata:
+  labels:
+    {{- include "pororoca.labels" (dict "root" . "component" "airflow-task") | nindent 4 }}
+spec:
+  serviceAccountName: {{ include "pororoca.name" (dict "root" . "component" "airflow") }}
+  restartPolicy: Never
+  {{- include "pororoca.podSecurity" (dict "root" . "uid" 10001) | nindent 2 }}
+  containers:
+    - name: base
+      image: {{ include "pororoca.image" (dict "root" . "image" "project") }}
+      imagePullPolicy: {{ .Values.imagePullPolicy }}
+      env:
+        {{- include "pororoca.projectEnv" . | nindent 8 }}
+        {{- if .Values.airflow.spark.onKubernetes }}
+        - {name: POROROCA_SPARK_MASTER, value: "k8s://https://kubernetes.default.svc"}
+        - {name: POROROCA_SPARK_IMAGE, value: {{ include "pororoca.image" (dict "root" . "image" "project") | quote }}}
+        - {name: POROROCA_SPARK_SERVICE_ACCOUNT, value: {{ include "pororoca.name" (dict "root" . "component" "airflow") | quote }}}
+        - {name: POROROCA_SPARK_EXECUTOR_INSTANCES, value: {{ .Values.airflow.spark.executorInstances | quote }}}
+        - {name: POROROCA_SPARK_EXECUTOR_MEMORY, value: {{ .Values.airflow.spark.executorMemory | quote }}}
+        - name: POROROCA_SPARK_NAMESPACE
+          valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+        {{- end }}
+      {{- include "pororoca.containerSecurity" (dict "readOnly" true) | nindent 6 }}
+      volumeMounts:
+        {{- include "pororoca.credentialsMount" . | nindent 8 }}
+        - {name: tmp, mountPath: /tmp}
+  volumes:
+    {{- include "pororoca.credentialsVolume" . | nindent 4 }}
+    - {name: tmp, emptyDir: {}}
 {{- end -}}
 {{- define "pororoca.dagsInit" -}}
 - name: dags
