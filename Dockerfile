@@ -3,12 +3,15 @@
 #   project: our code and CLI, the DAGs, the Iceberg sink plugin for Connect, PySpark with the Iceberg runtime.
 #   fraud:   the fraud path's environment (stack/venvs/fraud.lock): the Quix Streams processor, training, MLflow.
 #   minio:   MinIO built from source at the manifest's pseudo-version (upstream publishes no binaries).
+#   superset: the upstream image plus the Trino and PostgreSQL drivers it ships without, at the versions and
+#            hashes of the local stack's lock (stack/venvs/superset.lock).
 #   trino:   the upstream server plus our plugin (governance/trino-audit: access audit, table procedures, masks
 #            of unreviewed columns), which the chart's coordinator configuration names.
 # Versions come from versions.toml through build arguments; the Makefile passes them.
 
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 ARG TRINO_VERSION
+ARG SUPERSET_VERSION
 
 FROM ${PYTHON_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends maven openjdk-17-jdk-headless \
@@ -75,3 +78,11 @@ ENTRYPOINT ["minio"]
 
 FROM trinodb/trino:${TRINO_VERSION} AS trino
 COPY --from=build /opt/trino-plugin/ /usr/lib/trino/plugin/
+
+FROM apache/superset:${SUPERSET_VERSION} AS superset
+USER root
+COPY stack/venvs/superset.lock stack/pororoca_stack/lock_subset.py /tmp/
+RUN python3 /tmp/lock_subset.py /tmp/superset.lock trino psycopg2-binary > /tmp/drivers.txt \
+    && python3 -m pip --python /app/.venv/bin/python install --no-cache-dir --require-hashes -r /tmp/drivers.txt \
+    && rm /tmp/superset.lock /tmp/lock_subset.py /tmp/drivers.txt
+USER superset
