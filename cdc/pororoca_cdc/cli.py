@@ -11,7 +11,7 @@ from psycopg import sql
 
 from pororoca_catalog import apply as apply_contracts
 from pororoca_catalog import stream_contracts
-from pororoca_cdc import bronze, connect, lag, prepare, replay, retention
+from pororoca_cdc import bronze, change_topics, connect, lag, prepare, replay, retention
 from pororoca_core import lakehouse, progress, services
 from pororoca_core.errors import ServiceUnreachable
 from pororoca_core.paths import Paths
@@ -86,13 +86,23 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
     # Bronze tables exist, partitioned and typed by contract, before any sink writes.
     catalog = lakehouse.iceberg_catalog(cap.ep, "contracts")
     # So do the tables the fraud path's sink lands (gold.fraud_*, audit.fraud_api): it converts by their schema.
-    outcomes = apply_contracts(catalog, [*bronze.bronze_contracts(connectors, sources), *stream_contracts()])
+    captured_contracts = bronze.bronze_contracts(connectors, sources)
+    outcomes = apply_contracts(catalog, [*captured_contracts, *stream_contracts()])
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.action] = counts.get(o.action, 0) + 1
         if o.action != "unchanged":
             print(f"  {o.identifier:<40} {o.action} {o.detail}")
     print("  bronze and stream tables: " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
+    captured = [
+        t.properties["pororoca.source-topic"] for t in captured_contracts if "pororoca.source-topic" in t.properties
+    ]
+    for c in connectors:
+        if "topic.prefix" in c.config and bronze.captured_source(c) is not None:
+            mine = [t for t in captured if t.startswith(c.config["topic.prefix"] + ".")]
+            created = change_topics.ensure(cap.kafka, mine, c.config)
+            if created:
+                print(f"  {c.name}: created {len(created)} change topic(s) before their first change")
     # Sources first, then the sinks that read their topics.
     for c in sorted(connectors, key=_is_sink):
         action = connect.apply_one(api, c)

@@ -108,3 +108,16 @@ def test_each_service_gets_the_kafka_passwords_its_configuration_names():
         assert names, service
         for name in names:
             assert env.get(name, "").startswith("${secret.kafka_"), f"{service} lacks {name} in its environment"
+
+
+def test_change_topics_are_created_with_the_settings_debezium_would_use():
+    from pororoca_cdc.change_topics import creation_settings
+
+    config = {
+        "topic.prefix": "core",
+        "topic.creation.default.partitions": "3",
+        "topic.creation.default.replication.factor": "1",
+        "topic.creation.default.retention.ms": "259200000",
+        "topic.creation.default.compression.type": "producer",
+    }
+    assert creation_settings(config) == (3, 1, {"retention.ms": "259200000", "compression.type": "producer"})
