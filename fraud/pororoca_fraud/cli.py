@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from pororoca_core import credentials, lakehouse, manifest, services
-from pororoca_core.errors import NotReady, OperationFailed, ServiceUnreachable
+from pororoca_core.errors import OperationFailed, ServiceUnreachable
 from pororoca_core.paths import Paths
 from pororoca_core.services import peer_host
 from pororoca_fraud import dataset
@@ -45,14 +45,6 @@ def fraud_env(paths: Paths, user: str = "admin") -> dict[str, str]:
     }
 
 
-def fraud_python(paths: Paths) -> str:
-    component = manifest.load().components["fraud"]
-    python = paths.component_home(component.name, component.version) / "bin" / "python"
-    if not python.exists():
-        raise NotReady(f"the fraud environment is not installed ({python}): run `pororoca stack install`")
-    return str(python)
-
-
 def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
     ep = lakehouse.Endpoints.of(paths)
     started = time.monotonic()
@@ -82,7 +74,14 @@ def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
         for r in rows:
             f.write(json.dumps(r) + "\n")
     result_path = path.with_suffix(".result.json")
-    cmd = [fraud_python(paths), "-m", "pororoca_fraud.train", str(path), "--min-frauds", str(args.min_frauds)]
+    cmd = [
+        manifest.component_python(paths, "fraud"),
+        "-m",
+        "pororoca_fraud.train",
+        str(path),
+        "--min-frauds",
+        str(args.min_frauds),
+    ]
     cmd += ["--result", str(result_path)]
     for flag, value in (("--label-maturity-days", args.label_maturity_days), ("--holdout-share", args.holdout_share)):
         if value is not None:

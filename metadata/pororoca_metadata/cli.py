@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from pororoca_core import credentials, manifest, services
-from pororoca_core.errors import ConfigError, NotReady, OperationFailed
+from pororoca_core.errors import ConfigError, OperationFailed
 from pororoca_core.paths import Paths
 from pororoca_core.services import peer_host
 from pororoca_governance import STEWARD_TAGS, load_classification, save_steward_tags
@@ -22,11 +22,7 @@ SERVER_ENV = ("POROROCA_OPENMETADATA_URL", "POROROCA_OPENMETADATA_TOKEN")
 
 
 def _python(paths: Paths) -> str:
-    component = manifest.load().components["openmetadata"]
-    python = paths.component_home(component.name, component.version) / "bin" / "python"
-    if not python.exists():
-        raise NotReady(f"OpenMetadata's environment is not installed ({python}): run `pororoca stack install`")
-    return str(python)
+    return manifest.component_python(paths, "openmetadata")
 
 
 def _client(paths: Paths, action: str, payload: dict) -> dict:

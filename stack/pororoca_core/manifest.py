@@ -8,8 +8,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pororoca_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pororoca_core.paths import Paths
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST_PATH = REPO_ROOT / "versions.toml"
@@ -139,3 +143,14 @@ def parse(data: dict) -> Manifest:
 def load(path: Path = MANIFEST_PATH) -> Manifest:
     with path.open("rb") as f:
         return parse(tomllib.load(f))
+
+
+def component_python(paths: Paths, name: str) -> str:
+    """The interpreter of a component that is its own virtual environment (fraud, openmetadata, airflow)."""
+    from pororoca_core.errors import NotReady
+
+    component = load().components[name]
+    python = paths.component_home(component.name, component.version) / "bin" / "python"
+    if not python.exists():
+        raise NotReady(f"the {name} environment is not installed ({python}): run `pororoca stack install`")
+    return str(python)
