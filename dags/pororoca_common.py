@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import Asset
+import pendulum
+from airflow.sdk import DAG, Asset
 
 SILVER = Asset("lakehouse://lakehouse/silver", extra={"layer": "silver"})
 GOLD = Asset("lakehouse://lakehouse/gold", extra={"layer": "gold"})
@@ -102,3 +103,20 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
     "on_failure_callback": alert,
 }
+
+
+def pororoca_dag(dag_id: str, description: str, schedule, tags: list[str], doc_md: str | None, **kwargs) -> DAG:
+    """A Pororoca DAG: from 2026-01-01 in America/Sao_Paulo, no catch-up, one run at a time, the shared retries
+    and failure alert."""
+    return DAG(
+        dag_id=dag_id,
+        description=description,
+        schedule=schedule,
+        start_date=pendulum.datetime(2026, 1, 1, tz=TZ),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["pororoca", *tags],
+        doc_md=doc_md,
+        **kwargs,
+    )

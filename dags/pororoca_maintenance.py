@@ -1,21 +1,15 @@
-"""Nightly table care on bronze, silver and gold: compaction, manifest rewrite, snapshot expiry and orphan
+"""Airflow DAG. Nightly table care on bronze, silver and gold: compaction, manifest rewrite, snapshot expiry and orphan
 removal, with retention windows that keep what the streaming writers may still need."""
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import DAG
-from pororoca_common import DEFAULT_ARGS, TZ, cli_task
+from pororoca_common import cli_task, pororoca_dag
 
-with DAG(
-    dag_id="pororoca_maintenance",
-    description="Compact, rewrite manifests, expire snapshots, remove orphan files",
-    schedule="30 3 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz=TZ),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["pororoca", "maintenance"],
+with pororoca_dag(
+    "pororoca_maintenance",
+    "Compact, rewrite manifests, expire snapshots, remove orphan files",
+    "30 3 * * *",
+    tags=["maintenance"],
     doc_md=__doc__,
 ):
     # Tables created since the last run get the classification's settings first (no file statistics for

@@ -8,20 +8,14 @@ nothing to run."""
 import os
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import DAG
-from pororoca_common import DEFAULT_ARGS, TZ, cli_task
+from pororoca_common import cli_task, pororoca_dag
 
 if os.environ.get("POROROCA_OPENMETADATA_URL"):
-    with DAG(
-        dag_id="pororoca_metadata",
-        description="Catalog the lake in OpenMetadata; push classification and lineage; pull steward tags",
-        schedule="0 1 * * *",
-        start_date=pendulum.datetime(2026, 1, 1, tz=TZ),
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
-        tags=["pororoca", "governance", "openmetadata"],
+    with pororoca_dag(
+        "pororoca_metadata",
+        "Catalog the lake in OpenMetadata; push classification and lineage; pull steward tags",
+        "0 1 * * *",
+        tags=["governance", "openmetadata"],
         doc_md=__doc__,
     ):
         ingest = [
