@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from pororoca_core import lakehouse
 from pororoca_governance.classification import Classification
@@ -53,6 +54,14 @@ def _first_value(cur, table: str, column: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def _across_namespaces(masked: dict[str, dict[str, str]]) -> list[tuple[str, dict[str, str]]]:
+    """Tables in turn from each namespace (bronze, silver, silver_pii, ...), so a few checks cover every layer."""
+    by_namespace: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for table, columns in masked.items():
+        by_namespace.setdefault(table.split(".", 1)[0], []).append((table, columns))
+    return [t for turn in zip_longest(*by_namespace.values()) for t in turn if t is not None]
+
+
 def check(ep: lakehouse.Endpoints, classification: Classification, masked: str = "analyst") -> AccessCheck:
     """As `masked`, count the rows holding a value the platform reads in each of a few masked columns: any row is a
     leak. A table the role may not read at all counts as protected (denied)."""
@@ -64,7 +73,7 @@ def check(ep: lakehouse.Endpoints, classification: Classification, masked: str =
         owner, reader = owner_conn.cursor(), masked_conn.cursor()
         owner.execute(f"SELECT table_schema || '.' || table_name FROM {lakehouse.CATALOG}.information_schema.tables")
         existing = {r[0] for r in owner.fetchall()}
-        for table, columns in classification.masked_columns().items():
+        for table, columns in _across_namespaces(classification.masked_columns()):
             if table not in existing:
                 continue
             column = next(iter(sorted(columns)))
