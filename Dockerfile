@@ -37,7 +37,10 @@ RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps -e . \
     && mkdir -p /opt/pororoca/plugins /opt/pororoca/spark-jars /opt/trino-plugin \
     && cp -r /cache/components/iceberg_sink-*/iceberg-kafka-connect /opt/pororoca/plugins/ \
     && cp /cache/components/spark-*/*.jar /opt/pororoca/spark-jars/ \
-    && cp -r /cache/components/trino_audit-*/plugin/. /opt/trino-plugin/
+    && cp -r /cache/components/trino_audit-*/plugin/. /opt/trino-plugin/ \
+    && POROROCA_CACHE_DIR=/opt/pororoca/cache /opt/pororoca/venv/bin/pororoca install --only openmetadata
+# OpenMetadata's ingestion environment (the catalog DAG's tasks) is a venv whose scripts name its path: it is
+# built where the image keeps it (POROROCA_CACHE_DIR below), not copied there.
 
 FROM ${PYTHON_IMAGE} AS project
 RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
@@ -45,7 +48,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-
     && useradd --uid 10001 --create-home --shell /usr/sbin/nologin pororoca
 COPY --from=build /opt/pororoca /opt/pororoca
 COPY dags /opt/pororoca/dags
-ENV PATH=/opt/pororoca/venv/bin:$PATH POROROCA_SPARK_JARS=/opt/pororoca/spark-jars PYTHONUNBUFFERED=1
+ENV PATH=/opt/pororoca/venv/bin:$PATH POROROCA_SPARK_JARS=/opt/pororoca/spark-jars PYTHONUNBUFFERED=1 \
+    POROROCA_CACHE_DIR=/opt/pororoca/cache
 USER 10001
 ENTRYPOINT []
 CMD ["pororoca", "--help"]
