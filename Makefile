@@ -66,6 +66,7 @@ demo: venv ## check the machine, start everything, load the sources, capture, cu
 	$(PORO) cdc wait
 	$(PORO) jobs pipeline
 	$(PORO) fraud train
+	$(PORO) sources simulate --rate 200 --duration 30
 	$(PORO) dashboards apply
 	$(PORO) dashboards check
 	$(PORO) stack smoke

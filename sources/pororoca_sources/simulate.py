@@ -28,6 +28,11 @@ GRACE_DAYS = 5  # an instalment this late is still paid by a customer who pays (
 # miss; against a book where roughly 0.5% of contracts start defaulting each month, that is one recovery for
 # every ~500 instalments paid.
 RECOVERY_SHARE = 0.002
+# Live Pix transfers that are frauds (the loaded history's rate is ~0.4 %), half account takeovers (a device
+# enrolled moments before a transfer near the customer's limit) and half mule fan-in (several payers to one
+# new key): the shapes the fraud rules look for, so fraud ops see live alerts.
+FRAUD_SHARE = 0.005
+MULE_PAYERS = 5  # transfers to one mule key before the next key
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,25 @@ class CoreWorker:
             ).fetchall()
         )
         self.new_devices: deque[int] = deque()
+        # (account, customer, per-transaction limit): the takeovers' victims, and the cap of a normal transfer.
+        self.victims = q(
+            "SELECT a.account_id, a.customer_id, l.per_transaction_limit FROM accounts a "
+            "JOIN transaction_limits l USING (customer_id)"
+        ).fetchall()
+        self.limit_of = {account: limit for account, _, limit in self.victims}
+        self.mule_key, self.mule_paid = "", MULE_PAYERS
+        # Payers take turns (a shuffled round): at a live rate far above the loaded history's, random picks would
+        # have the same account pay several times a minute, a burst the fraud model rightly alerts on.
+        mine = [a for a in self.accounts if a % parts == part]  # and workers never share a payer
+        self.payers = deque(self.rng.sample(mine, len(mine)))
+        # People pay from their usual phone: the account's customer's latest trusted device (the loaded history's
+        # habit; a transfer from no known device is itself a fraud signal to the model).
+        self.device_of = dict(
+            q(
+                "SELECT DISTINCT ON (a.account_id) a.account_id, d.device_id FROM accounts a "
+                "JOIN devices d USING (customer_id) WHERE d.trusted ORDER BY a.account_id, d.registered_at DESC"
+            ).fetchall()
+        )
         if not self.accounts:
             raise NotReady("the core database is empty: run `pororoca sources load` first")
 
@@ -151,24 +175,63 @@ class CoreWorker:
                         )
                     )
             self.tally.add("insert", "auth_events", n_auth)
+            frauds = [self._fraud(cur, now) for _ in range(sum(rng.random() < FRAUD_SHARE for _ in range(n_pix)))]
             with cur.copy(
                 "COPY pix_transfers (end_to_end_id, payer_account_id, payee_key, payee_ispb, amount, created_at, "
-                "channel, status) FROM STDIN"
+                "channel, status, device_id) FROM STDIN"
             ) as cp:
-                for _ in range(n_pix):
+                for payer, key, amount, device in frauds:
+                    cp.write_row((f"E13140088{uuid.uuid4().hex}"[:32], payer, key, "60701190", amount, now, "app",
+                                  "completed", device))  # fmt: skip
+                for _ in range(n_pix - len(frauds)):
+                    payer = self._next_payer()
                     cp.write_row(
                         (
                             f"E13140088{uuid.uuid4().hex}"[:32],
-                            rng.choice(self.accounts),
+                            payer,
                             str(uuid.uuid4()),
                             "60701190",
-                            money(rng.lognormvariate(4.44, 1.3)),
+                            self._amount(payer),
                             now,
                             "app",
                             "completed",
+                            self.device_of.get(payer),
                         )
                     )
             self.tally.add("insert", "pix_transfers", n_pix)
+
+    def _amount(self, payer: int) -> Decimal:
+        """A normal transfer's amount, within the payer's per-transaction limit (the bank refuses more)."""
+        amount, limit = money(self.rng.lognormvariate(4.44, 1.3)), self.limit_of.get(payer)
+        return (
+            amount
+            if limit is None or amount <= limit * Decimal("0.5")
+            else money(float(limit) * self.rng.uniform(0.05, 0.5))
+        )
+
+    def _next_payer(self) -> int:
+        self.payers.rotate(-1)
+        return self.payers[-1]
+
+    def _fraud(self, cur, now: datetime) -> tuple[int, str, Decimal, int | None]:
+        """One fraudulent transfer (payer, destination key, amount, device); a takeover enrols its device first."""
+        rng = self.rng
+        if self.victims and rng.random() < 0.5:
+            account, customer, limit = rng.choice(self.victims)
+            device = scalar(
+                cur.execute(
+                    "INSERT INTO devices (customer_id, platform, model, fingerprint, registered_at, trusted) "
+                    "VALUES (%s, 'android', 'Moto G04', %s, %s, false) RETURNING device_id",
+                    (customer, uuid.uuid4(), now),
+                ).fetchone()
+            )
+            self.tally.add("insert", "devices", 1)
+            return account, str(uuid.uuid4()), money(float(limit) * rng.uniform(0.6, 0.95)), device
+        if self.mule_paid >= MULE_PAYERS:
+            self.mule_key, self.mule_paid = f"{uuid.uuid4().hex[:12]}@laranja.example", 0
+        self.mule_paid += 1
+        payer = self._next_payer()
+        return payer, self.mule_key, money(rng.uniform(300, 950)), self.device_of.get(payer)
 
     def updates(self, n: int) -> None:
         rng = self.rng

@@ -45,3 +45,12 @@ def test_a_live_only_dashboard_may_be_empty_but_never_broken():
     assert r.problems and r.problems_besides(empty=True) == []
     assert DashboardRender("alertas-de-fraude", 1.0, [empty, broken], 2, ink=0.2).problems_besides(empty=True)
     assert DashboardRender("alertas-de-fraude", 1.0, [empty], 2, ink=0.2).problems_besides(empty=True)  # one missing
+
+
+def test_a_live_only_dashboard_with_nothing_to_draw_may_look_blank_but_not_when_a_chart_had_data():
+    empty = ChartState("Latência p99 (ms)", drawn=False, loading=False, error=False, empty=True, text="No data")
+    drawn = ChartState("Alertas Abertos", drawn=True, loading=False, error=False, empty=False, text="12")
+    assert DashboardRender("alertas-de-fraude", 1.0, [empty, empty], 2, ink=0.01).problems_besides(empty=True) == []
+    blank = DashboardRender("alertas-de-fraude", 1.0, [empty, drawn], 2, ink=0.001).problems_besides(empty=True)
+    assert blank and "looks blank" in blank[0]
+    assert "looks blank" in DashboardRender("alertas-de-fraude", 1.0, [empty], 1, ink=0.01).problems[0]
