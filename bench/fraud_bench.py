@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import threading
 import time
@@ -40,7 +41,9 @@ def percentile(values: list[float], p: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1)
 
 
-def writer(src: Sources, accounts: list[int], rate: int, seconds: float, out: list[int], seed: int) -> None:
+def writer(src: Sources, accounts: list[tuple[int, int | None]], rate: int, seconds: float, out: list[int],
+           seed: int) -> None:  # fmt: skip
+    """`accounts`: (payer, its usual device), in the order payers take turns."""
     per_tick = max(1, round(rate * TICK))
     with src.core() as conn:
         start = time.monotonic()
@@ -51,12 +54,14 @@ def writer(src: Sources, accounts: list[int], rate: int, seconds: float, out: li
                 n = seed + tick * per_tick + i
                 # One in 50 goes to one of a few shared keys (a mule's fan-in): some alerts to time as well.
                 key, amount = (MULES[n % len(MULES)], 450) if n % 50 == 0 else (str(uuid.uuid4()), 25 + n % 400)
-                rows.append((f"E13140088{uuid.uuid4().hex}"[:32], accounts[n % len(accounts)], key, "60701190",
-                             amount, "app", "completed"))  # fmt: skip
+                payer, device = accounts[n % len(accounts)]
+                rows.append((f"E13140088{uuid.uuid4().hex}"[:32], payer, key, "60701190", amount, "app",
+                             "completed", device))  # fmt: skip
             with conn.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO pix_transfers (end_to_end_id, payer_account_id, payee_key, payee_ispb, amount, "
-                    "created_at, channel, status) VALUES (%s, %s, %s, %s, %s, clock_timestamp(), %s, %s) "
+                    "created_at, channel, status, device_id) "
+                    "VALUES (%s, %s, %s, %s, %s, clock_timestamp(), %s, %s, %s) "
                     "RETURNING transfer_id",
                     rows,
                     returning=True,
@@ -92,7 +97,7 @@ def consumer_at_end(kafka: dict, *topics: str, **settings: int) -> Consumer:
     return c
 
 
-def run_rate(src: Sources, kafka: dict, accounts: list[int], rate: int, seconds: float) -> dict:
+def run_rate(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], rate: int, seconds: float) -> dict:
     scores, alerts = consumer_at_end(kafka, "fraud.scores"), consumer_at_end(kafka, "fraud.alerts")
     ids: list[int] = []
     writers = max(1, -(-rate // WRITER_RATE))
@@ -149,7 +154,7 @@ HOPS = ("core.public.pix_transfers", "fraud.stage.by-payer", "fraud.stage.by-cus
         "fraud.scores")  # fmt: skip
 
 
-def hops(src: Sources, kafka: dict, accounts: list[int], count: int = 60, rate: int = 20) -> dict:
+def hops(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], count: int = 60, rate: int = 20) -> dict:
     """Where a transfer's time goes when nothing queues: for each topic on its way, the median time from the source
     commit until a read-committed reader sees it there (one reader on all of them, so one clock and one poll)."""
     reader = consumer_at_end(kafka, *HOPS, **{"fetch.wait.max.ms": 10})
@@ -199,7 +204,13 @@ def main() -> None:
     src = Sources.of(paths)
     kafka = lakehouse.Endpoints.of(paths).kafka
     with src.core() as conn:
-        accounts = [r[0] for r in conn.execute("SELECT account_id FROM accounts ORDER BY account_id").fetchall()]
+        # Payers pay from their usual (latest trusted) device, as the loaded history does: a transfer from no known
+        # device is a fraud signal, and a bench where every transfer alerts would time the wrong workload.
+        accounts = conn.execute(
+            "SELECT DISTINCT ON (a.account_id) a.account_id, d.device_id FROM accounts a LEFT JOIN devices d "
+            "ON d.customer_id = a.customer_id AND d.trusted ORDER BY a.account_id, d.registered_at DESC"
+        ).fetchall()
+    random.Random(11).shuffle(accounts)  # neighbouring accounts often share a customer (and its device)
     result: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "seconds_per_rate": args.seconds,
                     "rates": []}  # fmt: skip
     if not args.skip_hops:

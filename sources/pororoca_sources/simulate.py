@@ -129,7 +129,7 @@ class CoreWorker:
         self.payers = deque(self.rng.sample(mine, len(mine)))
         # People pay from their usual phone: the account's customer's latest trusted device (the loaded history's
         # habit; a transfer from no known device is itself a fraud signal to the model).
-        self.device_of = dict(
+        self.device_of: dict[int, int] = dict(
             q(
                 "SELECT DISTINCT ON (a.account_id) a.account_id, d.device_id FROM accounts a "
                 "JOIN devices d USING (customer_id) WHERE d.trusted ORDER BY a.account_id, d.registered_at DESC"
