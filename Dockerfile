@@ -32,15 +32,17 @@ COPY governance governance
 COPY metadata metadata
 COPY spark_apps spark_apps
 COPY superset_dashboards superset_dashboards
+COPY fraud fraud
 RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps -e . \
     && POROROCA_CACHE_DIR=/cache /opt/pororoca/venv/bin/pororoca install --only iceberg_sink,spark,trino_audit \
     && mkdir -p /opt/pororoca/plugins /opt/pororoca/spark-jars /opt/trino-plugin \
     && cp -r /cache/components/iceberg_sink-*/iceberg-kafka-connect /opt/pororoca/plugins/ \
     && cp /cache/components/spark-*/*.jar /opt/pororoca/spark-jars/ \
     && cp -r /cache/components/trino_audit-*/plugin/. /opt/trino-plugin/ \
-    && POROROCA_CACHE_DIR=/opt/pororoca/cache /opt/pororoca/venv/bin/pororoca install --only openmetadata
-# OpenMetadata's ingestion environment (the catalog DAG's tasks) is a venv whose scripts name its path: it is
-# built where the image keeps it (POROROCA_CACHE_DIR below), not copied there.
+    && POROROCA_CACHE_DIR=/opt/pororoca/cache /opt/pororoca/venv/bin/pororoca install --only openmetadata,fraud
+# OpenMetadata's ingestion environment (the catalog DAG's tasks) and the fraud environment (the retraining DAG's
+# `pororoca fraud train`) are venvs whose scripts name their path: built where the image keeps them
+# (POROROCA_CACHE_DIR below), not copied there.
 
 FROM ${PYTHON_IMAGE} AS project
 RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \

@@ -4,6 +4,7 @@ model is fitted and registered in the fraud environment (scikit-learn, MLflow), 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import requests
 
 from pororoca_core import credentials, lakehouse, manifest, services
-from pororoca_core.errors import OperationFailed, ServiceUnreachable
+from pororoca_core.errors import OperationFailed, ServiceUnreachable, UsageError
 from pororoca_core.paths import Paths
 from pororoca_core.services import peer_host
 from pororoca_fraud import dataset
@@ -55,7 +56,7 @@ def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
             cur.execute(sql)
             return cur.fetchall()
 
-        history = dataset.read_history(query)
+        history = dataset.read_history(query, _snapshots(args.snapshots))
     rows = dataset.training_rows(history)
     frauds = sum(r["label"] for r in rows)
     took = time.monotonic() - started
@@ -86,7 +87,8 @@ def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
     for flag, value in (("--label-maturity-days", args.label_maturity_days), ("--holdout-share", args.holdout_share)):
         if value is not None:
             cmd += [flag, str(value)]
-    cmd += ["--no-register"] if args.no_register else ["--alias", args.alias]
+    if args.no_register:
+        cmd += ["--no-register"]
     # Run beside the training set: MLflow looks for a project lock in its working directory.
     result = subprocess.run(cmd, capture_output=True, text=True, env=fraud_env(paths), timeout=1800, cwd=out_dir)
     if result.returncode != 0:
@@ -98,12 +100,60 @@ def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
         at = m[key]
         print(f"  {key[3:]} alert rate: precision {at['precision']}, recall {at['recall']}")
         print(f"    recall by pattern {at['recall_by_pattern']}")
+    print(f"training set sha256 {summary['training_set_sha256']} (snapshots: {json.dumps(summary['snapshots'])})")
     if "version" in summary:
         model, version, alias = summary["model"], summary["version"], summary["alias"]
         print(f"registered {model} version {version} as {alias} (run {summary['run_id']})")
+        print(("gate: promoted" if summary["promoted"] else "gate: refused") + "; " + "; ".join(summary["gate"]))
     if args.json:
         print(json.dumps(summary))
     return 0
+
+
+def _snapshots(given: str | None) -> dict[str, int | None] | None:
+    """`--snapshots`: the JSON object a training run printed (table -> Iceberg snapshot id), or @file."""
+    if given is None:
+        return None
+    text = Path(given[1:]).read_text() if given.startswith("@") else given
+    try:
+        snaps = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"--snapshots is not JSON ({e}): pass the object a training run printed") from None
+    missing = set(dataset.TABLES.values()) - set(snaps)
+    if not isinstance(snaps, dict) or missing:
+        raise UsageError(f"--snapshots must name a snapshot id for every table; missing: {sorted(missing)}")
+    return snaps
+
+
+def _registry(paths: Paths, action: str, *extra: str) -> int:
+    """Run a registry change in the fraud environment and record it (who, when, why) in the stack's logs."""
+    actor = os.environ.get("POROROCA_ACTOR") or getpass.getuser()
+    cmd = [manifest.component_python(paths, "fraud"), "-m", "pororoca_fraud.registry", action, "--actor", actor,
+           *extra]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, env=fraud_env(paths), timeout=300)
+    lines = result.stdout.strip().splitlines()
+    if not lines:
+        raise OperationFailed(f"fraud {action} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+    out = json.loads(lines[-1])
+    log_dir = paths.logs / "fraud"
+    log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(log_dir / "registry.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as f:
+        f.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "action": action,
+                            "actor": actor, **out}) + "\n")  # fmt: skip
+    if "refused" in out:
+        raise UsageError(f"fraud {action}: {out['refused']}")
+    print(f"fraud {action}: champion is now version {out['champion']} (was {out['previous']}); recorded")
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace, paths: Paths) -> int:
+    return _registry(paths, "promote", "--version", str(args.version), "--reason", args.reason,
+                     *(["--force"] if args.force else []))  # fmt: skip
+
+
+def cmd_rollback(args: argparse.Namespace, paths: Paths) -> int:
+    return _registry(paths, "rollback", "--reason", args.reason)
 
 
 def processor_health(paths: Paths) -> dict:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pororoca_fraud.features import FEATURES
+from pororoca_fraud.gate import PromotionPolicy
 
 CONFIG = Path(__file__).resolve().parent.parent / "scoring.toml"
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -73,6 +74,7 @@ class ScoringConfig:
     model_reasons: int
     label_maturity_days: float
     holdout_share: float
+    promotion: PromotionPolicy
 
 
 def load_config(path: Path = CONFIG) -> ScoringConfig:
@@ -98,9 +100,13 @@ def load_config(path: Path = CONFIG) -> ScoringConfig:
     m, tr = raw["model"], raw["training"]
     if not 0 < tr["holdout_share"] < 1:
         raise ScoringConfigError("training.holdout_share must be between 0 and 1")
+    p = raw["promotion"]
+    promotion = PromotionPolicy(float(p["alert_rate"]), float(p["min_precision_gain"]), float(p["recall_tolerance"]))
+    if not 0 < promotion.alert_rate < 1 or promotion.recall_tolerance < 0:
+        raise ScoringConfigError("promotion: alert_rate must be between 0 and 1, recall_tolerance >= 0")
     return ScoringConfig(
         thresholds, tuple(rules), m["name"], m["alias"], int(m.get("reasons", 3)),
-        float(tr["label_maturity_days"]), float(tr["holdout_share"]),
+        float(tr["label_maturity_days"]), float(tr["holdout_share"]), promotion,
     )  # fmt: skip
 
 

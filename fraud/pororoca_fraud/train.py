@@ -13,9 +13,11 @@ import hashlib
 import json
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pororoca_fraud import gate
 from pororoca_fraud.features import FEATURES
 from pororoca_fraud.model import build_pipeline
 from pororoca_fraud.scoring import ScoringConfig, load_config
@@ -50,13 +52,13 @@ def at_alert_rate(scores: list[float], rows: list[dict[str, Any]], rate: float) 
     }
 
 
-def evaluate(scores: list[float], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def evaluate(scores: list[float], rows: list[dict[str, Any]], rates: tuple[float, ...] = ALERT_RATES) -> dict[str, Any]:
     from sklearn.metrics import average_precision_score
 
     labels = [r["label"] for r in rows]
     out: dict[str, Any] = {"transfers": len(rows), "frauds": sum(labels)}
     out["pr_auc"] = round(float(average_precision_score(labels, scores)), 4) if 0 < sum(labels) < len(rows) else None
-    for rate in ALERT_RATES:
+    for rate in sorted(set(rates)):
         out[f"at_{rate:.1%}"] = at_alert_rate(scores, rows, rate)
     return out
 
@@ -76,11 +78,9 @@ def split(rows: list[dict[str, Any]], holdout: float) -> tuple[list[dict[str, An
     return rows[:cut], rows[cut:]
 
 
-def train(
-    dataset: Path, register: bool, alias: str | None, min_frauds: int, overrides: dict[str, Any]
-) -> dict[str, Any]:
+def train(dataset: Path, register: bool, min_frauds: int, overrides: dict[str, Any]) -> dict[str, Any]:
     lines = dataset.read_text().splitlines()
-    meta = json.loads(lines[0])
+    meta = {**json.loads(lines[0]), "sha256": hashlib.sha256("\n".join(lines[1:]).encode()).hexdigest()}
     config = dataclasses.replace(load_config(), **overrides)
     rows = mature([json.loads(line) for line in lines[1:]], meta.get("labels_as_of_ms"), config.label_maturity_days)
     train_rows, holdout = split(rows, config.holdout_share)
@@ -89,13 +89,42 @@ def train(
         raise SystemExit(f"only {learnt} labelled frauds before the holdout (need {min_frauds}): load more data")
     pipeline = build_pipeline()
     pipeline.fit(_x(train_rows), [r["label"] for r in train_rows])
+    rates = (*ALERT_RATES, config.promotion.alert_rate)
     scores = [float(p) for p in pipeline.predict_proba(_x(holdout))[:, 1]]
-    metrics = evaluate(scores, holdout)
+    metrics = evaluate(scores, holdout, rates)
     metrics["train_transfers"], metrics["train_frauds"] = len(train_rows), sum(r["label"] for r in train_rows)
-    result: dict[str, Any] = {"metrics": metrics, "snapshots": meta["snapshots"], "features_version": FEATURES_VERSION}
+    result: dict[str, Any] = {"metrics": metrics, "snapshots": meta["snapshots"], "features_version": FEATURES_VERSION,
+                              "training_set_sha256": meta["sha256"]}  # fmt: skip
     if register:
-        result.update(_register(pipeline, meta, metrics, alias, config))
+        result.update(_register(pipeline, meta, metrics, _champion_on(holdout, config, rates), config))
     return result
+
+
+@dataclass(frozen=True)
+class Champion:
+    version: str | None  # None: no champion yet
+    metrics: dict[str, Any] | None = None  # on the challenger's holdout
+    incomparable: str | None = None  # why it could not be scored on that holdout
+
+
+def _champion_on(holdout: list[dict[str, Any]], config: ScoringConfig, rates: tuple[float, ...]) -> Champion:
+    """The current champion, scored on the challenger's holdout: both are judged on the same transfers."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        mv = mlflow.MlflowClient().get_model_version_by_alias(config.model_name, config.model_alias)
+    except MlflowException:
+        return Champion(None)
+    if mv.tags.get("features_version") not in (None, FEATURES_VERSION):
+        why = f"version {mv.version} computes other features ({mv.tags['features_version']}, now {FEATURES_VERSION})"
+        return Champion(str(mv.version), incomparable=why)
+    pipeline = mlflow.sklearn.load_model(f"models:/{config.model_name}/{mv.version}")
+    try:
+        scores = [float(p) for p in pipeline.predict_proba(_x(holdout))[:, 1]]
+    except ValueError as e:  # another feature list than today's
+        return Champion(str(mv.version), incomparable=f"version {mv.version} cannot score today's features: {e}")
+    return Champion(str(mv.version), evaluate(scores, holdout, rates))
 
 
 def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
@@ -110,12 +139,18 @@ def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
 
 
 def _register(
-    pipeline: Any, meta: dict[str, Any], metrics: dict[str, Any], alias: str | None, config: ScoringConfig
+    pipeline: Any, meta: dict[str, Any], metrics: dict[str, Any], champion: Champion, config: ScoringConfig
 ) -> dict[str, Any]:
+    """Register the new version as the challenger; the gate decides whether it also becomes the champion (the
+    champion it replaces keeps the alias `previous`, for `pororoca fraud rollback`)."""
     import mlflow
     import sklearn
     from mlflow.models import infer_signature
 
+    if champion.incomparable:
+        decision = gate.GateDecision(False, (f"champion {champion.incomparable}: promote by hand if intended",))
+    else:
+        decision = gate.decide(metrics, champion.metrics, config.promotion)
     mlflow.set_experiment("pororoca-pix-fraud")
     with mlflow.start_run(run_name="fraud-train") as run:
         mlflow.log_params(
@@ -126,11 +161,21 @@ def _register(
                 "label_maturity_days": config.label_maturity_days,
                 "labels_as_of_ms": meta.get("labels_as_of_ms"),
                 "features": ",".join(FEATURES),
+                "training_set_sha256": meta.get("sha256", "unknown"),
                 **{f"snapshot.{t}": s for t, s in meta["snapshots"].items()},
             }
         )
         mlflow.log_metrics(_flat(metrics))
         mlflow.log_dict(metrics, "evaluation.json")
+        gate_record = {
+            "promote": decision.promote,
+            "reasons": list(decision.reasons),
+            "policy": dataclasses.asdict(config.promotion),
+            "champion_version": champion.version,
+            "champion_metrics": champion.metrics,
+        }
+        mlflow.log_dict(gate_record, "gate.json")
+        mlflow.set_tags({"gate.decision": "promoted" if decision.promote else "refused", "gate": decision.summary()})
         example = [[0.0] * len(FEATURES)]
         info = mlflow.sklearn.log_model(
             pipeline,
@@ -142,9 +187,24 @@ def _register(
             pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
         )
         version = str(info.registered_model_version)
-        if alias:
-            mlflow.MlflowClient().set_registered_model_alias(config.model_name, alias, version)
-        return {"run_id": run.info.run_id, "model": config.model_name, "version": version, "alias": alias}
+        client = mlflow.MlflowClient()
+        for key, value in (("features_version", FEATURES_VERSION), ("gate", decision.summary()[:5000])):
+            client.set_model_version_tag(config.model_name, version, key, value)
+        client.set_registered_model_alias(config.model_name, "challenger", version)
+        if decision.promote:
+            if champion.version is not None:
+                client.set_registered_model_alias(config.model_name, "previous", champion.version)
+            client.set_registered_model_alias(config.model_name, config.model_alias, version)
+        return {
+            "run_id": run.info.run_id,
+            "model": config.model_name,
+            "version": version,
+            "alias": config.model_alias if decision.promote else "challenger",
+            "promoted": decision.promote,
+            "gate": list(decision.reasons),
+            "champion_before": champion.version,
+            "champion_metrics": champion.metrics,
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +212,6 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="pororoca_fraud.train")
     p.add_argument("dataset", type=Path)
     p.add_argument("--no-register", action="store_true")
-    p.add_argument("--alias", default=None)
     p.add_argument("--min-frauds", type=int, default=20)
     p.add_argument("--result", type=Path, required=True, help="where to write the result (JSON)")
     p.add_argument("--label-maturity-days", type=float, help="override scoring.toml [training]")
@@ -162,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         k: v for k, v in (("label_maturity_days", args.label_maturity_days), ("holdout_share", args.holdout_share))
         if v is not None
     }  # fmt: skip
-    result = train(args.dataset, not args.no_register, args.alias, args.min_frauds, overrides)
+    result = train(args.dataset, not args.no_register, args.min_frauds, overrides)
     # A file, not stdout: MLflow prints its own lines there.
     args.result.write_text(json.dumps(result))
     return 0

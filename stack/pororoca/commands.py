@@ -212,17 +212,29 @@ NOUNS: tuple[Noun, ...] = (
     )),
     Noun("fraud", "real-time Pix fraud scoring: train and register the model, the processor's counters", (
         Verb("train", "read the lake (silver, limits' change log, fraud cases) at its current snapshots, compute the "
-             "features as the processor does, fit and evaluate on a time-based holdout, register in MLflow",
+             "features as the processor does, fit and evaluate on a time-based holdout beside the champion, register "
+             "the challenger in MLflow; the promotion gate (fraud/scoring.toml) decides whether it becomes champion",
              f"{FRAUD}:cmd_train", (
-            arg("--alias", default="champion", help="the registry alias the new version gets (default: champion, "
-                "which the processor loads when it starts)"),
             arg("--no-register", action="store_true", help="evaluate only"),
+            arg("--snapshots", help="read the lake at these Iceberg snapshot ids (the JSON object a training run "
+                "printed, or @file) to rebuild its training set exactly"),
             arg("--min-frauds", type=int, default=20, help="refuse to fit on fewer labelled frauds (default 20)"),
             arg("--label-maturity-days", type=float, help="leave out transfers younger than this before the latest "
                 "detection (default: fraud/scoring.toml [training])"),
             arg("--holdout-share", type=float, help="the latest share of mature transfers to evaluate on "
                 "(default: fraud/scoring.toml [training])"),
             arg("--json", action="store_true", help="also print the result as JSON"),
+        )),
+        Verb("promote", "make a registered version the champion (the processor follows within a minute); the one it "
+             "replaces becomes `previous`. Refused for a version the gate refused unless --force; recorded",
+             f"{FRAUD}:cmd_promote", (
+            arg("--version", required=True, help="the registered model version"),
+            arg("--reason", required=True, help="why (kept on the model version and in the stack's logs)"),
+            arg("--force", action="store_true", help="promote a version the promotion gate refused"),
+        )),
+        Verb("rollback", "swap the champion and the `previous` version (a second rollback undoes the first); recorded",
+             f"{FRAUD}:cmd_rollback", (
+            arg("--reason", required=True, help="why (kept on the model versions and in the stack's logs)"),
         )),
         Verb("status", "the processor's counters: transfers scored, alerts, dead letters, model version",
              f"{FRAUD}:cmd_status", (arg("--json", action="store_true", help="JSON instead of text"),)),

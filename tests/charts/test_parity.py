@@ -114,11 +114,13 @@ def test_the_dockerfile_takes_versions_from_the_manifest_and_pins_its_bases():
     dockerfile = (ROOT / "Dockerfile").read_text()
     makefile = (ROOT / "Makefile").read_text()
     assert "pororoca install --only iceberg_sink,spark,trino_audit" in dockerfile
-    # The catalog DAG's tasks run `pororoca metadata ingest` in the project image: its environment is there.
+    # The catalog DAG's tasks run `pororoca metadata ingest`, the retraining DAG's `pororoca fraud train`, in the
+    # project image: their environments and the fraud package are there.
     assert (
-        "POROROCA_CACHE_DIR=/opt/pororoca/cache /opt/pororoca/venv/bin/pororoca install --only openmetadata"
+        "POROROCA_CACHE_DIR=/opt/pororoca/cache /opt/pororoca/venv/bin/pororoca install --only openmetadata,fraud"
         in dockerfile
     )
+    assert "COPY fraud fraud" in dockerfile
     assert re.search(r"^ENV .*\n?.*POROROCA_CACHE_DIR=/opt/pororoca/cache$", dockerfile, re.M)
     assert "MINIO_VERSION=$(call MANIFEST_VERSION,minio)" in makefile
     for base in re.findall(r"^(?:FROM|ARG PYTHON_IMAGE=)\s*(\S+)", dockerfile, re.M):

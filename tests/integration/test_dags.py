@@ -37,7 +37,17 @@ def dags() -> dict:
 
 def test_every_dag_file_imports_without_errors_or_connections(dags):
     assert dags["errors"] == {}
-    assert set(dags["dags"]) == {"pororoca_curate", "pororoca_kpis", "pororoca_maintenance", "pororoca_governance"}
+    assert set(dags["dags"]) == {"pororoca_curate", "pororoca_kpis", "pororoca_maintenance", "pororoca_governance",
+                                 "pororoca_fraud_train"}  # fmt: skip
+
+
+def test_the_fraud_model_is_retrained_weekly_through_the_promotion_gate(dags):
+    retrain = dags["dags"]["pororoca_fraud_train"]
+    assert "'0 4 * * 1'" in retrain["schedule"] and not retrain["catchup"] and retrain["max_active_runs"] == 1
+    (task,) = retrain["tasks"].values()
+    # The gate decides: the DAG never forces a promotion.
+    assert "fraud train" in task["command"] and "--no-register" not in task["command"]
+    assert task["retries"] >= 2 and task["on_failure"] and task["timeout"]
 
 
 def test_curation_runs_every_15_minutes_and_announces_silver(dags):

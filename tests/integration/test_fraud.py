@@ -327,13 +327,29 @@ def _restart_fraud(paths: Paths) -> None:
     pororoca("up")
 
 
+# The test stack's lake is small: every transfer counts as mature, and most of it is learnt from.
+SMALL_LAKE = ("--min-frauds", "1", "--label-maturity-days", "0", "--holdout-share", "0.05", "--json")
+
+
+def _train(*args: str) -> dict:
+    return json.loads(pororoca("fraud", "train", *SMALL_LAKE, *args, timeout=900).stdout.strip().splitlines()[-1])
+
+
+def _champion(api: str, auth: tuple[str, str], alias: str = "champion") -> str | None:
+    got = requests.get(f"{api}/registered-models/alias", params={"name": "pororoca-pix-fraud", "alias": alias},
+                       timeout=10, auth=auth)  # fmt: skip
+    return got.json()["model_version"]["version"] if got.status_code == 200 else None
+
+
+TRAINED: dict[str, dict] = {}
+
+
 def test_a_trained_model_is_registered_and_the_processor_scores_with_the_champion(scoring, scenario):
-    # The test stack's lake is small: every transfer counts as mature, and most of it is learnt from.
-    out = pororoca("fraud", "train", "--min-frauds", "1", "--label-maturity-days", "0", "--holdout-share", "0.05",
-                   "--json", timeout=900).stdout  # fmt: skip
-    summary = json.loads(out.strip().splitlines()[-1])
-    assert summary["alias"] == "champion" and summary["snapshots"]["silver.pix_transfers"]
+    summary = TRAINED["first"] = _train()
+    assert summary["snapshots"]["silver.pix_transfers"] and summary["gate"]
     assert summary["metrics"]["transfers"] > 0 and "at_1.0%" in summary["metrics"]
+    if not summary["promoted"]:  # a reused stack already has a champion this one did not beat
+        pororoca("fraud", "promote", "--version", summary["version"], "--reason", "test: score with it", "--force")
     secrets = credentials.load(scoring.paths.credentials)
     port = services.port_values(services.load())["mlflow_port"]
     api = f"http://127.0.0.1:{port}/api/2.0/mlflow"
@@ -402,3 +418,33 @@ def test_kill_9_mid_burst_loses_no_transfer_and_doubles_no_score(scoring):
         key = (v.get("transfer_id"), v.get("created_at_ms"))
         per_transfer[key] = per_transfer.get(key, 0) + 1
     assert max(per_transfer.values(), default=1) == 1
+
+
+def test_retraining_rebuilds_the_same_set_the_gate_decides_and_a_human_promotes_and_rolls_back(scoring):
+    first = TRAINED.get("first") or pytest.skip("needs the trained model of the test above")
+    pinned = json.dumps(first["snapshots"])
+    # Same snapshot ids: the same training set (checksum) and the same evaluation, whatever the lake did since.
+    again = _train("--no-register", "--snapshots", pinned)
+    assert again["training_set_sha256"] == first["training_set_sha256"]
+    assert again["metrics"] == first["metrics"]
+
+    secrets = credentials.load(scoring.paths.credentials)
+    api = f"http://127.0.0.1:{services.port_values(services.load())['mlflow_port']}/api/2.0/mlflow"
+    admin = ("admin", secrets["mlflow_admin_password"])
+    champion = _champion(api, admin)
+    # The same data again: the challenger ties the champion, and a tie is not a win.
+    challenger = _train("--snapshots", pinned)
+    assert not challenger["promoted"] and challenger["alias"] == "challenger"
+    assert challenger["champion_before"] == champion and "must exceed" in " ".join(challenger["gate"])
+    assert _champion(api, admin) == champion and _champion(api, admin, "challenger") == challenger["version"]
+
+    refused = pororoca("fraud", "promote", "--version", challenger["version"], "--reason", "test", check=False)
+    assert refused.returncode != 0 and "--force" in refused.stderr and _champion(api, admin) == champion
+    pororoca("fraud", "promote", "--version", challenger["version"], "--reason", "test: forced", "--force")
+    assert _champion(api, admin) == challenger["version"] and _champion(api, admin, "previous") == champion
+    pororoca("fraud", "rollback", "--reason", "test: back")
+    assert _champion(api, admin) == champion and _champion(api, admin, "previous") == challenger["version"]
+    log = (scoring.paths.logs / "fraud" / "registry.jsonl").read_text().splitlines()
+    actions = [json.loads(line) for line in log[-3:]]
+    assert [a["action"] for a in actions] == ["promote", "promote", "rollback"]
+    assert "refused" in actions[0] and actions[1]["forced"] and actions[2]["reason"] == "test: back"
