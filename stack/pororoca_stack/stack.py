@@ -123,6 +123,17 @@ def _make_private(root: Path) -> None:
             continue  # a service removed it meanwhile
 
 
+def start_verdict(statename: str, healthy: bool) -> str:
+    """Where a service being started stands: healthy, starting (supervisord's BACKOFF is it retrying a crash
+    within `startsecs` by itself), exited (ran, then stopped before turning healthy), or failed (supervisord gave
+    up: FATAL)."""
+    if statename == "RUNNING" and healthy:
+        return "healthy"
+    if statename in {"STARTING", "BACKOFF", "RUNNING"}:
+        return "starting"
+    return "exited" if statename in {"EXITED", "STOPPED"} else "failed"
+
+
 def _fail(stack: Stack, name: str, why: str) -> StackError:
     log = stack.paths.logs / f"{name}.log"
     return StackError(f"{name} failed to start: {why}\n--- last lines of {log} ---\n{stack.log_tail(name)}")
@@ -176,13 +187,22 @@ def _start_one(stack: Stack, sup: Supervisor, name: str, say=print) -> None:
     sup.start(name)
     deadline = t + START_TIMEOUT
     last = health.Health(False, "not probed yet")
+    second_chance = True
     while time.monotonic() < deadline:
         state = sup.info(name)
-        if state["statename"] in {"EXITED", "FATAL", "STOPPED", "BACKOFF"}:
-            raise _fail(stack, name, f"process {state['statename']} ({state.get('spawnerr') or state['description']})")
         last = stack.probe(name)
-        if last.ok and state["statename"] == "RUNNING":
+        verdict = start_verdict(state["statename"], last.ok)
+        if verdict == "healthy":
             break
+        if verdict == "exited" and second_chance:
+            # An upstream server can crash once while starting (MinIO has, loading its IAM policies): one more
+            # start, with the crash shown, before `up` gives up.
+            second_chance = False
+            say(f"  {name:<9} exited while starting ({state['description']}); starting it once more. Its log:")
+            say(stack.log_tail(name))
+            sup.start(name)
+        elif verdict != "starting":
+            raise _fail(stack, name, f"process {state['statename']} ({state.get('spawnerr') or state['description']})")
         time.sleep(0.5)
     else:
         raise _fail(stack, name, f"not healthy after {START_TIMEOUT:.0f}s ({last.detail})")
