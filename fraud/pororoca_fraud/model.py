@@ -67,7 +67,7 @@ def build_pipeline() -> Any:
     )
 
 
-def champion_version(name: str, alias: str) -> str | None:
+def alias_version(name: str, alias: str) -> str | None:
     """The version the alias points at now (None: no such model or alias yet)."""
     import mlflow
     from mlflow.exceptions import MlflowException
@@ -78,8 +78,9 @@ def champion_version(name: str, alias: str) -> str | None:
         return None
 
 
-def load_champion(name: str, alias: str) -> LinearModel | None:
-    """The registered version under `alias`, or None when the registry has none yet (rules still score)."""
+def load_alias(name: str, alias: str) -> LinearModel | None:
+    """The registered version under `alias` (`champion`, `challenger`), or None when the registry has none yet (the
+    rules still score)."""
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         log.warning("no MLFLOW_TRACKING_URI: scoring with the rules only")
         return None
@@ -90,7 +91,7 @@ def load_champion(name: str, alias: str) -> LinearModel | None:
     try:
         mv = client.get_model_version_by_alias(name, alias)
     except MlflowException as e:
-        log.warning("no model %s@%s in the registry yet (%s): scoring with the rules only", name, alias, e.error_code)
+        log.warning("no model %s@%s in the registry yet (%s)", name, alias, e.error_code)
         return None
     pipeline = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
     log.info("loaded model %s version %s (alias %s)", name, mv.version, alias)

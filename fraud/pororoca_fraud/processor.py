@@ -28,7 +28,7 @@ from pororoca_core.pseudonym import token
 from pororoca_fraud import events as ev
 from pororoca_fraud import features as ft
 from pororoca_fraud.health import Counters, serve_health
-from pororoca_fraud.model import LinearModel, champion_version, load_champion
+from pororoca_fraud.model import LinearModel, alias_version, load_alias
 from pororoca_fraud.scoring import ScoringConfig, judge, load_config
 
 log = logging.getLogger("pororoca.fraud")
@@ -39,7 +39,8 @@ PII_RETENTION_MS = 3 * DAY_MS  # the change topics' retention (cdc/connectors: t
 STAGE_TOPICS = ("fraud.stage.by-payer", "fraud.stage.by-customer", "fraud.stage.by-payee")
 GROUP = "pororoca-fraud"
 STATE = "s"  # one state entry per key: the stage's dict
-RELOAD_SECONDS = 30  # how often the registry's champion alias is checked
+RELOAD_SECONDS = 30  # how often the registry's aliases are checked
+CHALLENGER = "challenger"  # the alias `pororoca fraud train` gives every new version
 
 
 def _env(name: str) -> str:
@@ -128,20 +129,37 @@ class ModelSlot:
         return self.model.version if self.model else None
 
 
-def watch_champion(slot: ModelSlot, config: ScoringConfig, counters: Counters) -> None:
-    """Follow the registry's alias: a newly promoted version scores from the next event on, without a restart."""
+def follow(slot: ModelSlot, name: str, alias: str) -> bool:
+    """Point `slot` at the version `alias` names now (no model when the alias is gone); whether it changed."""
+    latest = alias_version(name, alias)
+    if latest == slot.version:
+        return False
+    slot.model = load_alias(name, alias) if latest is not None else None
+    return True
+
+
+def watch_models(champion: ModelSlot, challenger: ModelSlot, config: ScoringConfig, counters: Counters) -> None:
+    """Follow the registry's aliases: a newly promoted champion scores from the next event on, without a restart;
+    a registered challenger scores in the shadow (recorded, never acted on)."""
     while True:
         time.sleep(RELOAD_SECONDS)
         try:
-            latest = champion_version(config.model_name, config.model_alias)
-            if latest is not None and latest != slot.version:
-                model = load_champion(config.model_name, config.model_alias)
-                if model is not None:
-                    slot.model = model
-                    counters.model_version = model.version
-                    log.info("pororoca-fraud: now scoring with model version %s", model.version)
+            if follow(champion, config.model_name, config.model_alias):
+                counters.model_version = champion.version
+                log.info("pororoca-fraud: now scoring with model version %s", champion.version)
+            if follow(challenger, config.model_name, CHALLENGER):
+                log.info("pororoca-fraud: challenger version %s scores in the shadow", challenger.version)
         except Exception as e:  # the registry being away must never stop scoring
-            log.warning("pororoca-fraud: could not check the registry for a new champion: %s", e)
+            log.warning("pororoca-fraud: could not check the registry for new model versions: %s", e)
+
+
+def shadow_verdict(features: dict[str, Any], config: ScoringConfig, champion: str | None,
+                   challenger: LinearModel | None) -> dict[str, Any] | None:  # fmt: skip
+    """The challenger's opinion of a transfer, beside the champion's (None when there is no other version)."""
+    if challenger is None or challenger.version == champion:
+        return None
+    v = judge(features, config, challenger)
+    return {"model_version": v.model_version, "score": v.score, "decision": v.decision}
 
 
 def internal(app: Any, name: str, retention_ms: int = DAY_MS) -> Any:
@@ -159,10 +177,11 @@ def build(app: Any, counters: Counters) -> None:
     key = _env("POROROCA_PSEUDONYMISATION_KEY")
     prefix = os.environ.get("POROROCA_FRAUD_TOPIC_PREFIX", "core.public.")
     config = load_config()
-    slot = ModelSlot(load_champion(config.model_name, config.model_alias))
+    slot = ModelSlot(load_alias(config.model_name, config.model_alias))
+    shadow = ModelSlot(load_alias(config.model_name, CHALLENGER))
     counters.model_version = slot.version
     if os.environ.get("MLFLOW_TRACKING_URI"):
-        threading.Thread(target=watch_champion, args=(slot, config, counters), daemon=True).start()
+        threading.Thread(target=watch_models, args=(slot, shadow, config, counters), daemon=True).start()
 
     def source(table: str) -> Any:
         topic = app.topic(prefix + table, value_deserializer="json", key_deserializer="bytes")
@@ -197,6 +216,7 @@ def build(app: Any, counters: Counters) -> None:
         state.set(STATE, s)
         features = {"amount": tx.amount, **value["features"], **f}
         verdict = judge(features, config, slot.model)
+        challenger = shadow_verdict(features, config, verdict.model_version, shadow.model)
         counters.scored += 1
         now = int(time.time() * 1000)
         counters.last_latency_ms = now - value["commit_ms"]
@@ -215,6 +235,7 @@ def build(app: Any, counters: Counters) -> None:
             "patterns": sorted({r["pattern"] for r in verdict.reasons if r["kind"] == "rule" and r.get("pattern")}),
             "reasons": verdict.reasons,
             "model_version": verdict.model_version,
+            "shadow": challenger,
             "features": {k: features.get(k) for k in ft.FEATURES},
         }
 

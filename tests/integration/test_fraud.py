@@ -420,7 +420,7 @@ def test_kill_9_mid_burst_loses_no_transfer_and_doubles_no_score(scoring):
     assert max(per_transfer.values(), default=1) == 1
 
 
-def test_retraining_rebuilds_the_same_set_the_gate_decides_and_a_human_promotes_and_rolls_back(scoring):
+def test_retraining_rebuilds_the_same_set_the_gate_decides_and_a_human_promotes_and_rolls_back(scoring, scenario):
     first = TRAINED.get("first") or pytest.skip("needs the trained model of the test above")
     pinned = json.dumps(first["snapshots"])
     # Same snapshot ids: the same training set (checksum) and the same evaluation, whatever the lake did since.
@@ -437,6 +437,22 @@ def test_retraining_rebuilds_the_same_set_the_gate_decides_and_a_human_promotes_
     assert not challenger["promoted"] and challenger["alias"] == "challenger"
     assert challenger["champion_before"] == champion and "must exceed" in " ".join(challenger["gate"])
     assert _champion(api, admin) == champion and _champion(api, admin, "challenger") == challenger["version"]
+
+    # Shadow scoring: the running processor picks the challenger up and records its opinion beside the champion's,
+    # which alone decides.
+    with scoring.src.core(autocommit=True) as conn:
+        acc = scenario.scores[scenario.normal][0]["payer_account_id"]
+
+        def shadowed() -> dict | None:
+            tid = insert_transfer(conn, acc, str(uuid.uuid4()), 15)
+            record = scores_for(scoring, {tid})[tid][0]
+            return record if (record.get("shadow") or {}).get("model_version") == challenger["version"] else None
+
+        record = poll(
+            shadowed, timeout=120, what="the processor to score with the challenger in the shadow", interval=3
+        )
+    assert record["model_version"] == champion and record["shadow"]["decision"] in ("allow", "alert", "hold", "block")
+    assert 0 <= record["shadow"]["score"] <= 1
 
     refused = pororoca("fraud", "promote", "--version", challenger["version"], "--reason", "test", check=False)
     assert refused.returncode != 0 and "--force" in refused.stderr and _champion(api, admin) == champion

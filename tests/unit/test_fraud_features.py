@@ -247,3 +247,17 @@ def test_the_linear_model_imputes_standardises_and_explains():
     # z = -1 + 2 * (1.0 - 0.5) / 0.25 = 3; the missing failed_auth_1h takes its median (0.5): contributes 0.
     assert probability == pytest.approx(1 / (1 + math.exp(-3)))
     assert reasons == [("amount_to_tx_limit", 4.0)]
+
+
+def test_the_challenger_scores_in_the_shadow_only_when_it_is_another_version():
+    from pororoca_fraud.model import LinearModel
+    from pororoca_fraud.processor import shadow_verdict
+    from pororoca_fraud.scoring import load_config
+
+    n = len(ft.FEATURES)
+    model = LinearModel((0.0,) * n, (0.0,) * n, (1.0,) * n, (0.0,) * n, 5.0, "7")  # always ~0.99
+    features = {f: 0 for f in ft.FEATURES}
+    config = load_config()
+    assert shadow_verdict(features, config, "6", None) is None
+    assert shadow_verdict(features, config, "7", model) is None  # promoted: the champion already scores
+    assert shadow_verdict(features, config, "6", model) == {"model_version": "7", "score": 0.9933, "decision": "block"}
