@@ -35,20 +35,22 @@ def apply_one(catalog: Catalog, c: Contract) -> Outcome:
     except NoSuchTableError:
         catalog.create_table(c.identifier, schema=c.schema, partition_spec=c.spec, properties=c.properties)
         return Outcome(c.identifier, "created")
-    current = table.schema()
-    missing = [f for f in c.schema.fields if current.find_field(f.name, case_sensitive=False) is None]
-    props = {k: v for k, v in c.properties.items() if table.properties.get(k) != v}
+    have = {f.name.lower() for f in table.schema().fields}
+    missing = [f for f in c.schema.fields if f.name.lower() not in have]
     changes = []
-    if missing or props:
-        with table.transaction() as tx:
-            if missing:
-                with tx.update_schema() as update:
-                    for f in missing:
-                        update.add_column(f.name, f.field_type, doc=f.doc)
-                changes.append("added " + ", ".join(f.name for f in missing))
-            if props:
-                tx.set_properties(props)
-                changes.append("set " + ", ".join(sorted(props)))
+    with table.transaction() as tx:
+        if missing:
+            with tx.update_schema() as update:
+                for f in missing:
+                    update.add_column(f.name, f.field_type, doc=f.doc)
+            changes.append("added " + ", ".join(f.name for f in missing))
+        # Properties derived from the schema follow the table's own field ids: Iceberg numbers an added column
+        # after its last id, not where the contract lists it.
+        wanted = {**c.properties, **(c.schema_properties(tx.table_metadata.schema()) if c.schema_properties else {})}
+        props = {k: v for k, v in wanted.items() if table.properties.get(k) != v}
+        if props:
+            tx.set_properties(props)
+            changes.append("set " + ", ".join(sorted(props)))
     current_partitioning = partitioning(table.schema(), table.spec())
     if current_partitioning != c.partition_columns:
         detail = f"partitioned by {current_partitioning}, contract: {c.partition_columns}"

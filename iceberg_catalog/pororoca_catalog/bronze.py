@@ -8,7 +8,7 @@ change was committed at the source.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pyiceberg.partitioning import PartitionField, PartitionSpec
@@ -83,6 +83,8 @@ class Contract:
     schema: Schema
     spec: PartitionSpec
     properties: dict[str, str]
+    # Properties computed from the table's actual schema (its field ids), applied over `properties`.
+    schema_properties: Callable[[Schema], dict[str, str]] | None = None
 
     @property
     def partition_columns(self) -> list[tuple[str, str]]:

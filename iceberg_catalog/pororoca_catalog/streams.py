@@ -137,7 +137,11 @@ def contract(table: StreamTable) -> Contract:
         "comment": table.comment,
         NAME_MAPPING: name_mapping(schema),
     }
-    return Contract(table.identifier, schema, spec, properties)
+    return Contract(table.identifier, schema, spec, properties, schema_properties=_mapping_of)
+
+
+def _mapping_of(schema: Schema) -> dict[str, str]:
+    return {NAME_MAPPING: name_mapping(schema)}
 
 
 def contracts() -> list[Contract]:
