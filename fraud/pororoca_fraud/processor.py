@@ -41,6 +41,7 @@ GROUP = "pororoca-fraud"
 STATE = "s"  # one state entry per key: the stage's dict
 RELOAD_SECONDS = 30  # how often the registry's aliases are checked
 CHALLENGER = "challenger"  # the alias `pororoca fraud train` gives every new version
+SHADOW_FIELDS = ("shadow_model_version", "shadow_score", "shadow_decision")  # flat: each lands in its gold column
 
 
 def _env(name: str) -> str:
@@ -159,7 +160,7 @@ def shadow_verdict(features: dict[str, Any], config: ScoringConfig, champion: st
     if challenger is None or challenger.version == champion:
         return None
     v = judge(features, config, challenger)
-    return {"model_version": v.model_version, "score": v.score, "decision": v.decision}
+    return {"shadow_model_version": v.model_version, "shadow_score": v.score, "shadow_decision": v.decision}
 
 
 def internal(app: Any, name: str, retention_ms: int = DAY_MS) -> Any:
@@ -235,7 +236,7 @@ def build(app: Any, counters: Counters) -> None:
             "patterns": sorted({r["pattern"] for r in verdict.reasons if r["kind"] == "rule" and r.get("pattern")}),
             "reasons": verdict.reasons,
             "model_version": verdict.model_version,
-            "shadow": challenger,
+            **(challenger or dict.fromkeys(SHADOW_FIELDS)),
             "features": {k: features.get(k) for k in ft.FEATURES},
         }
 

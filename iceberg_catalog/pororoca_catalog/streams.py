@@ -54,6 +54,9 @@ _SCORE: list[Column] = [
     ("reasons", StringType(), "JSON list: each rule or model reason with its evidence"),
     ("model_version", StringType(), "registry version of the model that scored it (null: rules only)"),
     ("features", StringType(), "JSON object: the feature values the decision saw"),
+    ("shadow_model_version", StringType(), "the challenger scoring in the shadow (null: none besides the champion)"),
+    ("shadow_score", DoubleType(), "the challenger's score, recorded and never acted on"),
+    ("shadow_decision", StringType(), "the decision the challenger would have taken"),
 ]
 
 _DISPOSITION: list[Column] = [

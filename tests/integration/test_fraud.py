@@ -446,13 +446,18 @@ def test_retraining_rebuilds_the_same_set_the_gate_decides_and_a_human_promotes_
         def shadowed() -> dict | None:
             tid = insert_transfer(conn, acc, str(uuid.uuid4()), 15)
             record = scores_for(scoring, {tid})[tid][0]
-            return record if (record.get("shadow") or {}).get("model_version") == challenger["version"] else None
+            return record if record.get("shadow_model_version") == challenger["version"] else None
 
         record = poll(
             shadowed, timeout=120, what="the processor to score with the challenger in the shadow", interval=3
         )
-    assert record["model_version"] == champion and record["shadow"]["decision"] in ("allow", "alert", "hold", "block")
-    assert 0 <= record["shadow"]["score"] <= 1
+    assert record["model_version"] == champion and record["shadow_decision"] in ("allow", "alert", "hold", "block")
+    assert 0 <= record["shadow_score"] <= 1
+    # ... and in the lake, beside the champion's decision (the sink commits every 5 s).
+    sql = (f"SELECT shadow_model_version, shadow_decision, decision FROM gold.fraud_scores "
+           f"WHERE transfer_id = {record['transfer_id']}")  # fmt: skip
+    landed = poll(lambda: _lake_rows(scoring.ep, sql), timeout=120, what="the shadow verdict in gold.fraud_scores")
+    assert landed[0] == (challenger["version"], record["shadow_decision"], record["decision"])
 
     refused = pororoca("fraud", "promote", "--version", challenger["version"], "--reason", "test", check=False)
     assert refused.returncode != 0 and "--force" in refused.stderr and _champion(api, admin) == champion

@@ -260,4 +260,6 @@ def test_the_challenger_scores_in_the_shadow_only_when_it_is_another_version():
     config = load_config()
     assert shadow_verdict(features, config, "6", None) is None
     assert shadow_verdict(features, config, "7", model) is None  # promoted: the champion already scores
-    assert shadow_verdict(features, config, "6", model) == {"model_version": "7", "score": 0.9933, "decision": "block"}
+    assert shadow_verdict(features, config, "6", model) == {
+        "shadow_model_version": "7", "shadow_score": 0.9933, "shadow_decision": "block"
+    }  # fmt: skip

@@ -21,10 +21,10 @@ def test_a_column_added_to_a_stream_contract_is_mapped_to_the_id_iceberg_gave_it
     catalog = SqlCatalog("t", uri=f"sqlite:///{tmp_path}/catalog.db", warehouse=f"file://{tmp_path}/warehouse")
     scores = TABLES[0]
     apply(catalog, [contract(scores)])
-    shadow = ("shadow_decision", StringType(), "the challenger's decision")
-    evolved = dataclasses.replace(scores, columns=[*scores.columns, shadow])
+    added = ("review_note", StringType(), "a column the contract gained")
+    evolved = dataclasses.replace(scores, columns=[*scores.columns, added])
     (outcome,) = apply(catalog, [contract(evolved)])
-    assert outcome.action == "updated" and "shadow_decision" in outcome.detail
+    assert outcome.action == "updated" and "review_note" in outcome.detail
     table = catalog.load_table(scores.identifier)
     mapping = _mapping_by_name(table)
     ids = {f.name: f.field_id for f in table.schema().fields}
