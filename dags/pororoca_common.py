@@ -17,6 +17,8 @@ from airflow.sdk import DAG, Asset
 
 SILVER = Asset("lakehouse://lakehouse/silver", extra={"layer": "silver"})
 GOLD = Asset("lakehouse://lakehouse/gold", extra={"layer": "gold"})
+# Announced by the fraud monitor when the scored population drifted from the champion's: the retraining DAG runs.
+FRAUD_DRIFT = Asset("lakehouse://lakehouse/gold/fraud_model_drift", extra={"layer": "gold", "event": "drift"})
 TZ = "America/Sao_Paulo"
 log = logging.getLogger("pororoca.alerts")
 

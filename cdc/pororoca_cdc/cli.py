@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from pororoca_catalog import apply as apply_contracts
-from pororoca_catalog import stream_contracts
+from pororoca_catalog import monitoring_contracts, stream_contracts
 from pororoca_cdc import bronze, change_topics, connect, lag, prepare, replay, retention
 from pororoca_core import lakehouse, progress, services
 from pororoca_core.errors import ServiceUnreachable
@@ -85,9 +85,10 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
             print(f"  {c.name}: binlog is ROW with FULL row images")
     # Bronze tables exist, partitioned and typed by contract, before any sink writes.
     catalog = lakehouse.iceberg_catalog(cap.ep, "contracts")
-    # So do the tables the fraud path's sink lands (gold.fraud_*, audit.fraud_api): it converts by their schema.
+    # So do the tables the fraud path's sink lands (gold.fraud_*, audit.fraud_api): it converts by their schema;
+    # and the fraud model's monitoring tables, so its dashboard reads empty tables rather than missing ones.
     captured_contracts = bronze.bronze_contracts(connectors, sources)
-    outcomes = apply_contracts(catalog, [*captured_contracts, *stream_contracts()])
+    outcomes = apply_contracts(catalog, [*captured_contracts, *stream_contracts(), *monitoring_contracts()])
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.action] = counts.get(o.action, 0) + 1

@@ -6,21 +6,30 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 import os
+import re
 import subprocess
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 
-from pororoca_core import credentials, lakehouse, manifest, services
+from pororoca_core import alerts, credentials, lakehouse, manifest, services
 from pororoca_core.errors import OperationFailed, ServiceUnreachable, UsageError
 from pororoca_core.paths import Paths
 from pororoca_core.services import peer_host
 from pororoca_fraud import dataset
+from pororoca_fraud.scoring import load_config
 
 FRAUD_DIR = Path(__file__).resolve().parents[1]
 REPO = FRAUD_DIR.parent
+SQL = Path(__file__).parent / "sql"
+SP = ZoneInfo("America/Sao_Paulo")
+NOT_DRIFTED = 99  # `fraud drifted`: Airflow skips a task that exits with it (no drift, no retraining)
 
 
 def _code_version() -> str:
@@ -59,8 +68,12 @@ def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
         history = dataset.read_history(query, _snapshots(args.snapshots))
     rows = dataset.training_rows(history)
     frauds = sum(r["label"] for r in rows)
+    by_analysts = sum(1 for r in rows if r["pattern"] == dataset.ANALYST_PATTERN)
     took = time.monotonic() - started
-    print(f"fraud train: {len(rows)} transfers, {frauds} labelled frauds, features in {took:.1f}s")
+    print(
+        f"fraud train: {len(rows)} transfers, {frauds} labelled frauds ({by_analysts} confirmed only by analysts, "
+        f"{len(history.dispositions)} dispositions read), features in {took:.1f}s"
+    )
     out_dir = paths.state / "fraud"
     out_dir.mkdir(mode=0o700, exist_ok=True)
     path = out_dir / f"training-{time.strftime('%Y%m%dT%H%M%S')}.jsonl"
@@ -94,6 +107,10 @@ def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
     if result.returncode != 0:
         raise OperationFailed(f"fraud train failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
     summary = json.loads(result_path.read_text())
+    if "reference" in summary:
+        with lakehouse.trino_connection(ep) as conn:
+            bins = _write_reference(conn.cursor(), summary["version"], summary.pop("reference"))
+        print(f"drift reference of version {summary['version']}: {bins} bins in gold.fraud_model_reference")
     m = summary["metrics"]
     print(f"holdout: {m['transfers']} transfers, {m['frauds']} frauds, PR-AUC {m['pr_auc']}")
     for key in ("at_0.5%", "at_1.0%"):
@@ -119,7 +136,7 @@ def _snapshots(given: str | None) -> dict[str, int | None] | None:
         snaps = json.loads(text)
     except json.JSONDecodeError as e:
         raise UsageError(f"--snapshots is not JSON ({e}): pass the object a training run printed") from None
-    missing = set(dataset.TABLES.values()) - set(snaps)
+    missing = set(dataset.TABLES.values()) - dataset.OPTIONAL - set(snaps)
     if not isinstance(snaps, dict) or missing:
         raise UsageError(f"--snapshots must name a snapshot id for every table; missing: {sorted(missing)}")
     return snaps
@@ -176,3 +193,136 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
         for k, v in doc.items():
             print(f"{k:<16} {v}")
     return 0
+
+
+def _write_reference(cur: Any, version: str, reference: dict[str, list[dict[str, Any]]]) -> int:
+    """The population a version was trained on, as bins (replacing any earlier rows of that version)."""
+
+    def num(v: float | None) -> str:
+        return "NULL" if v is None else repr(float(v))
+
+    _version_literal(version)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    values = [
+        f"('{version}', '{feature}', {b['index']}, {num(b['lower'])}, {num(b['upper'])}, {num(b['share'])}, "
+        f"TIMESTAMP '{now}')"
+        for feature, bins in reference.items()
+        for b in bins
+        if re.fullmatch(r"[a-z0-9_]+", feature)
+    ]
+    cur.execute(f"DELETE FROM gold.fraud_model_reference WHERE model_version = '{version}'")
+    cur.fetchall()
+    cur.execute("INSERT INTO gold.fraud_model_reference VALUES " + ", ".join(values))
+    cur.fetchall()
+    return len(values)
+
+
+def _version_literal(version: str) -> str:
+    if not re.fullmatch(r"[0-9]+", version):
+        raise OperationFailed(f"unexpected model version {version!r} (a registry version is a number)")
+    return version
+
+
+def _alias_version(paths: Paths, alias: str) -> str | None:
+    """The registry version holding `alias`, read as the admin through MLflow's REST API (None: no such alias)."""
+    env = fraud_env(paths)
+    url = f"{env['MLFLOW_TRACKING_URI']}/api/2.0/mlflow/registered-models/alias"
+    name = load_config().model_name
+    try:
+        r = requests.get(url, params={"name": name, "alias": alias}, timeout=10,
+                         auth=(env["MLFLOW_TRACKING_USERNAME"], env["MLFLOW_TRACKING_PASSWORD"]))  # fmt: skip
+    except requests.ConnectionError as e:
+        raise ServiceUnreachable("MLflow", url) from e
+    if r.status_code in (400, 404):  # no such model or alias yet
+        return None
+    r.raise_for_status()
+    return str(r.json()["model_version"]["version"])
+
+
+def _days(args: argparse.Namespace) -> tuple[date, date]:
+    last = date.fromisoformat(args.date) if args.date else datetime.now(SP).date()
+    if args.days < 1:
+        raise UsageError("--days must be at least 1")
+    return last - timedelta(days=args.days - 1), last
+
+
+def _run(cur: Any, sql: str) -> list[tuple]:
+    cur.execute(sql)
+    return cur.fetchall()
+
+
+def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
+    """Daily drift (against the champion's training population), live precision and the shadow comparison into
+    gold, for the days asked; an alert for each day that drifted or whose matured precision fell below the floor."""
+    config = load_config()
+    policy = config.monitoring
+    first, last = _days(args)
+    champion = _alias_version(paths, config.model_alias)
+    span = f"reference_date BETWEEN DATE '{first}' AND DATE '{last}'"
+    fill = {"first": first.isoformat(), "last": last.isoformat(), "psi_alert": repr(policy.psi_alert),
+            "min_transfers": str(policy.min_transfers), "maturity_days": str(math.ceil(config.label_maturity_days)),
+            "version": _version_literal(champion) if champion else ""}  # fmt: skip
+
+    def sql(name: str) -> str:
+        text = (SQL / f"{name}.sql").read_text()
+        return re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], text)
+
+    with lakehouse.trino_connection(lakehouse.Endpoints.of(paths)) as conn:
+        cur = conn.cursor()
+        for table, name in (("fraud_model_quality", "monitor_quality"), ("fraud_shadow_daily", "monitor_shadow")):
+            _run(cur, f"DELETE FROM gold.{table} WHERE {span}")
+            _run(cur, sql(name))
+        has_reference = (
+            champion is not None
+            and _run(cur, f"SELECT count(*) FROM gold.fraud_model_reference WHERE model_version = '{champion}'")[0][0]
+        )
+        _run(cur, f"DELETE FROM gold.fraud_model_drift WHERE {span}")
+        if has_reference:
+            _run(cur, sql("monitor_drift"))
+        else:
+            why = (
+                "no champion yet"
+                if champion is None
+                else (f"champion version {champion} has no training population (trained before monitoring): retrain")
+            )
+            print(f"fraud monitor: drift not computed: {why}")
+        drifted = _run(cur, f"SELECT reference_date, feature, psi, transfers FROM gold.fraud_model_drift WHERE {span} "
+                            "AND drifted ORDER BY reference_date, psi DESC")  # fmt: skip
+        imprecise = _run(cur, f"SELECT reference_date, model_version, live, precision, alerts FROM "
+                              f"gold.fraud_model_quality WHERE {span} AND mature AND alerts >= {policy.min_alerts} "
+                              f"AND precision < {policy.precision_floor} ORDER BY reference_date")  # fmt: skip
+        counts = {t: _run(cur, f"SELECT count(*) FROM gold.{t} WHERE {span}")[0][0]
+                  for t in ("fraud_model_drift", "fraud_model_quality", "fraud_shadow_daily")}  # fmt: skip
+    written = ", ".join(f"{n} rows in gold.{t}" for t, n in counts.items())
+    print(f"fraud monitor {first}..{last} (champion {champion}): {written}")
+    by_day: dict[date, list[tuple]] = {}
+    for day, feature, psi, transfers in drifted:
+        by_day.setdefault(day, []).append((feature, psi, transfers))
+    for day, features in by_day.items():
+        worst = ", ".join(f"{f} {psi:.2f}" for f, psi, _ in features[:5])
+        alerts.raise_alert(paths, "fraud_model_drift", f"fraud model drift on {day}: PSI >= {policy.psi_alert} for "
+                           f"{len(features)} of the features ({worst}); the retraining DAG runs",
+                           reference_date=day, champion=champion,
+                           features={f: psi for f, psi, _ in features})  # fmt: skip
+        print(f"  drift on {day}: {worst}")
+    for day, version, live, precision, n in imprecise:
+        alerts.raise_alert(paths, "fraud_live_precision", f"fraud alerts of {day} were {precision:.1%} precise "
+                           f"(floor {policy.precision_floor:.0%}) over {n} alerts of model {version}",
+                           reference_date=day, model_version=version, live=live, precision=precision)  # fmt: skip
+        print(f"  low precision on {day}: {precision:.1%} of {n} alerts (model {version}, live={live})")
+    if not by_day and not imprecise:
+        print("  no drift, no precision below the floor")
+    return 0
+
+
+def cmd_drifted(args: argparse.Namespace, paths: Paths) -> int:
+    """Exit 0 when `fraud monitor` found drift on one of the days (the retraining DAG's trigger), 99 otherwise."""
+    first, last = _days(args)
+    with lakehouse.trino_connection(lakehouse.Endpoints.of(paths)) as conn:
+        rows = _run(conn.cursor(), "SELECT count(DISTINCT reference_date) FROM gold.fraud_model_drift WHERE "
+                                   f"reference_date BETWEEN DATE '{first}' AND DATE '{last}' AND drifted")  # fmt: skip
+    if rows[0][0]:
+        print(f"fraud drifted: {rows[0][0]} day(s) of {first}..{last} drifted: retrain")
+        return 0
+    print(f"fraud drifted: no drift on {first}..{last}")
+    return NOT_DRIFTED

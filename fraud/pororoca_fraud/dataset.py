@@ -2,8 +2,9 @@
 
 Transfers, accounts, devices and authentications come from silver; limits from their bronze change log (silver
 holds only each customer's current limits, and a transfer must be judged against the limits of its moment);
-labels from `silver.fraud_cases`. Every table is read at one recorded Iceberg snapshot, so a training set can be
-rebuilt exactly (`FOR VERSION AS OF`)."""
+labels from `silver.fraud_cases` and from fraud analysts' dispositions of alerts (`gold.fraud_dispositions`). Every
+table is read at one recorded Iceberg snapshot, so a training set can be rebuilt exactly (`FOR VERSION AS OF`); a
+table without a recorded snapshot (empty then, or unknown to an older run) contributes nothing."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ TABLES = {
     "auth": "silver.auth_events",
     "limits": "bronze.core_transaction_limits",
     "labels": "silver.fraud_cases",
+    "dispositions": "gold.fraud_dispositions",
 }
 QUERIES = {
     "transfers": "SELECT transfer_id, created_at, payer_account_id, payee_key_token, amount, device_id, status "
@@ -32,7 +34,12 @@ QUERIES = {
     "limits": "SELECT customer_id, updated_at, per_transaction_limit, daily_limit, nightly_limit FROM {t} "
     "WHERE _op IN ('c', 'r', 'u')",
     "labels": "SELECT transfer_id, fraud_type, detected_at FROM {t} WHERE transfer_id IS NOT NULL",
+    "dispositions": "SELECT transfer_id, label, decided_at FROM {t} WHERE transfer_id IS NOT NULL",
 }
+# A run recorded before dispositions were read has no snapshot for them: it is rebuilt without them.
+OPTIONAL = frozenset({"gold.fraud_dispositions"})
+CONFIRMED = "confirmed_fraud"  # an analyst's disposition that makes a transfer a fraud
+ANALYST_PATTERN = "analyst_confirmed"  # the pattern of a fraud only an analyst's disposition names
 
 Query = Callable[[str], list[tuple]]  # SQL -> rows
 
@@ -42,12 +49,25 @@ class History:
     transfers: list[ft.Transfer] = field(default_factory=list)
     context: list[ft.Context] = field(default_factory=list)
     labels: dict[int, tuple[str, int]] = field(default_factory=dict)  # transfer_id -> (pattern, detected_ms)
+    dispositions: dict[int, tuple[str, int]] = field(default_factory=dict)  # transfer_id -> (label, decided_ms)
     snapshots: dict[str, int | None] = field(default_factory=dict)  # table -> Iceberg snapshot id read
 
     @property
     def labels_as_of_ms(self) -> int | None:
-        """The latest detection: how far the labels reach."""
+        """The latest detection of a fraud case: how far the labels reach. Dispositions do not move it: an analyst
+        judges alerts only, which says nothing about the transfers nobody alerted."""
         return max((d for _, d in self.labels.values()), default=None)
+
+    def label_of(self, transfer_id: int) -> tuple[int, str | None]:
+        """(1, pattern) for a fraud, else (0, None). A fraud case outranks an analyst who judged the alert
+        legitimate (the case came later, with evidence); an analyst's confirmation labels a fraud no case names."""
+        case = self.labels.get(transfer_id)
+        if case is not None:
+            return 1, case[0]
+        disposition = self.dispositions.get(transfer_id)
+        if disposition is not None and disposition[0] == CONFIRMED:
+            return 1, ANALYST_PATTERN
+        return 0, None
 
 
 def _ms(at: datetime) -> int:
@@ -70,9 +90,9 @@ def read_history(query: Query, snapshots: dict[str, int | None] | None = None) -
 
     def rows(kind: str) -> Iterable[tuple]:
         table = TABLES[kind]
-        at = f" FOR VERSION AS OF {snaps[table]}" if snaps.get(table) else ""
-        sql = QUERIES[kind].format(t=table + at)
-        return query(sql)
+        if not snaps.get(table):
+            return []
+        return query(QUERIES[kind].format(t=f"{table} FOR VERSION AS OF {snaps[table]}"))
 
     for tid, created, payer, token, amount, device, status in rows("transfers"):
         h.transfers.append(ft.Transfer(tid, _ms(created), payer, token, float(amount), device, status))
@@ -91,6 +111,8 @@ def read_history(query: Query, snapshots: dict[str, int | None] | None = None) -
         h.context.append(ft.Context(_ms(updated), "customer", customer_id, apply))
     for tid, pattern, detected in rows("labels"):
         h.labels[tid] = (pattern, _ms(detected))
+    for tid, label, decided in sorted(rows("dispositions"), key=lambda r: r[2]):
+        h.dispositions[tid] = (label, _ms(decided))  # the latest decision stands
     return h
 
 
@@ -99,14 +121,14 @@ def training_rows(h: History) -> list[dict[str, Any]]:
     feats = ft.replay(h.transfers, h.context)
     out = []
     for tx in sorted(h.transfers, key=lambda t: t.order):
-        label = h.labels.get(tx.transfer_id)
+        label, pattern = h.label_of(tx.transfer_id)
         out.append(
             {
                 "transfer_id": tx.transfer_id,
                 "created_ms": tx.created_ms,
                 **{f: feats[tx.transfer_id].get(f) for f in ft.FEATURES},
-                "label": int(label is not None),
-                "pattern": label[0] if label else None,
+                "label": label,
+                "pattern": pattern,
             }
         )
     return out

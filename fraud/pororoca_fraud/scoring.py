@@ -75,6 +75,15 @@ class ScoringConfig:
     label_maturity_days: float
     holdout_share: float
     promotion: PromotionPolicy
+    monitoring: MonitoringPolicy
+
+
+@dataclass(frozen=True)
+class MonitoringPolicy:
+    psi_alert: float  # a feature's (or the score's) population stability index at or above this is drift
+    min_transfers: int  # a day with fewer scored transfers is not judged (too few to tell drift from noise)
+    precision_floor: float  # matured live precision below this raises an alert ...
+    min_alerts: int  # ... when the day had at least this many alerts
 
 
 def load_config(path: Path = CONFIG) -> ScoringConfig:
@@ -104,9 +113,14 @@ def load_config(path: Path = CONFIG) -> ScoringConfig:
     promotion = PromotionPolicy(float(p["alert_rate"]), float(p["min_precision_gain"]), float(p["recall_tolerance"]))
     if not 0 < promotion.alert_rate < 1 or promotion.recall_tolerance < 0:
         raise ScoringConfigError("promotion: alert_rate must be between 0 and 1, recall_tolerance >= 0")
+    mo = raw["monitoring"]
+    monitoring = MonitoringPolicy(float(mo["psi_alert"]), int(mo["min_transfers"]), float(mo["precision_floor"]),
+                                  int(mo["min_alerts"]))  # fmt: skip
+    if monitoring.psi_alert <= 0 or not 0 <= monitoring.precision_floor <= 1:
+        raise ScoringConfigError("monitoring: psi_alert must be > 0 and precision_floor between 0 and 1")
     return ScoringConfig(
         thresholds, tuple(rules), m["name"], m["alias"], int(m.get("reasons", 3)),
-        float(tr["label_maturity_days"]), float(tr["holdout_share"]), promotion,
+        float(tr["label_maturity_days"]), float(tr["holdout_share"]), promotion, monitoring,
     )  # fmt: skip
 
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pororoca_fraud import gate
+from pororoca_fraud import drift, gate
 from pororoca_fraud.features import FEATURES
-from pororoca_fraud.model import build_pipeline
-from pororoca_fraud.scoring import ScoringConfig, load_config
+from pororoca_fraud.model import LinearModel, build_pipeline
+from pororoca_fraud.scoring import ScoringConfig, judge, load_config
 
 ALERT_RATES = (0.005, 0.01)
 DAY_MS = 86_400_000
@@ -78,6 +78,15 @@ def split(rows: list[dict[str, Any]], holdout: float) -> tuple[list[dict[str, An
     return rows[:cut], rows[cut:]
 
 
+def population(rows: list[dict[str, Any]], pipeline: Any, config: ScoringConfig) -> dict[str, list[dict[str, Any]]]:
+    """The drift reference: bins of every feature over the transfers the model was built and judged on, and of
+    the score the processor would give them (rules and model together, as live)."""
+    model = LinearModel.from_pipeline(pipeline, "reference")
+    columns: dict[str, list[Any]] = {f: [r[f] for r in rows] for f in FEATURES}
+    columns["score"] = [judge(r, config, model).score for r in rows]
+    return {name: [dataclasses.asdict(b) for b in drift.reference(values)] for name, values in columns.items()}
+
+
 def train(dataset: Path, register: bool, min_frauds: int, overrides: dict[str, Any]) -> dict[str, Any]:
     lines = dataset.read_text().splitlines()
     meta = {**json.loads(lines[0]), "sha256": hashlib.sha256("\n".join(lines[1:]).encode()).hexdigest()}
@@ -97,6 +106,7 @@ def train(dataset: Path, register: bool, min_frauds: int, overrides: dict[str, A
                               "training_set_sha256": meta["sha256"]}  # fmt: skip
     if register:
         result.update(_register(pipeline, meta, metrics, _champion_on(holdout, config, rates), config))
+        result["reference"] = population(rows, pipeline, config)
     return result
 
 

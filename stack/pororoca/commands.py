@@ -46,6 +46,10 @@ SUPERSET = "pororoca_superset.cli"
 SPARK = "pororoca_spark.cli"
 GOV = "pororoca_governance.cli"
 FRAUD = "pororoca_fraud.cli"
+MONITOR_DAYS = (
+    arg("--date", help="the last day (ISO date, America/Sao_Paulo; default: today)"),
+    arg("--days", type=int, default=1, help="how many days up to --date (default 1)"),
+)
 METADATA = "pororoca_metadata.cli"
 
 SUBJECT = (
@@ -236,6 +240,11 @@ NOUNS: tuple[Noun, ...] = (
              f"{FRAUD}:cmd_rollback", (
             arg("--reason", required=True, help="why (kept on the model versions and in the stack's logs)"),
         )),
+        Verb("monitor", "daily drift of every feature and the score from the champion's training population (PSI), "
+             "live precision once labels matured, the shadow comparison, into gold; alerts past fraud/scoring.toml "
+             "[monitoring]", f"{FRAUD}:cmd_monitor", MONITOR_DAYS),
+        Verb("drifted", "exit 0 when `fraud monitor` found drift on one of the days, 99 otherwise (the retraining "
+             "DAG's trigger)", f"{FRAUD}:cmd_drifted", MONITOR_DAYS),
         Verb("status", "the processor's counters: transfers scored, alerts, dead letters, model version",
              f"{FRAUD}:cmd_status", (arg("--json", action="store_true", help="JSON instead of text"),)),
     )),

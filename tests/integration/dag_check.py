@@ -16,6 +16,17 @@ socket.create_connection = refuse  # type: ignore[assignment]
 
 from airflow.models.dagbag import DagBag  # noqa: E402
 
+
+
+def _codes(value) -> list[int]:
+    return [value] if isinstance(value, int) else sorted(value or [])
+
+
+def _assets(timetable) -> list[str]:
+    condition = getattr(timetable, "asset_condition", None)
+    return sorted(getattr(a, "uri", str(a)) for a in getattr(condition, "objects", [condition] if condition else []))
+
+
 bag = DagBag(dag_folder=sys.argv[1])
 print(
     json.dumps(
@@ -25,6 +36,8 @@ print(
                 d.dag_id: {
                     "schedule": str(d.timetable.description if hasattr(d.timetable, "description") else d.timetable),
                     "asset_triggered": type(d.timetable).__name__ == "AssetTriggeredTimetable",
+                    "timetable": type(d.timetable).__name__,
+                    "assets": _assets(d.timetable),
                     "max_active_runs": d.max_active_runs,
                     "catchup": d.catchup,
                     "tasks": {
@@ -35,6 +48,7 @@ print(
                             "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
                             "command": getattr(t, "bash_command", ""),
                             "operator": type(t).__name__,
+                            "skip_on_exit_code": _codes(getattr(t, "skip_on_exit_code", None)),
                             "pod": {
                                 "cmds": getattr(t, "cmds", None),
                                 "arguments": getattr(t, "arguments", None),

@@ -30,6 +30,9 @@ def _parse(extra_env: dict[str, str]) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+DRIFT = "lakehouse://lakehouse/gold/fraud_model_drift"
+
+
 @pytest.fixture(scope="module")
 def dags() -> dict:
     return _parse({})
@@ -38,16 +41,29 @@ def dags() -> dict:
 def test_every_dag_file_imports_without_errors_or_connections(dags):
     assert dags["errors"] == {}
     assert set(dags["dags"]) == {"pororoca_curate", "pororoca_kpis", "pororoca_maintenance", "pororoca_governance",
-                                 "pororoca_fraud_train"}  # fmt: skip
+                                 "pororoca_fraud_train", "pororoca_fraud_monitor"}  # fmt: skip
 
 
-def test_the_fraud_model_is_retrained_weekly_through_the_promotion_gate(dags):
+def test_the_fraud_model_is_retrained_weekly_and_on_drift_through_the_promotion_gate(dags):
     retrain = dags["dags"]["pororoca_fraud_train"]
     assert "'0 4 * * 1'" in retrain["schedule"] and not retrain["catchup"] and retrain["max_active_runs"] == 1
+    # Either the week comes round or the monitor announces drift.
+    assert retrain["timetable"] == "AssetOrTimeSchedule" and retrain["assets"] == [DRIFT]
     (task,) = retrain["tasks"].values()
     # The gate decides: the DAG never forces a promotion.
     assert "fraud train" in task["command"] and "--no-register" not in task["command"]
     assert task["retries"] >= 2 and task["on_failure"] and task["timeout"]
+
+
+def test_the_fraud_monitor_runs_daily_and_announces_drift_only_when_it_drifted(dags):
+    monitor = dags["dags"]["pororoca_fraud_monitor"]
+    assert "30 6 * * *" in monitor["schedule"] and monitor["max_active_runs"] == 1
+    tasks = monitor["tasks"]
+    assert "fraud monitor --date" in tasks["monitor"]["command"] and tasks["monitor"]["outlets"] == []
+    gate = tasks["retrain_on_drift"]
+    # `fraud drifted` exits 99 without drift: the task is skipped and a skipped task announces no asset.
+    assert "fraud drifted --date" in gate["command"] and gate["outlets"] == [DRIFT] and 99 in gate["skip_on_exit_code"]
+    assert gate["upstream"] == ["monitor"]
 
 
 def test_curation_runs_every_15_minutes_and_announces_silver(dags):
@@ -114,3 +130,5 @@ def test_in_a_cluster_every_task_is_a_pod_of_the_project_image_with_the_same_com
                     f'"{a}"' if "{{" in a else a for a in t["pod"]["arguments"]
                 )), task_id  # fmt: skip
     assert cluster["dags"]["pororoca_curate"]["tasks"]["curate"]["pod"]["requests"]["cpu"] == "1"  # Spark
+    # A pod that finds no drift is skipped too, so the retraining DAG is not started.
+    assert cluster["dags"]["pororoca_fraud_monitor"]["tasks"]["retrain_on_drift"]["skip_on_exit_code"] == [99]
