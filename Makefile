@@ -66,7 +66,9 @@ demo: venv ## check the machine, start everything, load the sources, capture, cu
 	$(PORO) cdc wait
 	$(PORO) jobs pipeline
 	$(PORO) fraud train
-	$(PORO) sources simulate --rate 200 --duration 30
+	$(PORO) fraud train
+	$(PORO) sources simulate --rate 200 --duration 45
+	$(PORO) fraud monitor --days 90
 	$(PORO) dashboards apply
 	$(PORO) dashboards check
 	$(PORO) stack smoke

@@ -1,8 +1,8 @@
-"""Airflow DAG. Retraining of the Pix fraud model, weekly and whenever the fraud monitor finds drift: read the lake at its current snapshots (recorded in the
-MLflow run), train a challenger on the transfers whose labels have matured, evaluate it beside the champion on
-the same recent holdout, and let the promotion gate (fraud/scoring.toml [promotion]) decide. A refused
-challenger stays registered as `challenger` with the gate's reasons; the processor follows a promoted champion
-within a minute, without a restart."""
+"""Airflow DAG. Retraining of the Pix fraud model, weekly and whenever the fraud monitor finds drift: read the lake at
+its current snapshots (recorded in the MLflow run), train a challenger on the transfers whose labels have matured,
+evaluate it beside the champion on the same recent holdout, and let the promotion gate (fraud/scoring.toml
+[promotion]) decide. A refused challenger stays registered as `challenger` with the gate's reasons; the processor
+follows a promoted champion within a minute, without a restart."""
 
 from datetime import timedelta
 

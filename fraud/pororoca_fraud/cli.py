@@ -286,7 +286,7 @@ def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
                 else (f"champion version {champion} has no training population (trained before monitoring): retrain")
             )
             print(f"fraud monitor: drift not computed: {why}")
-        drifted = _run(cur, f"SELECT reference_date, feature, psi, transfers FROM gold.fraud_model_drift WHERE {span} "
+        drifted = _run(cur, f"SELECT reference_date, feature, psi FROM gold.fraud_model_drift WHERE {span} "
                             "AND drifted ORDER BY reference_date, psi DESC")  # fmt: skip
         imprecise = _run(cur, f"SELECT reference_date, model_version, live, precision, alerts FROM "
                               f"gold.fraud_model_quality WHERE {span} AND mature AND alerts >= {policy.min_alerts} "
@@ -295,23 +295,26 @@ def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
                   for t in ("fraud_model_drift", "fraud_model_quality", "fraud_shadow_daily")}  # fmt: skip
     written = ", ".join(f"{n} rows in gold.{t}" for t, n in counts.items())
     print(f"fraud monitor {first}..{last} (champion {champion}): {written}")
-    by_day: dict[date, list[tuple]] = {}
-    for day, feature, psi, transfers in drifted:
-        by_day.setdefault(day, []).append((feature, psi, transfers))
+    by_day: dict[date, dict[str, float]] = {}
+    for day, feature, psi in drifted:
+        by_day.setdefault(day, {})[feature] = psi
     for day, features in by_day.items():
-        worst = ", ".join(f"{f} {psi:.2f}" for f, psi, _ in features[:5])
-        alerts.raise_alert(paths, "fraud_model_drift", f"fraud model drift on {day}: PSI >= {policy.psi_alert} for "
-                           f"{len(features)} of the features ({worst}); the retraining DAG runs",
-                           reference_date=day, champion=champion,
-                           features={f: psi for f, psi, _ in features})  # fmt: skip
-        print(f"  drift on {day}: {worst}")
+        print(f"  drift on {day}: " + ", ".join(f"{f} {psi:.2f}" for f, psi in list(features.items())[:5]))
     for day, version, live, precision, n in imprecise:
-        alerts.raise_alert(paths, "fraud_live_precision", f"fraud alerts of {day} were {precision:.1%} precise "
-                           f"(floor {policy.precision_floor:.0%}) over {n} alerts of model {version}",
-                           reference_date=day, model_version=version, live=live, precision=precision)  # fmt: skip
         print(f"  low precision on {day}: {precision:.1%} of {n} alerts (model {version}, live={live})")
     if not by_day and not imprecise:
         print("  no drift, no precision below the floor")
+    recent = last - timedelta(days=policy.alert_days - 1)
+    drift_days = {str(d): f for d, f in by_day.items() if d >= recent}
+    if drift_days:
+        alerts.raise_alert(paths, "fraud_model_drift", f"fraud model drift on {', '.join(drift_days)}: the scored "
+                           f"population moved from champion {champion}'s (PSI >= {policy.psi_alert}); retraining "
+                           "follows (pororoca_fraud_train)", champion=champion, days=drift_days)  # fmt: skip
+    low = [{"day": str(d), "model_version": v, "live": live, "precision": p, "alerts": n}
+           for d, v, live, p, n in imprecise if d >= recent]  # fmt: skip
+    if low:
+        alerts.raise_alert(paths, "fraud_live_precision", f"fraud alerts were less than {policy.precision_floor:.0%} "
+                           f"precise on {', '.join(sorted({x['day'] for x in low}))}", days=low)  # fmt: skip
     return 0
 
 

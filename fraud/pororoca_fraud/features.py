@@ -14,12 +14,17 @@ history reached the processor before the transfer did (the change topics carry e
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+# What a model was trained on: a model version tagged with another value expects other features.
+FEATURES_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 WINDOWS = {"1m": 60_000, "1h": 3_600_000, "24h": 86_400_000}

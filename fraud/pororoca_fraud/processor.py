@@ -29,6 +29,7 @@ from pororoca_fraud import events as ev
 from pororoca_fraud import features as ft
 from pororoca_fraud.health import Counters, serve_health
 from pororoca_fraud.model import LinearModel, alias_version, load_alias
+from pororoca_fraud.registry import CHALLENGER
 from pororoca_fraud.scoring import ScoringConfig, judge, load_config
 
 log = logging.getLogger("pororoca.fraud")
@@ -40,7 +41,6 @@ STAGE_TOPICS = ("fraud.stage.by-payer", "fraud.stage.by-customer", "fraud.stage.
 GROUP = "pororoca-fraud"
 STATE = "s"  # one state entry per key: the stage's dict
 RELOAD_SECONDS = 30  # how often the registry's aliases are checked
-CHALLENGER = "challenger"  # the alias `pororoca fraud train` gives every new version
 SHADOW_FIELDS = ("shadow_model_version", "shadow_score", "shadow_decision")  # flat: each lands in its gold column
 
 

@@ -8,8 +8,10 @@ import json
 import time
 from typing import Protocol
 
+from pororoca_fraud.features import FEATURES_VERSION
 from pororoca_fraud.scoring import load_config
-from pororoca_fraud.train import FEATURES_VERSION
+
+CHALLENGER = "challenger"  # every new version's alias: the processor scores with it in the shadow
 
 
 class Refused(Exception):

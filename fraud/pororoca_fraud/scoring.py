@@ -84,6 +84,7 @@ class MonitoringPolicy:
     min_transfers: int  # a day with fewer scored transfers is not judged (too few to tell drift from noise)
     precision_floor: float  # matured live precision below this raises an alert ...
     min_alerts: int  # ... when the day had at least this many alerts
+    alert_days: int  # alerts concern only the latest days of a run
 
 
 def load_config(path: Path = CONFIG) -> ScoringConfig:
@@ -115,7 +116,7 @@ def load_config(path: Path = CONFIG) -> ScoringConfig:
         raise ScoringConfigError("promotion: alert_rate must be between 0 and 1, recall_tolerance >= 0")
     mo = raw["monitoring"]
     monitoring = MonitoringPolicy(float(mo["psi_alert"]), int(mo["min_transfers"]), float(mo["precision_floor"]),
-                                  int(mo["min_alerts"]))  # fmt: skip
+                                  int(mo["min_alerts"]), int(mo["alert_days"]))  # fmt: skip
     if monitoring.psi_alert <= 0 or not 0 <= monitoring.precision_floor <= 1:
         raise ScoringConfigError("monitoring: psi_alert must be > 0 and precision_floor between 0 and 1")
     return ScoringConfig(

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pororoca_fraud import drift, gate
-from pororoca_fraud.features import FEATURES
+from pororoca_fraud import drift, gate, registry
+from pororoca_fraud.features import FEATURES, FEATURES_VERSION
 from pororoca_fraud.model import LinearModel, build_pipeline
 from pororoca_fraud.scoring import ScoringConfig, judge, load_config
 
 ALERT_RATES = (0.005, 0.01)
 DAY_MS = 86_400_000
-FEATURES_VERSION = hashlib.sha256((Path(__file__).parent / "features.py").read_bytes()).hexdigest()[:12]
 
 log = logging.getLogger("pororoca.fraud.train")
 
@@ -79,8 +78,9 @@ def split(rows: list[dict[str, Any]], holdout: float) -> tuple[list[dict[str, An
 
 
 def population(rows: list[dict[str, Any]], pipeline: Any, config: ScoringConfig) -> dict[str, list[dict[str, Any]]]:
-    """The drift reference: bins of every feature over the transfers the model was built and judged on, and of
-    the score the processor would give them (rules and model together, as live)."""
+    """The drift reference: bins of every feature over `rows`, and of the score the processor would give them
+    (rules and model together, as live). Given the holdout, the most recent population the model was judged on:
+    ages and balances move with time, and an older reference would call that drift from the first day."""
     model = LinearModel.from_pipeline(pipeline, "reference")
     columns: dict[str, list[Any]] = {f: [r[f] for r in rows] for f in FEATURES}
     columns["score"] = [judge(r, config, model).score for r in rows]
@@ -106,7 +106,7 @@ def train(dataset: Path, register: bool, min_frauds: int, overrides: dict[str, A
                               "training_set_sha256": meta["sha256"]}  # fmt: skip
     if register:
         result.update(_register(pipeline, meta, metrics, _champion_on(holdout, config, rates), config))
-        result["reference"] = population(rows, pipeline, config)
+        result["reference"] = population(holdout, pipeline, config)
     return result
 
 
@@ -120,21 +120,21 @@ class Champion:
 def _champion_on(holdout: list[dict[str, Any]], config: ScoringConfig, rates: tuple[float, ...]) -> Champion:
     """The current champion, scored on the challenger's holdout: both are judged on the same transfers."""
     import mlflow
-    from mlflow.exceptions import MlflowException
 
-    try:
-        mv = mlflow.MlflowClient().get_model_version_by_alias(config.model_name, config.model_alias)
-    except MlflowException:
+    reg = registry.MlflowRegistry(config.model_name)
+    version = reg.alias(config.model_alias)
+    if version is None:
         return Champion(None)
-    if mv.tags.get("features_version") not in (None, FEATURES_VERSION):
-        why = f"version {mv.version} computes other features ({mv.tags['features_version']}, now {FEATURES_VERSION})"
-        return Champion(str(mv.version), incomparable=why)
-    pipeline = mlflow.sklearn.load_model(f"models:/{config.model_name}/{mv.version}")
+    features = (reg.tags(version) or {}).get("features_version")
+    if features not in (None, FEATURES_VERSION):
+        why = f"version {version} computes other features ({features}, now {FEATURES_VERSION})"
+        return Champion(version, incomparable=why)
+    pipeline = mlflow.sklearn.load_model(f"models:/{config.model_name}/{version}")
     try:
         scores = [float(p) for p in pipeline.predict_proba(_x(holdout))[:, 1]]
     except ValueError as e:  # another feature list than today's
-        return Champion(str(mv.version), incomparable=f"version {mv.version} cannot score today's features: {e}")
-    return Champion(str(mv.version), evaluate(scores, holdout, rates))
+        return Champion(version, incomparable=f"version {version} cannot score today's features: {e}")
+    return Champion(version, evaluate(scores, holdout, rates))
 
 
 def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
@@ -197,14 +197,12 @@ def _register(
             pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
         )
         version = str(info.registered_model_version)
-        client = mlflow.MlflowClient()
+        reg = registry.MlflowRegistry(config.model_name)
         for key, value in (("features_version", FEATURES_VERSION), ("gate", decision.summary()[:5000])):
-            client.set_model_version_tag(config.model_name, version, key, value)
-        client.set_registered_model_alias(config.model_name, "challenger", version)
-        if decision.promote:
-            if champion.version is not None:
-                client.set_registered_model_alias(config.model_name, "previous", champion.version)
-            client.set_registered_model_alias(config.model_name, config.model_alias, version)
+            reg.set_tag(version, key, value)
+        reg.set_alias(registry.CHALLENGER, version)
+        if decision.promote:  # the same guarded, recorded move as a human's `fraud promote`, by the gate
+            registry.promote(reg, config.model_alias, version, actor="gate", reason=decision.summary(), force=False)
         return {
             "run_id": run.info.run_id,
             "model": config.model_name,

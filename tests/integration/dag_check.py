@@ -17,7 +17,6 @@ socket.create_connection = refuse  # type: ignore[assignment]
 from airflow.models.dagbag import DagBag  # noqa: E402
 
 
-
 def _codes(value) -> list[int]:
     return [value] if isinstance(value, int) else sorted(value or [])
 

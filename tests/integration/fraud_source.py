@@ -85,3 +85,41 @@ def ensure_live_alert(paths: Paths) -> None:
             return open_alerts() > 0
 
         poll(alerted, timeout=180, what="a live alert in gold.fraud_alerts", interval=3)
+
+
+MONITORED = ("fraud_model_drift", "fraud_model_quality", "fraud_shadow_daily")
+
+
+def ensure_model_monitoring(paths: Paths, cli) -> None:
+    """Rows in every monitoring table of the fraud model (its dashboard compares them with Trino). After the fraud
+    module (which runs earlier) one `fraud monitor` suffices; on a stack without a champion and a challenger, two
+    trainings on the same data make them (the gate refuses the tie) and a transfer scored in the shadow."""
+    ep = lakehouse.Endpoints.of(paths)
+
+    def empty() -> list[str]:
+        cli("fraud", "monitor", "--days", "120")
+        with lakehouse.trino_connection(ep) as conn:
+            cur = conn.cursor()
+            out = []
+            for table in MONITORED:
+                cur.execute(f"SELECT count(*) FROM gold.{table}")
+                out += [table] if not cur.fetchone()[0] else []
+            return out
+
+    if not empty():
+        return
+    small = ("--min-frauds", "1", "--label-maturity-days", "0", "--holdout-share", "0.05")
+    for _ in range(2):
+        cli("fraud", "train", *small)
+    with Sources.of(paths).core(autocommit=True) as conn:
+        _, account, device = new_customer(conn)
+
+        def shadowed() -> bool:
+            insert_transfer(conn, account, str(uuid.uuid4()), 40, device)
+            with lakehouse.trino_connection(ep) as lake:
+                cur = lake.cursor()
+                cur.execute("SELECT count(*) FROM gold.fraud_scores WHERE shadow_model_version IS NOT NULL")
+                return bool(cur.fetchone()[0])
+
+        poll(shadowed, timeout=240, what="a transfer scored in the shadow in gold", interval=5)
+    assert empty() == [], "the fraud model's monitoring tables stay empty"

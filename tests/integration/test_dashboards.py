@@ -19,7 +19,7 @@ from pororoca_superset.browser import DashboardBrowser
 from pororoca_superset.superset import Superset, SupersetError
 
 from .conftest import ensure_gold, pororoca
-from .fraud_source import ensure_live_alert
+from .fraud_source import ensure_live_alert, ensure_model_monitoring
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +34,7 @@ def gold(paths):
 @pytest.fixture(scope="module")
 def superset(paths, gold):
     ensure_live_alert(paths)  # the fraud ops dashboard lists open alerts: every chart has rows to compare
+    ensure_model_monitoring(paths, pororoca)  # and the model's dashboard its drift, precision and shadow
     pororoca("dashboards", "apply", timeout=600)
     return Superset.connect(paths)
 
@@ -96,7 +97,7 @@ def _same(a: object, b: object) -> bool:
 
 def test_every_chart_returns_rows_equal_to_its_query_in_trino(superset, gold):
     charts = superset.list("chart")
-    assert len(charts) == 45
+    assert len(charts) == 50
     for chart in charts:
         body = superset.call(
             "GET", f"/api/v1/chart/{chart['id']}/data/", params={"format": "json", "type": "full", "force": "true"}

@@ -5,6 +5,7 @@ computed from the lake, and a kill -9 mid-burst that loses and doubles nothing."
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import threading
@@ -12,6 +13,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -321,6 +324,40 @@ def test_online_features_equal_the_offline_ones_computed_from_the_lake(scoring, 
     assert history.snapshots["silver.pix_transfers"] is not None
 
 
+class LiveBurst:
+    """Pix transfers committed at the source at a steady rate from a background thread, until the block ends."""
+
+    def __init__(self, s: Scoring, per_second: int) -> None:
+        self.s, self.per_second = s, per_second
+        self.ids: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            with self.s.src.core() as conn:
+                accounts = [r[0] for r in conn.execute("SELECT account_id FROM accounts LIMIT 300").fetchall()]
+                while not self._stop.is_set():  # ten commits a second
+                    for _ in range(self.per_second // 10):
+                        self.ids.append(insert_transfer(conn, accounts[len(self.ids) % len(accounts)],
+                                                        str(uuid.uuid4()), 25))  # fmt: skip
+                    conn.commit()
+                    self._stop.wait(0.1)
+        except BaseException as e:  # surfaced by __exit__
+            self._error = e
+
+    def __enter__(self) -> LiveBurst:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+        if self._error is not None:
+            raise self._error
+
+
 def _restart_fraud(paths: Paths) -> None:
     pid = Supervisor(paths).all_info()["fraud"]["pid"]
     os.kill(pid, signal.SIGKILL)
@@ -434,6 +471,7 @@ def test_retraining_rebuilds_the_same_set_the_gate_decides_and_a_human_promotes_
     champion = _champion(api, admin)
     # The same data again: the challenger ties the champion, and a tie is not a win.
     challenger = _train("--snapshots", pinned)
+    TRAINED["challenger"] = challenger["version"]
     assert not challenger["promoted"] and challenger["alias"] == "challenger"
     assert challenger["champion_before"] == champion and "must exceed" in " ".join(challenger["gate"])
     assert _champion(api, admin) == champion and _champion(api, admin, "challenger") == challenger["version"]
@@ -457,15 +495,91 @@ def test_retraining_rebuilds_the_same_set_the_gate_decides_and_a_human_promotes_
     sql = (f"SELECT shadow_model_version, shadow_decision, decision FROM gold.fraud_scores "
            f"WHERE transfer_id = {record['transfer_id']}")  # fmt: skip
     landed = poll(lambda: _lake_rows(scoring.ep, sql), timeout=120, what="the shadow verdict in gold.fraud_scores")
-    assert landed[0] == (challenger["version"], record["shadow_decision"], record["decision"])
+    assert tuple(landed[0]) == (challenger["version"], record["shadow_decision"], record["decision"])
 
     refused = pororoca("fraud", "promote", "--version", challenger["version"], "--reason", "test", check=False)
     assert refused.returncode != 0 and "--force" in refused.stderr and _champion(api, admin) == champion
-    pororoca("fraud", "promote", "--version", challenger["version"], "--reason", "test: forced", "--force")
-    assert _champion(api, admin) == challenger["version"] and _champion(api, admin, "previous") == champion
+    # Hot reload under a live burst: the processor swaps models between two events, without a restart, within
+    # 60 s of the promotion; no transfer is lost or scored twice, and once the new champion scores, the old never
+    # does again.
+    pid = Supervisor(scoring.paths).all_info()["fraud"]["pid"]
+    with LiveBurst(scoring, per_second=50) as burst:
+        poll(lambda: len(burst.ids) >= 250, timeout=60, what="the burst to be under way")
+        promoted_ms = time.time() * 1000
+        pororoca("fraud", "promote", "--version", challenger["version"], "--reason", "test: forced", "--force")
+        assert _champion(api, admin) == challenger["version"] and _champion(api, admin, "previous") == champion
+
+        def switched() -> bool:
+            tid = burst.ids[-1]
+            return scores_for(scoring, {tid})[tid][0]["model_version"] == challenger["version"]
+
+        poll(switched, timeout=90, what="the processor to score with the promoted model", interval=2)
+    records = scores_for(scoring, set(burst.ids), timeout=300)
+    TRAINED["burst"] = burst.ids
+    assert {t for t, rs in records.items() if len(rs) != 1} == set(), "a transfer lost or scored twice"
+    in_order = sorted((rs[0] for rs in records.values()), key=lambda r: (r["_published_ms"], r["transfer_id"]))
+    versions = [r["model_version"] for r in in_order]
+    first_new = versions.index(challenger["version"])
+    assert set(versions[:first_new]) == {champion} and set(versions[first_new:]) == {challenger["version"]}
+    assert in_order[first_new]["_published_ms"] - promoted_ms <= 60_000
+    assert Supervisor(scoring.paths).all_info()["fraud"]["pid"] == pid
     pororoca("fraud", "rollback", "--reason", "test: back")
     assert _champion(api, admin) == champion and _champion(api, admin, "previous") == challenger["version"]
     log = (scoring.paths.logs / "fraud" / "registry.jsonl").read_text().splitlines()
     actions = [json.loads(line) for line in log[-3:]]
     assert [a["action"] for a in actions] == ["promote", "promote", "rollback"]
     assert "refused" in actions[0] and actions[1]["forced"] and actions[2]["reason"] == "test: back"
+
+
+def test_monitoring_writes_drift_live_precision_and_the_shadow_to_gold_and_alerts_on_drift(scoring):
+    """After the tests above: the champion has a training population, the challenger scored in the shadow and the
+    bursts of 25-BRL transfers from a few hundred accounts are nothing like the population it was trained on."""
+    today = datetime.now(ZoneInfo("America/Sao_Paulo")).date()
+    burst = TRAINED.get("burst") or pytest.skip("needs the live burst of the test above")
+    landed = f"SELECT count(*) FROM gold.fraud_scores WHERE transfer_id IN ({', '.join(map(str, burst))})"
+    poll(lambda: _lake_rows(scoring.ep, landed)[0][0] >= len(burst), timeout=120, what="the burst in gold")
+    alerts_file = scoring.paths.logs / "alerts.jsonl"
+    before = alerts_file.read_text().count("\n") if alerts_file.exists() else 0
+    out = pororoca("fraud", "monitor", "--date", today.isoformat(), "--days", "3").stdout
+    assert "rows in gold.fraud_model_drift" in out, out
+    rows = _lake_rows(scoring.ep, "SELECT model_version, feature, psi, transfers, drifted FROM gold.fraud_model_drift "
+                                  f"WHERE reference_date = DATE '{today}'")  # fmt: skip
+    (champion,) = {r[0] for r in rows}
+    assert {r[1] for r in rows} == {*ft.FEATURES, "score"}
+    # The PSI of one feature, computed here from the day's scores and the reference bins.
+    feature = "payer_count_1h"
+    bins = _lake_rows(scoring.ep, "SELECT bin, lower, upper, share FROM gold.fraud_model_reference "
+                                  f"WHERE model_version = '{champion}' AND feature = '{feature}'")  # fmt: skip
+    values = [json.loads(f[0]).get(feature) for f in _lake_rows(
+        scoring.ep, "SELECT features FROM gold.fraud_scores WHERE created_at >= "
+                    f"with_timezone(CAST(DATE '{today}' AS timestamp), 'America/Sao_Paulo')")]  # fmt: skip
+    counts = {b[0]: 0 for b in bins}
+    for v in values:
+        (hit,) = [b[0] for b in bins if (b[0] == -1) == (v is None) and (v is None or (
+            (b[1] is None or v > b[1]) and (b[2] is None or v <= b[2])))]  # fmt: skip
+        counts[hit] += 1
+    expected = sum((a - e) * math.log(a / e) for a, e in (
+        (max(counts[b[0]] / len(values), 1e-4), max(b[3], 1e-4)) for b in bins))  # fmt: skip
+    (mine,) = [r for r in rows if r[1] == feature]
+    assert mine[3] == len(values) and mine[2] == pytest.approx(expected, abs=1e-5)
+    assert mine[4] == (expected >= 0.25 and len(values) >= 200)
+    # Drift today raises one alert naming the day, and `fraud drifted` starts the retraining DAG (exit 0).
+    drifted_today = any(r[4] for r in rows)
+    assert drifted_today, "the test bursts should have moved the population"
+    new_alerts = [json.loads(line) for line in alerts_file.read_text().splitlines()[before:]]
+    assert [a["kind"] for a in new_alerts if a["kind"] == "fraud_model_drift"] == ["fraud_model_drift"]
+    assert str(today) in next(a for a in new_alerts if a["kind"] == "fraud_model_drift")["days"]
+    assert pororoca("fraud", "drifted", "--date", today.isoformat(), check=False).returncode == 0
+    assert pororoca("fraud", "drifted", "--date", "2020-01-01", check=False).returncode == 99
+    # Live quality per day and model: today's transfers, none of them mature yet (precision waits for labels).
+    quality = _lake_rows(scoring.ep, "SELECT sum(transfers), bool_or(mature), max(precision) FROM "
+                                     f"gold.fraud_model_quality WHERE reference_date = DATE '{today}'")  # fmt: skip
+    assert quality[0][0] >= len(values) - 5 and quality[0][1] is False and quality[0][2] is None
+    # The shadow comparison holds today's challenger verdicts beside the champion's.
+    shadow = _lake_rows(scoring.ep, "SELECT challenger_version, transfers, same_decision FROM gold.fraud_shadow_daily "
+                                    f"WHERE reference_date = DATE '{today}'")  # fmt: skip
+    assert shadow and all(n > 0 and 0 <= same <= 1 for _, n, same in shadow)
+    assert TRAINED["challenger"] in {v for v, _, _ in shadow}
+    # Re-running replaces the days it covers: the same rows, not twice as many.
+    again = pororoca("fraud", "monitor", "--date", today.isoformat(), "--days", "3").stdout
+    assert again.split(": ", 1)[1].splitlines()[0] == out.split(": ", 1)[1].splitlines()[0]

@@ -74,9 +74,10 @@ def test_chart_ids_are_renumbered_and_references_follow():
     assert out["metadata"]["timed_refresh_immune_slices"] == [1]
 
 
-def test_five_dashboards_with_native_filters_for_period_uf_and_segment():
+def test_six_dashboards_with_native_filters_for_period_uf_and_segment():
     boards = {a["slug"]: a for rel, a in ASSETS.items() if rel.startswith("dashboards/")}
-    assert set(boards) == {"risco-de-credito", "pagamentos-e-pix", "fraude", "saude-da-plataforma", "alertas-de-fraude"}
+    assert set(boards) == {"risco-de-credito", "pagamentos-e-pix", "fraude", "saude-da-plataforma", "alertas-de-fraude",
+                           "modelo-de-fraude"}  # fmt: skip
     assert boards["risco-de-credito"]["dashboard_title"] == "Risco de Crédito"
     filters = {b: {f["name"] for f in d["metadata"]["native_filter_configuration"]} for b, d in boards.items()}
     assert {"Período", "UF", "Segmento"} <= filters["risco-de-credito"]
@@ -145,3 +146,22 @@ def test_fraud_ops_dashboard_refreshes_itself_and_reads_the_fraud_paths_gold_tab
         "Alertas Abertos por Decisão",
         "Latência p99 (ms)",
     } <= names
+
+
+def test_the_model_dashboard_shows_drift_live_precision_and_the_shadow_from_the_monitoring_tables():
+    board = ASSETS["dashboards/modelo_de_fraude.yaml"]
+    datasets = {a["uuid"]: a for rel, a in ASSETS.items() if rel.startswith("datasets/")}
+    on_board = {
+        n["meta"]["uuid"] for n in board["position"].values() if isinstance(n, dict) and "uuid" in n.get("meta", {})
+    }
+    charts = {a["slice_name"]: a for rel, a in ASSETS.items() if rel.startswith("charts/") and a["uuid"] in on_board}
+    tables = {name: datasets[c["dataset_uuid"]]["table_name"] for name, c in charts.items()}
+    assert tables == {
+        "Deriva por Variável (PSI)": "fraud_model_drift",
+        "PSI do Score por Dia": "fraud_model_drift",
+        "PSI Máximo das Variáveis por Dia": "fraud_model_drift",
+        "Precisão e Recall ao Vivo": "fraud_model_quality",
+        "Campeão vs Desafiante (sombra)": "fraud_shadow_daily",
+    }
+    # Precision only where the labels matured: before, undetected frauds make every alert look false.
+    assert "mature" in charts["Precisão e Recall ao Vivo"]["query_context"]["queries"][0]["extras"]["where"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from pororoca_fraud.features import FEATURES_VERSION
 from pororoca_fraud.registry import Refused, promote, rollback
-from pororoca_fraud.train import FEATURES_VERSION
 
 
 class Registry:
