@@ -57,7 +57,7 @@ def test_applying_twice_changes_nothing_and_superset_holds_exactly_the_repositor
     again = dashboards.from_bundle(superset.export_assets(), trino_address)
     assert again == dashboards.from_bundle(exported, trino_address)
     assert again == dashboards.read_dir()
-    assert before == {"database": 1, "dataset": 19, "chart": 45, "dashboard": 5}
+    assert before == {"database": 1, "dataset": 22, "chart": 50, "dashboard": 6}
 
 
 def _plain(value: object) -> object:
@@ -179,9 +179,10 @@ def test_the_analyst_sees_the_kpi_dashboards_and_gold_datasets_only(paths, super
         "fraude",
         "saude-da-plataforma",
         "alertas-de-fraude",
+        "modelo-de-fraude",
     }
     datasets = analyst.list("dataset")
-    assert len(datasets) == 19 and {d["schema"] for d in datasets} == {"gold"}
+    assert len(datasets) == 22 and {d["schema"] for d in datasets} == {"gold"}
     # no SQL Lab, no database administration
     with pytest.raises(SupersetError, match=r"HTTP 40[13]"):
         analyst.call("POST", "/api/v1/sqllab/execute/", json={"database_id": 1, "sql": "SELECT 1"})
