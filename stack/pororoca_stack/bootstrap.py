@@ -179,13 +179,14 @@ def kafka_format(c: Ctx) -> None:
     if (data / "meta.properties").exists():
         return
     data.mkdir(parents=True, exist_ok=True)
+    # One id in 64 starts with '-': joined to its option, never read as another option.
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     java = c.values["java.17"]
     kafka = c.values["home.kafka"]
     conf = c.paths.conf / "kafka" / "server.properties"
     subprocess.run(
         [f"{java}/bin/java", "-cp", f"{kafka}/lib/*", "kafka.tools.StorageTool", "format",
-         "-t", cluster_id, "-c", str(conf), "--ignore-formatted"],
+         f"--cluster-id={cluster_id}", "-c", str(conf), "--ignore-formatted"],
         check=True, capture_output=True,
         env={**os.environ, "POROROCA_KAFKA_ADMIN_PASSWORD": c.secrets["kafka_admin_password"]},
     )  # fmt: skip
