@@ -97,3 +97,16 @@ def test_timestamps_stay_inside_the_window(ds):
 def test_bad_scale_is_rejected():
     with pytest.raises(ValueError, match="scale must be > 0"):
         g.generate(scale=0)
+
+
+def test_a_phone_two_customers_share_is_the_pix_key_of_one_only(monkeypatch):
+    """Pix keys are unique at the source: at scale 10 random phones collided and the load failed."""
+    from pororoca_sources.generate import parties
+
+    monkeypatch.setattr(parties, "random_mobile", lambda rng, uf: "+5511911111111")
+    data = g.generate(seed=11, scale=0.01, as_of=AS_OF)
+    keys = data.core["pix_keys"]
+    kinds = col(keys, "key_type")
+    values = col(keys, "key_value")
+    assert len(set(values)) == len(values)
+    assert values.count("+5511911111111") == 1 and "phone" in kinds and "random" in kinds

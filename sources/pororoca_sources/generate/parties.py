@@ -121,6 +121,9 @@ def add_accounts_devices_keys_limits(
         "web": ("Chrome", "Firefox", "Safari"),
     }
     account_id = device_id = key_id = 0
+    # Pix keys are unique, customers' phones are drawn at random: two customers may share a number (seed 42 has
+    # one such pair at scale 1, several at scale 10). The second to claim it as a key gets a random key instead.
+    claimed: set[str] = set()
     for c in customers:
         opened = datetime.combine(c.signup, time(9), BRT).astimezone(UTC) + timedelta(minutes=s.rng.randrange(600))
         account_id += 1
@@ -150,6 +153,9 @@ def add_accounts_devices_keys_limits(
         for kt in types:
             key_id += 1
             value = {"cpf": c.cpf, "phone": phone, "email": email}.get(kt) or str(s.uuid())
+            if value in claimed:
+                kt, value = "random", str(s.uuid())
+            claimed.add(value)
             keys.rows.append((key_id, c.account_id, kt, value, opened + timedelta(hours=1), "active"))
             c.keys.append(value)
         lo, hi = d.INCOME_BANDS[c.income][2]
