@@ -46,6 +46,7 @@ SUPERSET = "pororoca_superset.cli"
 SPARK = "pororoca_spark.cli"
 GOV = "pororoca_governance.cli"
 FRAUD = "pororoca_fraud.cli"
+FEEDS = "pororoca_feeds.cli"
 MONITOR_DAYS = (
     arg("--date", help="the last day (ISO date, America/Sao_Paulo; default: today)"),
     arg("--days", type=int, default=1, help="how many days up to --date (default 1)"),
@@ -213,6 +214,27 @@ NOUNS: tuple[Noun, ...] = (
              "exit 1 when some table or dashboard is not in the catalog yet", f"{METADATA}:cmd_push"),
         Verb("pull", "read the LGPD tags stewards set on the lake's columns back from the server; `governance "
              "sync` then applies them over classification.toml", f"{METADATA}:cmd_pull"),
+    )),
+    Noun("feeds", "partner files: the feed contracts, a file checked against its contract, example files", (
+        Verb("list", "every feed: format, partner, owner, table, expected arrival, personal-data columns",
+             f"{FEEDS}:cmd_list"),
+        Verb("check", "read a file as the feed's contract says and list the rows it would reject (exit 1 if any)",
+             f"{FEEDS}:cmd_check", (
+            arg("file", type=Path, help="the file to check"),
+            arg("--feed", required=True, help="the feed's name (`pororoca feeds list`)"),
+            arg("--show", type=int, default=20, help="how many rejects to print (default 20)"),
+            arg("--json", action="store_true", help="the result as JSON, every reject with its raw line"),
+        )),
+        Verb("example", "write an example file of a feed, optionally with bad rows or damaged",
+             f"{FEEDS}:cmd_example", (
+            arg("--feed", required=True, help="the feed's name"),
+            arg("--out", type=Path, required=True, help="where to write it"),
+            arg("--rows", type=int, default=1000, help="how many rows (default 1000)"),
+            arg("--bad-rows", type=int, default=0, help="how many rows to spoil (default 0)"),
+            arg("--corrupt", action="store_true", help="damage the file (truncated, or the wrong encoding)"),
+            arg("--day", type=iso_date, help="the file's business day (default: today)"),
+            arg("--seed", type=int, default=1, help="the generator's seed (default 1)"),
+        )),
     )),
     Noun("fraud", "real-time Pix fraud scoring: train and register the model, the processor's counters", (
         Verb("train", "read the lake (silver, limits' change log, fraud cases) at its current snapshots, compute the "

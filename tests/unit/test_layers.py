@@ -11,6 +11,7 @@ FEATURES = {
     "pororoca_stack": "stack", "pororoca_superset": "superset_dashboards", "pororoca_sources": "sources",
     "pororoca_cdc": "cdc", "pororoca_catalog": "iceberg_catalog", "pororoca_spark": "spark_apps",
     "pororoca_governance": "governance", "pororoca_fraud": "fraud", "pororoca_metadata": "metadata",
+    "pororoca_feeds": "feeds",
 }  # fmt: skip
 DIRS = {FOUNDATION: "stack", CLI: "stack", **FEATURES}
 OURS = set(DIRS)

@@ -1,0 +1,151 @@
+"""A feed's contract, as data: `feeds/<name>.toml` gives the format, the columns (type, required, checks, LGPD tags),
+the keys, the expected arrival and the owner. Loaded into frozen dataclasses and checked once, at load."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pororoca_core.errors import ConfigError
+
+FEEDS_DIR = Path(__file__).resolve().parents[1]
+FORMATS = ("csv", "jsonl", "parquet", "avro", "orc")
+SIMPLE_TYPES = ("string", "int", "long", "double", "boolean", "date", "timestamp")
+DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)$")
+CHECKS = ("cpf", "cnpj")
+NAME = re.compile(r"[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    tags: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    check: str | None = None
+
+    @property
+    def decimal(self) -> tuple[int, int] | None:
+        """(precision, scale) of a decimal column."""
+        m = DECIMAL.match(self.type)
+        return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    decimal: str = "."
+    thousands: str = ""
+    date_format: str = "%Y-%m-%d"
+    timestamp_format: str = "%Y-%m-%dT%H:%M:%S%z"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    schedule: str
+    deadline: str
+    timezone: str = "America/Sao_Paulo"
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    description: str
+    owner: str
+    partner: str
+    format: str
+    columns: tuple[Column, ...]
+    keys: tuple[str, ...]
+    arrival: Arrival
+    csv: CsvOptions = field(default_factory=CsvOptions)
+
+    @property
+    def table(self) -> str:
+        return f"bronze.feed_{self.name}"
+
+    @property
+    def rejects_table(self) -> str:
+        return f"bronze.feed_{self.name}_rejects"
+
+    @property
+    def prefix(self) -> str:
+        """Where the partner drops its files in the landing bucket."""
+        return f"{self.name}/"
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def classified_columns(self) -> dict[str, tuple[str, ...]]:
+        """LGPD tags of the bronze table's columns, in the classification's `<namespace>.<table>.<column>` form."""
+        return {f"{self.table}.{c.name}": c.tags for c in self.columns if c.tags}
+
+
+def parse_feed(name: str, doc: dict) -> Feed:
+    """The contract of `name` from its TOML document; every mistake is named with where it is."""
+    where = f"feeds/{name}.toml"
+    if not NAME.match(name):
+        raise ConfigError(f"{where}: a feed's name is lower-case letters, digits and '_' (it names tables)")
+    fmt = doc.get("format")
+    if fmt not in FORMATS:
+        raise ConfigError(f"{where}: format {fmt!r} is not one of {', '.join(FORMATS)}")
+    columns = tuple(_column(where, c) for c in doc.get("columns", []))
+    if not columns:
+        raise ConfigError(f"{where}: no [[columns]]")
+    names = [c.name for c in columns]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{where}: a column is declared twice ({', '.join(sorted(names))})")
+    keys = tuple(doc.get("keys", ()))
+    for key in keys:
+        if key not in names or not next(c for c in columns if c.name == key).required:
+            raise ConfigError(f"{where}: key {key!r} must be a declared, required column")
+    missing = [k for k in ("description", "owner", "partner", "arrival") if k not in doc]
+    if missing:
+        raise ConfigError(f"{where}: missing {', '.join(missing)}")
+    try:
+        arrival = Arrival(**doc["arrival"])
+        csv = CsvOptions(**doc.get("csv", {}))
+    except TypeError as e:
+        raise ConfigError(f"{where}: {e}") from None
+    if not re.fullmatch(r"\d\d:\d\d", arrival.deadline):
+        raise ConfigError(f"{where}: arrival.deadline is HH:MM (local time), not {arrival.deadline!r}")
+    if fmt != "csv" and "csv" in doc:
+        raise ConfigError(f"{where}: [csv] options on a {fmt} feed")
+    return Feed(name, doc["description"], doc["owner"], doc["partner"], fmt, columns, keys, arrival, csv)
+
+
+def _column(where: str, doc: dict) -> Column:
+    try:
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in doc.items()}
+        col = Column(**fields)
+    except TypeError as e:
+        raise ConfigError(f"{where}: column {doc.get('name')!r}: {e}") from None
+    if not NAME.match(col.name):
+        raise ConfigError(f"{where}: column name {col.name!r} is lower-case letters, digits and '_'")
+    if col.type not in SIMPLE_TYPES and not col.decimal:
+        raise ConfigError(f"{where}: column {col.name}: type {col.type!r} is not one of {SIMPLE_TYPES} or decimal(p,s)")
+    if col.check is not None and col.check not in CHECKS:
+        raise ConfigError(f"{where}: column {col.name}: check {col.check!r} is not one of {CHECKS}")
+    return col
+
+
+def load_feeds(directory: Path = FEEDS_DIR) -> dict[str, Feed]:
+    """Every feed declared in `directory` (`<name>.toml`), by name."""
+    feeds = {}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as f:
+            feeds[path.stem] = parse_feed(path.stem, tomllib.load(f))
+    return feeds
+
+
+def load_feed(name: str, directory: Path = FEEDS_DIR) -> Feed:
+    feeds = load_feeds(directory)
+    if name not in feeds:
+        raise ConfigError(f"no feed {name!r}; declared: {', '.join(feeds) or 'none'} (in {directory})")
+    return feeds[name]

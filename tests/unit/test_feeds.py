@@ -1,0 +1,181 @@
+"""Feed contracts, reading and checking partner files: every format round-trips, every spoiled row is rejected with
+its reason and raw text, every damaged file is refused whole."""
+
+import dataclasses
+import random
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from pororoca_core.errors import ConfigError
+from pororoca_feeds import examples
+from pororoca_feeds.check import check
+from pororoca_feeds.contract import load_feeds, parse_feed
+from pororoca_feeds.read import Unreadable, read_file
+from pororoca_governance import load_classification
+
+FEEDS = load_feeds()
+DAY = date(2026, 12, 2)
+
+
+def feed_as(name: str, fmt: str):
+    feed = FEEDS[name]
+    return dataclasses.replace(feed, format=fmt) if fmt != feed.format else feed
+
+
+def example(feed, n=120, bad=0, seed=3):
+    rng = random.Random(seed)
+    rows = examples.rows_for(feed, n, DAY, rng)
+    spoiled = examples.spoil(feed, rows, bad, rng)
+    return rows, spoiled, examples.encode(feed, rows)
+
+
+CASES = [(name, FEEDS[name].format) for name in FEEDS] + [
+    ("acquirer_settlements", "orc"),
+    ("card_chargebacks", "jsonl"),
+]
+
+
+def test_the_four_example_feeds_are_declared_one_per_format_the_issue_names():
+    assert {f.format for f in FEEDS.values()} == {"csv", "jsonl", "parquet", "avro"}
+    bureau = FEEDS["credit_bureau_scores"]
+    assert (bureau.csv.delimiter, bureau.csv.decimal, bureau.csv.encoding) == (";", ",", "latin-1")
+    assert bureau.table == "bronze.feed_credit_bureau_scores"
+    assert bureau.rejects_table == "bronze.feed_credit_bureau_scores_rejects"
+
+
+@pytest.mark.parametrize(("name", "fmt"), CASES)
+def test_good_rows_come_back_typed_and_equal(name, fmt):
+    feed = feed_as(name, fmt)
+    rows, _, data = example(feed)
+    checked = check(feed, read_file(feed, data))
+    assert checked.rejects == []
+    got = [{k: v for k, v in r.items() if k != "_row_number"} for r in checked.accepted]
+    blank_is_none = [{k: (None if v == "" else v) for k, v in r.items()} for r in rows]
+    assert got == blank_is_none
+    assert [r["_row_number"] for r in checked.accepted] == list(range(1, len(rows) + 1))
+
+
+@pytest.mark.parametrize(("name", "fmt"), CASES)
+def test_every_spoiled_row_is_rejected_with_a_reason_and_every_good_row_is_kept(name, fmt):
+    feed = feed_as(name, fmt)
+    rows, spoiled, data = example(feed, bad=9)
+    checked = check(feed, read_file(feed, data))
+    assert sorted(r.number for r in checked.rejects) == spoiled
+    assert len(checked.accepted) == len(rows) - len(spoiled)
+    assert all(r.reason and r.raw for r in checked.rejects)
+
+
+@pytest.mark.parametrize(("name", "fmt"), CASES)
+def test_a_damaged_file_is_refused_whole(name, fmt):
+    feed = feed_as(name, fmt)
+    _, _, data = example(feed)
+    damaged, how = examples.corrupt(feed, data, random.Random(5))
+    with pytest.raises(Unreadable):
+        read_file(feed, damaged)
+    assert how
+
+
+def test_the_bureau_file_uses_brazilian_conventions_and_they_are_read_back():
+    feed = FEEDS["credit_bureau_scores"]
+    cpf = "52998224725"
+    text = ("cpf;reference_date;score;risk_band;overdue_debt;bureau_remarks\r\n"
+            f"{cpf};02/12/2026;812;A;1.234,56;restrição baixada\r\n")  # fmt: skip
+    (row,) = check(feed, read_file(feed, text.encode("latin-1"))).accepted
+    assert row["overdue_debt"] == Decimal("1234.56") and row["reference_date"] == DAY
+    assert row["bureau_remarks"] == "restrição baixada"
+
+
+def test_a_utf8_file_where_latin1_is_declared_is_refused_not_read_as_mojibake():
+    feed = FEEDS["credit_bureau_scores"]
+    text = "cpf;reference_date;score;risk_band;overdue_debt;bureau_remarks\n52998224725;02/12/2026;812;A;0;restrição\n"
+    with pytest.raises(Unreadable, match="UTF-8"):
+        read_file(feed, text.encode("utf-8"))
+
+
+def test_invalid_utf8_in_a_json_lines_file_names_the_offset():
+    with pytest.raises(Unreadable, match="byte 0xe9 at offset 14"):
+        read_file(FEEDS["campaign_events"], b'{"event_id": "\xe9"}\n')
+
+
+def test_a_header_that_is_not_the_contracts_names_what_differs():
+    feed = FEEDS["credit_bureau_scores"]
+    with pytest.raises(Unreadable, match="missing bureau_remarks; unexpected remarks"):
+        read_file(feed, b"cpf;reference_date;score;risk_band;overdue_debt;remarks\n")
+    with pytest.raises(Unreadable, match="delimiter ';'"):
+        read_file(feed, b"cpf,reference_date,score,risk_band,overdue_debt,bureau_remarks\n")
+
+
+def test_a_file_of_another_format_is_named():
+    _, _, parquet = example(FEEDS["acquirer_settlements"])
+    with pytest.raises(Unreadable, match="found parquet"):
+        read_file(FEEDS["credit_bureau_scores"], parquet)
+    with pytest.raises(Unreadable, match="it is parquet"):
+        read_file(FEEDS["card_chargebacks"], parquet)
+    with pytest.raises(Unreadable, match="empty"):
+        read_file(FEEDS["card_chargebacks"], b"")
+
+
+def test_a_text_file_must_end_with_a_line_end_a_cut_in_the_last_value_looks_valid_otherwise():
+    feed = FEEDS["credit_bureau_scores"]
+    head = "cpf;reference_date;score;risk_band;overdue_debt;bureau_remarks\n52998224725;02/12/2026;812;A;0;ok\n"
+    cut = head + "52998224725;03/12/2026;81"
+    with pytest.raises(Unreadable, match="truncated"):
+        read_file(feed, (cut + ";A;0;o").encode("latin-1"))
+    rows = read_file(feed, (head + "\n52998224725;03/12/2026;812\n").encode("latin-1"))
+    reasons = [r.reason for r in check(feed, rows).rejects]
+    assert reasons == ["empty line", "3 fields, the header has 6"]
+
+
+def test_binary_floats_are_refused_for_money_and_naive_timestamps_are_sao_paulo_time():
+    feed = FEEDS["card_chargebacks"]
+    line = ('{"chargeback_id": "cb-1", "card_transaction_id": 7, "reason_code": "other", "amount": 10.1, '
+            '"opened_at": "2026-12-02T09:00:00"}\n')  # fmt: skip
+    checked = check(dataclasses.replace(feed, format="jsonl"), read_file(dataclasses.replace(feed, format="jsonl"),
+                    line.encode()))  # fmt: skip
+    (reject,) = checked.rejects
+    assert "floating-point" in reject.reason
+    fixed = check(dataclasses.replace(feed, format="jsonl"), read_file(dataclasses.replace(feed, format="jsonl"),
+                  line.replace("10.1", '"10.10"').encode()))  # fmt: skip
+    assert fixed.accepted[0]["opened_at"] == datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+def test_every_reason_of_a_row_is_given_at_once():
+    feed = FEEDS["credit_bureau_scores"]
+    text = "cpf;reference_date;score;risk_band;overdue_debt;bureau_remarks\n11111111112;31/02/2026;9999;Z;-1;\n"
+    (reject,) = check(feed, read_file(feed, text.encode("latin-1"))).rejects
+    for part in ("cpf: '11111111112' is not a valid CPF", "reference_date:", "score: '9999' is above the maximum",
+                 "risk_band: 'Z' is not one of", "overdue_debt: '-1' is below the minimum 0"):  # fmt: skip
+        assert part in reject.reason
+    assert reject.raw == "11111111112;31/02/2026;9999;Z;-1;"
+
+
+def test_personal_data_columns_carry_tags_the_classification_knows():
+    tags = set(load_classification().tags)
+    classified = {k: v for f in FEEDS.values() for k, v in f.classified_columns().items()}
+    assert classified["bronze.feed_credit_bureau_scores.cpf"] == ("PersonalData", "CPF")
+    assert "bronze.feed_campaign_events.customer_email" in classified
+    assert {t for v in classified.values() for t in v} <= tags
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format": "xlsx"}, "format 'xlsx'"),
+        ({"keys": ["bureau_remarks"]}, "key 'bureau_remarks' must be a declared, required column"),
+        ({"columns": [{"name": "cpf", "type": "varchar"}]}, "type 'varchar'"),
+        ({"arrival": {"schedule": "0 6 * * *", "deadline": "8h"}}, "HH:MM"),
+    ],
+)
+def test_a_broken_contract_is_refused_with_where_and_why(change, message):
+    import tomllib
+
+    from pororoca_feeds.contract import FEEDS_DIR
+
+    doc = tomllib.loads((FEEDS_DIR / "credit_bureau_scores.toml").read_text())
+    doc.update(change)
+    if "columns" in change:
+        doc["keys"] = []
+    with pytest.raises(ConfigError, match=message):
+        parse_feed("credit_bureau_scores", doc)
