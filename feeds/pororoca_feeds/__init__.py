@@ -7,4 +7,15 @@ from __future__ import annotations
 
 from pororoca_feeds.contract import Feed, load_feed, load_feeds
 
-__all__ = ["Feed", "load_feed", "load_feeds"]
+
+def governance_columns() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(LGPD tags per `<namespace>.<table>.<column>`, reviewed columns per `<namespace>.<table>`) of every feed."""
+    tagged: dict[str, tuple[str, ...]] = {}
+    reviewed: dict[str, tuple[str, ...]] = {}
+    for feed in load_feeds().values():
+        tagged |= feed.classified_columns()
+        reviewed |= feed.reviewed_columns()
+    return tagged, reviewed
+
+
+__all__ = ["Feed", "governance_columns", "load_feed", "load_feeds"]

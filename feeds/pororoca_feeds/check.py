@@ -78,21 +78,30 @@ def value_of(feed: Feed, col: Column, raw: Any) -> Any:
         if col.required:
             raise Bad("required, missing")
         return None
-    value = _convert(feed, col, raw)
+    try:
+        value = _convert(feed, col, raw)
+    except Bad as e:
+        raise Bad(_hide(col, raw, str(e))) from None
+    shown = _hide(col, raw, _show(raw))
     if col.allowed and value not in col.allowed:
-        raise Bad(f"{_show(raw)} is not one of {', '.join(col.allowed)}")
+        raise Bad(f"{shown} is not one of {', '.join(col.allowed)}")
     if col.min is not None and value < col.min:
-        raise Bad(f"{_show(raw)} is below the minimum {col.min:g}")
+        raise Bad(f"{shown} is below the minimum {col.min:g}")
     if col.max is not None and value > col.max:
-        raise Bad(f"{_show(raw)} is above the maximum {col.max:g}")
+        raise Bad(f"{shown} is above the maximum {col.max:g}")
     if col.check and not CHECKS[col.check](str(value)):
-        raise Bad(f"{_show(raw)} is not a valid {col.check.upper()} (check digits)")
+        raise Bad(f"{shown} is not a valid {col.check.upper()} (check digits)")
     return value
 
 
 def _show(raw: Any) -> str:
     text = str(raw)
     return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _hide(col: Column, raw: Any, text: str) -> str:
+    """A reason is read by people the raw line is masked from: it never quotes a personal value."""
+    return text.replace(_show(raw), "the value") if col.tags else text
 
 
 def _convert(feed: Feed, col: Column, raw: Any) -> Any:

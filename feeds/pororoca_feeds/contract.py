@@ -17,6 +17,9 @@ SIMPLE_TYPES = ("string", "int", "long", "double", "boolean", "date", "timestamp
 DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)$")
 CHECKS = ("cpf", "cnpj")
 NAME = re.compile(r"[a-z][a-z0-9_]*$")
+# Every row of a feed's bronze table says where it came from.
+LINEAGE = ("_source_file", "_file_checksum", "_row_number", "_ingested_at")
+REJECT_COLUMNS = (*LINEAGE, "reason", "raw")
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,18 @@ class Feed:
         return next(c for c in self.columns if c.name == name)
 
     def classified_columns(self) -> dict[str, tuple[str, ...]]:
-        """LGPD tags of the bronze table's columns, in the classification's `<namespace>.<table>.<column>` form."""
-        return {f"{self.table}.{c.name}": c.tags for c in self.columns if c.tags}
+        """LGPD tags of the bronze tables' columns, in the classification's `<namespace>.<table>.<column>` form.
+        A rejected row's raw text holds whatever personal data the file holds: redacted as a whole."""
+        tagged = {f"{self.table}.{c.name}": c.tags for c in self.columns if c.tags}
+        if tagged:
+            tagged[f"{self.rejects_table}.raw"] = ("PersonalData", "RawRecord")
+        return tagged
+
+    def reviewed_columns(self) -> dict[str, tuple[str, ...]]:
+        """The columns the contract declares free of personal data (the contract is their review), per table."""
+        plain = tuple(c.name for c in self.columns if not c.tags)
+        rejects = tuple(c for c in REJECT_COLUMNS if f"{self.rejects_table}.{c}" not in self.classified_columns())
+        return {self.table: (*plain, *LINEAGE), self.rejects_table: rejects}
 
 
 def parse_feed(name: str, doc: dict) -> Feed:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pororoca_core.errors import ConfigError
+from pororoca_feeds import governance_columns
 
 LGPD_DIR = Path(__file__).resolve().parent.parent / "lgpd"
 CLASSIFICATION_PATH = LGPD_DIR / "classification.toml"
@@ -125,9 +127,16 @@ def load_classification(path: Path = CLASSIFICATION_PATH) -> Classification:
         for name, t in data.get("tags", {}).items()
     }
     columns = {k: tuple(v) for k, v in data.get("columns", {}).items()}
+    if path == CLASSIFICATION_PATH:
+        columns |= governance_columns()[0]  # feed contracts tag their own columns
     _check_columns(columns, tags)
     subject_level = frozenset(t for t, spec in data.get("tables", {}).items() if spec.get("subject_level"))
     return Classification(tags=tags, columns=columns, subject_level=subject_level)
+
+
+def reviewed_with_feeds(reviewed: Reviewed) -> Reviewed:
+    """The steward's list plus the columns feed contracts declare free of personal data (their review)."""
+    return dataclasses.replace(reviewed, tables=reviewed.tables | governance_columns()[1])
 
 
 def load_reviewed(path: Path = REVIEWED_PATH) -> Reviewed:

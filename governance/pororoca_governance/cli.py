@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 from pororoca_core import lakehouse
 from pororoca_core.paths import Paths
 from pororoca_governance import lake_metrics, policy
-from pororoca_governance.classification import CLASSIFICATION_PATH, load_access, load_classification, load_reviewed
+from pororoca_governance.classification import (
+    CLASSIFICATION_PATH,
+    load_access,
+    load_classification,
+    load_reviewed,
+    reviewed_with_feeds,
+)
 from pororoca_governance.subjects import SubjectError
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -34,7 +40,9 @@ def cmd_compile(args: argparse.Namespace, paths: Paths) -> int:
     (out / "rules.json").write_text(policy.render_rules(policy.compile_rules(classification, access)))
     (out / "groups.txt").write_text(policy.group_file(access))
     (out / "table-procedures.properties").write_text(policy.table_procedures(access))
-    (out / "reviewed-columns.properties").write_text(policy.reviewed_columns(classification, load_reviewed(), access))
+    (out / "reviewed-columns.properties").write_text(
+        policy.reviewed_columns(classification, reviewed_with_feeds(load_reviewed()), access)
+    )
     print(f"governance: wrote {out}/rules.json, groups.txt, table-procedures.properties, reviewed-columns.properties")
     return 0
 
@@ -169,7 +177,7 @@ def cmd_review(args: argparse.Namespace, paths: Paths) -> int:
 
     reviewed = load_reviewed()
     pending = discover_lake.pending(lakehouse.Endpoints.of(paths), load_classification(_classification(args)),
-                                    reviewed, args.sample)  # fmt: skip
+                                    reviewed_with_feeds(reviewed), args.sample)  # fmt: skip
     accepted = [p.column for p in pending if p.acceptable] if args.accept else []
     if accepted:
         REVIEWED_PATH.write_text(review.render(reviewed.accept(accepted)))

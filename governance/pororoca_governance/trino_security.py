@@ -18,6 +18,7 @@ from pororoca_governance.classification import (
     load_access,
     load_classification,
     load_reviewed,
+    reviewed_with_feeds,
 )
 from pororoca_governance.steward import with_steward_tags
 
@@ -90,7 +91,9 @@ def sync(paths: Paths, classification: Classification | None = None) -> SyncResu
         "rules.json": policy.render_rules(policy.compile_rules(classification, access)),
         # Read at Trino's start only: a role's procedures change with the next restart.
         "table-procedures.properties": policy.table_procedures(access),
-        "reviewed-columns.properties": policy.reviewed_columns(classification, load_reviewed(), access),
+        "reviewed-columns.properties": policy.reviewed_columns(
+            classification, reviewed_with_feeds(load_reviewed()), access
+        ),
     }
     changed = [name for name, text in files.items() if _write_if_changed(conf / name, text)]
     masked = sum(map(len, classification.masked_columns().values()))

@@ -19,12 +19,11 @@ from pathlib import Path
 import psycopg
 import pymysql
 import requests
-from minio import Minio, MinioAdmin
-from minio.credentials import StaticProvider
 from psycopg import sql
 
 from pororoca_core import health
 from pororoca_core.errors import NotReady, OperationFailed
+from pororoca_core.object_store import ObjectStore
 from pororoca_core.paths import Paths
 from pororoca_core.rows import scalar
 from pororoca_core.services import CONF_TEMPLATES, HOST, StackConfig
@@ -209,44 +208,6 @@ def kafka_principals(c: Ctx) -> None:
             if time.monotonic() > deadline:
                 raise OperationFailed(f"kafka: applying principals and ACLs failed: {e}") from e
             time.sleep(2)
-
-
-def bucket_policy(bucket: str) -> dict:
-    """Read and write objects in one bucket, nothing else (no admin, no other buckets)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-             "Resource": [f"arn:aws:s3:::{bucket}"]},
-            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
-                                           "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-             "Resource": [f"arn:aws:s3:::{bucket}/*"]},
-        ],
-    }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ObjectStore:
-    """MinIO's address and root key: only the steps that create buckets and keys hold it."""
-
-    endpoint: str  # host:port
-    root: tuple[str, str]
-    region: str
-    secure: bool = False
-
-    def bucket_with_key(self, bucket: str, policy_name: str, key: tuple[str, str]) -> bool:
-        """The bucket, if missing, and a key that may use it and nothing else (idempotent); True if created."""
-        client = Minio(self.endpoint, access_key=self.root[0], secret_key=self.root[1], secure=self.secure,
-                       region=self.region)  # fmt: skip
-        created = not client.bucket_exists(bucket)
-        if created:
-            client.make_bucket(bucket)
-        admin = MinioAdmin(endpoint=self.endpoint, credentials=StaticProvider(*self.root), secure=self.secure,
-                           region=self.region)  # fmt: skip
-        admin.policy_add(policy_name, policy=bucket_policy(bucket))
-        admin.user_add(*key)
-        admin.policy_set(policy_name, user=key[0])
-        return created
 
 
 LAKEHOUSE_POLICY, MLFLOW_POLICY = "pororoca-lakehouse", "pororoca-mlflow"

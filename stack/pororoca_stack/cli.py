@@ -112,7 +112,8 @@ def cmd_lakehouse_bucket(args: argparse.Namespace, paths: Paths) -> int:
     from urllib.parse import urlparse
 
     from pororoca_core import lakehouse
-    from pororoca_stack.bootstrap import LAKEHOUSE_POLICY, MLFLOW_POLICY, ObjectStore
+    from pororoca_core.object_store import ObjectStore
+    from pororoca_stack.bootstrap import LAKEHOUSE_POLICY, MLFLOW_POLICY
 
     secrets = credentials.load(paths.credentials)
     if "minio_root_user" not in secrets:

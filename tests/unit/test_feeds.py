@@ -14,6 +14,7 @@ from pororoca_feeds.check import check
 from pororoca_feeds.contract import load_feeds, parse_feed
 from pororoca_feeds.read import Unreadable, read_file
 from pororoca_governance import load_classification
+from pororoca_governance.classification import load_reviewed, reviewed_with_feeds
 
 FEEDS = load_feeds()
 DAY = date(2026, 12, 2)
@@ -145,9 +146,11 @@ def test_every_reason_of_a_row_is_given_at_once():
     feed = FEEDS["credit_bureau_scores"]
     text = "cpf;reference_date;score;risk_band;overdue_debt;bureau_remarks\n11111111112;31/02/2026;9999;Z;-1;\n"
     (reject,) = check(feed, read_file(feed, text.encode("latin-1"))).rejects
-    for part in ("cpf: '11111111112' is not a valid CPF", "reference_date:", "score: '9999' is above the maximum",
-                 "risk_band: 'Z' is not one of", "overdue_debt: '-1' is below the minimum 0"):  # fmt: skip
+    for part in ("cpf: the value is not a valid CPF", "reference_date:", "score: '9999' is above the maximum",
+                 "risk_band: 'Z' is not one of", "overdue_debt: the value is below the minimum 0"):  # fmt: skip
         assert part in reject.reason
+    # The reason is shown where the raw line is masked: it never quotes a personal value.
+    assert "11111111112" not in reject.reason and "-1" not in reject.reason
     assert reject.raw == "11111111112;31/02/2026;9999;Z;-1;"
 
 
@@ -157,6 +160,13 @@ def test_personal_data_columns_carry_tags_the_classification_knows():
     assert classified["bronze.feed_credit_bureau_scores.cpf"] == ("PersonalData", "CPF")
     assert "bronze.feed_campaign_events.customer_email" in classified
     assert {t for v in classified.values() for t in v} <= tags
+    assert classified["bronze.feed_credit_bureau_scores_rejects.raw"] == ("PersonalData", "RawRecord")
+    loaded = load_classification().columns
+    assert loaded["bronze.feed_credit_bureau_scores.cpf"] == ("PersonalData", "CPF")
+    reviewed = reviewed_with_feeds(load_reviewed()).tables
+    assert "score" in reviewed["bronze.feed_credit_bureau_scores"]
+    assert "cpf" not in reviewed["bronze.feed_credit_bureau_scores"]
+    assert "raw" in reviewed["bronze.feed_card_chargebacks_rejects"]  # no personal data in that feed
 
 
 @pytest.mark.parametrize(

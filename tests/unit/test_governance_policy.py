@@ -17,6 +17,7 @@ from pororoca_governance.classification import (
     load_access,
     load_classification,
     load_reviewed,
+    reviewed_with_feeds,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +51,7 @@ def test_the_committed_rules_are_the_compiled_classification():
     procedures = (ROOT / "stack/conf/trino/table-procedures.properties").read_text()
     assert procedures == policy.table_procedures(ACCESS)
     reviewed = (ROOT / "stack/conf/trino/reviewed-columns.properties").read_text()
-    assert reviewed == policy.reviewed_columns(CLASSIFICATION, load_reviewed(), ACCESS)
+    assert reviewed == policy.reviewed_columns(CLASSIFICATION, reviewed_with_feeds(load_reviewed()), ACCESS)
 
 
 def test_analysts_see_raw_identifiers_only_masked():

@@ -1,0 +1,141 @@
+"""The landing zone: one bucket, a prefix per feed, a write-only key per partner, and the ingestion's own key.
+
+A partner's key may put objects under its feeds' prefixes and nothing else: it cannot read, list or delete, not
+even its own files, and cannot reach another partner's feed. Ingestion reads a dropped file, then moves it to
+`_archive/` once committed, or to `_quarantine/` beside a reason file; nothing leaves landing before either."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlparse
+
+from minio import Minio
+
+from pororoca_core import credentials, services
+from pororoca_core.object_store import ObjectStore
+from pororoca_core.paths import Paths
+from pororoca_feeds.contract import Feed
+
+BUCKET = "landing"
+ARCHIVE, QUARANTINE = "_archive/", "_quarantine/"
+INGEST_USER, INGEST_SECRET = "landing_ingest_access_key", "landing_ingest_secret_key"
+
+
+def partner_user(partner: str) -> str:
+    return f"partner-{partner.replace('_', '-')}"
+
+
+def partner_secret(partner: str) -> str:
+    return f"landing_partner_{partner}_secret_key"
+
+
+def partner_policy(bucket: str, feeds: list[Feed]) -> dict:
+    """Put objects under these feeds' prefixes; nothing else (no Get, no List, no Delete)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+             "Resource": [f"arn:aws:s3:::{bucket}/{f.prefix}*" for f in feeds]},
+        ],
+    }  # fmt: skip
+
+
+def _endpoint(paths: Paths) -> str:
+    return urlparse(services.s3_endpoint(services.port_values(services.load()))).netloc
+
+
+def apply(paths: Paths, feeds: dict[str, Feed]) -> list[str]:
+    """The bucket, the ingestion's key and one key per partner (generated once, kept in the 0600 credentials
+    file); idempotent. Returns what it did, one line each."""
+    partners = sorted({f.partner for f in feeds.values()})
+    names = [INGEST_USER, INGEST_SECRET, *(partner_secret(p) for p in partners)]
+    secrets = credentials.ensure(paths.credentials, names)
+    config = services.load()
+    store = ObjectStore(_endpoint(paths), (secrets["minio_root_user"], secrets["minio_root_password"]), config.region)
+    created = store.bucket_with_key(BUCKET, "pororoca-landing-ingest", (secrets[INGEST_USER], secrets[INGEST_SECRET]))
+    done = [f"bucket {BUCKET} " + ("created" if created else "present") + "; ingestion key ready"]
+    for partner in partners:
+        theirs = [f for f in feeds.values() if f.partner == partner]
+        store.user_with_policy((partner_user(partner), secrets[partner_secret(partner)]),
+                               f"pororoca-partner-{partner}", partner_policy(BUCKET, theirs))  # fmt: skip
+        done.append(f"partner {partner}: write-only key for {', '.join(f.prefix for f in theirs)}")
+    return done
+
+
+def partner_client(paths: Paths, partner: str) -> Minio:
+    secret = credentials.load(paths.credentials).get(partner_secret(partner))
+    if not secret:
+        from pororoca_core.errors import NotReady
+
+        raise NotReady(f"no key for partner {partner}: run `pororoca feeds apply` first")
+    return Minio(_endpoint(paths), partner_user(partner), secret, secure=False, region=services.load().region)
+
+
+@dataclass(frozen=True)
+class Dropped:
+    feed: str
+    key: str  # object name in the bucket
+    size: int
+    dropped_at: datetime
+
+    @property
+    def file_name(self) -> str:
+        return self.key.removeprefix(f"{self.feed}/")
+
+
+@dataclass
+class Landing:
+    """The ingestion's view of the bucket."""
+
+    client: Minio
+    bucket: str = BUCKET
+
+    @classmethod
+    def of(cls, paths: Paths) -> Landing:
+        secrets = credentials.load(paths.credentials)
+        if INGEST_USER not in secrets:
+            from pororoca_core.errors import NotReady
+
+            raise NotReady("no landing zone yet: run `pororoca feeds apply` first")
+        client = Minio(_endpoint(paths), secrets[INGEST_USER], secrets[INGEST_SECRET], secure=False,
+                       region=services.load().region)  # fmt: skip
+        return cls(client)
+
+    def pending(self, feed: Feed) -> list[Dropped]:
+        """Files waiting under the feed's prefix, oldest first (sub-folders are files too: partners nest)."""
+        found = [
+            Dropped(feed.name, o.object_name, o.size or 0, o.last_modified)
+            for o in self.client.list_objects(self.bucket, prefix=feed.prefix, recursive=True)
+            if o.object_name and o.last_modified and not o.is_dir
+        ]
+        return sorted(found, key=lambda d: (d.dropped_at, d.key))
+
+    def fetch(self, dropped: Dropped) -> bytes:
+        response = self.client.get_object(self.bucket, dropped.key)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def _move(self, dropped: Dropped, to: str) -> None:
+        from minio.commonconfig import CopySource
+
+        self.client.copy_object(self.bucket, to, CopySource(self.bucket, dropped.key))
+        self.client.remove_object(self.bucket, dropped.key)
+
+    def archive(self, dropped: Dropped, checksum: str) -> str:
+        """After the commit: kept for audit and replay under `_archive/<feed>/<day>/<checksum>-<name>`."""
+        to = f"{ARCHIVE}{dropped.feed}/{dropped.dropped_at:%Y-%m-%d}/{checksum[:16]}-{dropped.file_name}"
+        self._move(dropped, to)
+        return to
+
+    def quarantine(self, dropped: Dropped, reason: str) -> str:
+        """The file as it came, and `<name>.reason.txt` beside it, under `_quarantine/<feed>/`."""
+        to = f"{QUARANTINE}{dropped.feed}/{dropped.dropped_at:%Y%m%dT%H%M%S}-{dropped.file_name}"
+        body = (reason + "\n").encode()
+        self.client.put_object(self.bucket, to + ".reason.txt", io.BytesIO(body), len(body), content_type="text/plain")
+        self._move(dropped, to)
+        return to
