@@ -5,7 +5,10 @@ Public API for other packages (governance merges the feeds' LGPD tags into the c
 
 from __future__ import annotations
 
-from pororoca_feeds.contract import Feed, load_feed, load_feeds
+from pororoca_feeds.check import Checked, check
+from pororoca_feeds.contract import LINEAGE, REJECT_COLUMNS, Feed, load_feed, load_feeds
+from pororoca_feeds.landing import Dropped, Landing
+from pororoca_feeds.read import Unreadable, read_file
 
 
 def governance_columns() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
@@ -18,4 +21,7 @@ def governance_columns() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[st
     return tagged, reviewed
 
 
-__all__ = ["Feed", "governance_columns", "load_feed", "load_feeds"]
+__all__ = [
+    "LINEAGE", "REJECT_COLUMNS", "Checked", "Dropped", "Feed", "Landing", "Unreadable", "check", "governance_columns",
+    "load_feed", "load_feeds", "read_file",
+]  # fmt: skip

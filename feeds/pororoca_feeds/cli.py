@@ -65,3 +65,69 @@ def cmd_example(args: argparse.Namespace, paths: Paths) -> int:
           + (f" (rows {', '.join(map(str, spoiled[:10]))}{'...' if len(spoiled) > 10 else ''})" if spoiled else "")
           + (f", corrupted: {how}" if how else ""))  # fmt: skip
     return 0
+
+
+def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
+    from pororoca_feeds import landing
+
+    for line in landing.apply(paths, load_feeds()):
+        print(f"feeds apply: {line}")
+    return 0
+
+
+SUBJECTS = {
+    "credit_bureau_scores": ("core", "SELECT cpf FROM customers ORDER BY customer_id"),
+    "campaign_events": ("core", "SELECT email FROM customers ORDER BY customer_id"),
+    "acquirer_settlements": ("acquiring", "SELECT cnpj FROM merchants ORDER BY merchant_id"),
+    "card_chargebacks": ("core", "SELECT card_tx_id FROM card_transactions ORDER BY card_tx_id DESC LIMIT 5000"),
+}
+
+
+def _subjects(paths: Paths, feed_name: str, n: int, rng: random.Random) -> list:
+    """People, merchants or transactions of the sources, so that a feed joins the rest of the lake."""
+    from pororoca_sources import Sources
+
+    if feed_name not in SUBJECTS:
+        return []
+    db, sql = SUBJECTS[feed_name]
+    src = Sources.of(paths)
+    try:
+        if db == "core":
+            with src.core() as conn:
+                values = [r[0] for r in conn.execute(sql).fetchall()]
+        else:
+            conn = src.acquiring()
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(sql)
+                    values = [r[0] for r in cur.fetchall()]
+            finally:
+                conn.close()
+    except Exception as e:  # noqa: BLE001 - any failure to read the sources means the same: invent them
+        print(f"sources not readable ({type(e).__name__}): the file's subjects are generated, not the sources'")
+        return []
+    return rng.sample(values, min(n, len(values)))
+
+
+def cmd_drop(args: argparse.Namespace, paths: Paths) -> int:
+    """A partner's drop: an example file put into the landing zone with that partner's write-only key."""
+    import io
+
+    from pororoca_feeds.landing import BUCKET, partner_client
+
+    feed = load_feed(args.feed)
+    rng = random.Random(args.seed)
+    day = args.day or date.today()
+    rows = examples.rows_for(feed, args.rows, day, rng, _subjects(paths, feed.name, args.rows, rng))
+    spoiled = examples.spoil(feed, rows, args.bad_rows, rng)
+    data = examples.encode(feed, rows)
+    how = ""
+    if args.corrupt:
+        data, how = examples.corrupt(feed, data, rng)
+    suffix = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet", "avro": "avro", "orc": "orc"}[feed.format]
+    name = args.name or f"{feed.name}_{day:%Y%m%d}_{rng.randrange(16**6):06x}.{suffix}"
+    client = partner_client(paths, feed.partner)
+    client.put_object(BUCKET, f"{feed.prefix}{name}", io.BytesIO(data), len(data))
+    print(f"dropped {BUCKET}/{feed.prefix}{name} as partner {feed.partner}: {len(rows):,} rows, {len(data):,} bytes"
+          + (f", {len(spoiled)} bad rows" if spoiled else "") + (f", corrupted ({how})" if how else ""))  # fmt: skip
+    return 0

@@ -126,9 +126,13 @@ class Landing:
         self.client.copy_object(self.bucket, to, CopySource(self.bucket, dropped.key))
         self.client.remove_object(self.bucket, dropped.key)
 
+    @staticmethod
+    def archive_key(dropped: Dropped, checksum: str) -> str:
+        return f"{ARCHIVE}{dropped.feed}/{dropped.dropped_at:%Y-%m-%d}/{checksum[:16]}-{dropped.file_name}"
+
     def archive(self, dropped: Dropped, checksum: str) -> str:
         """After the commit: kept for audit and replay under `_archive/<feed>/<day>/<checksum>-<name>`."""
-        to = f"{ARCHIVE}{dropped.feed}/{dropped.dropped_at:%Y-%m-%d}/{checksum[:16]}-{dropped.file_name}"
+        to = self.archive_key(dropped, checksum)
         self._move(dropped, to)
         return to
 

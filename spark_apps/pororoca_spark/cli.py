@@ -118,3 +118,43 @@ def cmd_rollback(args: argparse.Namespace, paths: Paths) -> int:
     table, target = rollback.check_table(args.table), rollback.parse_target(args.to)
     spark = session.session(paths, "rollback")
     return rollback.run(spark, table, target, args.yes, _run_id(args))
+
+
+def cmd_ingest_feeds(args: argparse.Namespace, paths: Paths) -> int:
+    """Every file waiting in the landing zone into bronze; one run at a time."""
+    from pororoca_core import locks
+
+    try:
+        with locks.exclusive(paths, "feeds", args.wait):
+            return _ingest_feeds(args, paths)
+    except locks.LockBusy as e:
+        print(e)
+        return 75
+
+
+def _ingest_feeds(args: argparse.Namespace, paths: Paths) -> int:
+    from pororoca_core.alerts import raise_alert
+    from pororoca_feeds import Landing, load_feeds
+    from pororoca_spark import feeds, session
+
+    declared = load_feeds()
+    chosen = [declared[n] for n in sorted(_pick(list(declared), args.feed))]
+    landing = Landing.of(paths)
+    waiting = {f.name: landing.pending(f) for f in chosen}
+    if not any(waiting.values()) and not args.create_tables:
+        print("feeds ingest: no file waiting in the landing zone")
+        return 0
+    spark = session.session(paths, "feeds")
+    feeds.ensure_tables(spark, chosen)
+    results = []
+    for feed in chosen:
+        if waiting[feed.name]:
+            print(f"{feed.name}: {len(waiting[feed.name])} file(s) waiting")
+            results += feeds.ingest(
+                spark, landing, feed, print, lambda kind, msg, **d: raise_alert(paths, kind, msg, **d)
+            )
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("ingested", "duplicate", "quarantined")}
+    print(f"feeds ingest: {counts['ingested']} ingested ({sum(r.accepted for r in results):,} rows accepted, "
+          f"{sum(r.rejected for r in results):,} rejected), {counts['duplicate']} duplicate(s), "
+          f"{counts['quarantined']} quarantined")  # fmt: skip
+    return 0

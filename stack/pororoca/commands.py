@@ -110,6 +110,16 @@ NOUNS: tuple[Noun, ...] = (
             arg("--heartbeat-file", type=Path,
                 help="touch this file at every progress report (a liveness signal for probes)"),
         )),
+        Verb("drop", "drop an example partner file into the landing zone with the partner's write-only key",
+             f"{FEEDS}:cmd_drop", (
+            arg("--feed", required=True, help="the feed's name (`pororoca feeds list`)"),
+            arg("--rows", type=int, default=1000, help="how many rows (default 1000)"),
+            arg("--bad-rows", type=int, default=0, help="how many rows break the contract (default 0)"),
+            arg("--corrupt", action="store_true", help="damage the file (truncated, or the wrong encoding)"),
+            arg("--name", help="the file's name in the landing zone (default: <feed>_<day>_<random>.<format>)"),
+            arg("--day", type=iso_date, help="the file's business day (default: today)"),
+            arg("--seed", type=int, default=1, help="the generator's seed (default 1)"),
+        )),
     )),
     Noun("cdc", "change data capture: connectors and bronze tables as code", (
         Verb("apply", "prepare the sources, create the bronze tables, create or update every connector in "
@@ -224,6 +234,15 @@ NOUNS: tuple[Noun, ...] = (
             arg("--feed", required=True, help="the feed's name (`pororoca feeds list`)"),
             arg("--show", type=int, default=20, help="how many rejects to print (default 20)"),
             arg("--json", action="store_true", help="the result as JSON, every reject with its raw line"),
+        )),
+        Verb("apply", "the landing zone: bucket, the ingestion's key, a write-only key per partner (idempotent)",
+             f"{FEEDS}:cmd_apply"),
+        Verb("ingest", "every file waiting in the landing zone into bronze (Spark; one commit per file)",
+             f"{SPARK}:cmd_ingest_feeds", (
+            arg("--feed", help="comma-separated feed names (default: all)"),
+            arg("--wait", type=positive_float, default=1800.0,
+                help="seconds to wait for a running ingestion (default 1800)"),
+            arg("--create-tables", action="store_true", help="create the feeds' tables even if no file waits"),
         )),
         Verb("example", "write an example file of a feed, optionally with bad rows or damaged",
              f"{FEEDS}:cmd_example", (

@@ -1,0 +1,162 @@
+"""Partner files from the landing zone into bronze: one Iceberg commit per file, traced to the file, exactly once.
+
+Per file, oldest first: read it from landing and take its SHA-256; a checksum already ingested is a duplicate
+(recorded, nothing written); an unreadable file goes to quarantine with its reason and an alert; otherwise the
+accepted rows are appended to `bronze.feed_<name>` (one commit) with `_source_file`, `_file_checksum`,
+`_row_number`, `_ingested_at`, the rejects to `bronze.feed_<name>_rejects` with the reason and the raw text, and
+one row to the control table `gold.feed_files`. Only then does the file leave landing (for `_archive/`).
+A run that dies in between is repaired by the next: each table is written only if it holds nothing of that
+checksum yet. A file of the same name with other contents is a new version that names the one it replaces."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pyspark.sql import SparkSession
+from pyspark.sql import types as T
+
+from pororoca_feeds import Dropped, Feed, Landing, Unreadable, check, read_file
+
+Say = Callable[[str], None]
+Alert = Callable[..., Any]
+
+CONTROL = "lakehouse.gold.feed_files"
+CONTROL_COLUMNS = (
+    ("feed", "string"), ("file_name", "string"), ("checksum", "string"), ("version", "int"),
+    ("replaces_checksum", "string"), ("status", "string"), ("rows_read", "bigint"), ("rows_accepted", "bigint"),
+    ("rows_rejected", "bigint"), ("bytes", "bigint"), ("dropped_at", "timestamp"), ("ingested_at", "timestamp"),
+    ("latency_s", "double"), ("reason", "string"), ("stored_as", "string"),
+)  # fmt: skip
+SIMPLE = {"string": "string", "int": "int", "long": "bigint", "double": "double", "boolean": "boolean",
+          "date": "date", "timestamp": "timestamp"}  # fmt: skip
+
+
+def spark_type(kind: str) -> str:
+    return SIMPLE.get(kind) or kind.replace(" ", "")
+
+
+def table_columns(feed: Feed) -> list[tuple[str, str]]:
+    lineage = [("_source_file", "string"), ("_file_checksum", "string"), ("_row_number", "bigint"),
+               ("_ingested_at", "timestamp")]  # fmt: skip
+    return [(c.name, spark_type(c.type)) for c in feed.columns] + lineage
+
+
+REJECT_SCHEMA = [("_source_file", "string"), ("_file_checksum", "string"), ("_row_number", "bigint"),
+                 ("_ingested_at", "timestamp"), ("reason", "string"), ("raw", "string")]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FileResult:
+    feed: str
+    file_name: str
+    status: str  # ingested | duplicate | quarantined
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    reason: str = ""
+    latency_s: float = 0.0
+
+
+def _create(spark: SparkSession, table: str, columns: list[tuple[str, str]], partition: str | None) -> None:
+    cols = ", ".join(f"{n} {t}" for n, t in columns)
+    part = f" PARTITIONED BY ({partition})" if partition else ""
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {table} ({cols}) USING iceberg{part} TBLPROPERTIES ('format-version' = '2')")
+    have = set(spark.table(table).columns)
+    for name, kind in columns:
+        if name not in have:  # the contract gained a column: old rows read NULL there
+            spark.sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
+def ensure_tables(spark: SparkSession, feeds: list[Feed]) -> None:
+    spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.bronze")
+    spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.gold")
+    _create(spark, CONTROL, list(CONTROL_COLUMNS), "days(ingested_at)")
+    for feed in feeds:
+        _create(spark, f"lakehouse.{feed.table}", table_columns(feed), "days(_ingested_at)")
+        _create(spark, f"lakehouse.{feed.rejects_table}", REJECT_SCHEMA, "days(_ingested_at)")
+
+
+def _schema(columns: list[tuple[str, str]]) -> T.StructType:
+    return T.StructType([T.StructField(n, T._parse_datatype_string(t), True) for n, t in columns])
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _holds(spark: SparkSession, table: str, checksum: str) -> bool:
+    return bool(spark.sql(f"SELECT 1 FROM {table} WHERE _file_checksum = {_quoted(checksum)} LIMIT 1").collect())
+
+
+def ingest(spark: SparkSession, landing: Landing, feed: Feed, say: Say, alert: Alert) -> list[FileResult]:
+    """Every file waiting for `feed`, oldest first."""
+    results = []
+    for dropped in landing.pending(feed):
+        results.append(_one(spark, landing, feed, dropped, say, alert))
+    return results
+
+
+def _history(spark: SparkSession, feed: Feed, file_name: str, checksum: str) -> tuple[list[Any], list[Any]]:
+    rows = spark.sql(
+        f"SELECT checksum, status, version, dropped_at FROM {CONTROL} WHERE feed = {_quoted(feed.name)} "
+        f"AND (file_name = {_quoted(file_name)} OR checksum = {_quoted(checksum)}) ORDER BY ingested_at"
+    ).collect()
+    same = [r for r in rows if r["checksum"] == checksum and r["status"] == "ingested"]
+    versions = [r for r in rows if r["status"] == "ingested" and r["checksum"] != checksum]
+    return same, versions
+
+
+def _one(spark: SparkSession, landing: Landing, feed: Feed, dropped: Dropped, say: Say, alert: Alert) -> FileResult:
+    data = landing.fetch(dropped)
+    checksum = hashlib.sha256(data).hexdigest()
+    now = datetime.now(UTC)
+    latency = (now - dropped.dropped_at).total_seconds()
+    base = {"feed": feed.name, "file_name": dropped.file_name, "checksum": checksum, "bytes": len(data),
+            "dropped_at": dropped.dropped_at, "ingested_at": now, "latency_s": latency}  # fmt: skip
+    same, versions = _history(spark, feed, dropped.file_name, checksum)
+    if same:
+        stored = landing.archive(dropped, checksum)
+        if not any(r["dropped_at"] and r["dropped_at"].astimezone(UTC) == dropped.dropped_at for r in same):
+            _control(spark, {**base, "status": "duplicate", "reason": "the same contents were ingested before",
+                             "stored_as": stored})  # fmt: skip
+        say(f"  {dropped.key}: already ingested (same SHA-256): nothing written")
+        return FileResult(feed.name, dropped.file_name, "duplicate")
+    try:
+        checked = check(feed, read_file(feed, data))
+    except Unreadable as e:
+        stored = landing.quarantine(dropped, f"{feed.name}: {e}")
+        _control(spark, {**base, "status": "quarantined", "reason": str(e), "stored_as": stored})
+        alert("feed_quarantined", f"{feed.name}: {dropped.file_name} quarantined: {e}", feed=feed.name,
+              file=dropped.file_name, stored_as=stored)  # fmt: skip
+        say(f"  {dropped.key}: quarantined: {e}")
+        return FileResult(feed.name, dropped.file_name, "quarantined", reason=str(e))
+    lineage = (dropped.file_name, checksum)
+    table, rejects = f"lakehouse.{feed.table}", f"lakehouse.{feed.rejects_table}"
+    if checked.accepted and not _holds(spark, table, checksum):
+        names = [c.name for c in feed.columns]
+        rows = [(*(r[n] for n in names), *lineage, r["_row_number"], now) for r in checked.accepted]
+        spark.createDataFrame(rows, _schema(table_columns(feed))).writeTo(table).append()
+    if checked.rejects and not _holds(spark, rejects, checksum):
+        rows = [(*lineage, r.number, now, r.reason, r.raw) for r in checked.rejects]
+        spark.createDataFrame(rows, _schema(REJECT_SCHEMA)).writeTo(rejects).append()
+    previous = versions[-1] if versions else None
+    stored = landing.archive_key(dropped, checksum)
+    _control(spark, {**base, "status": "ingested", "version": (previous["version"] or 1) + 1 if previous else 1,
+                     "replaces_checksum": previous["checksum"] if previous else None,
+                     "rows_read": checked.rows_read, "rows_accepted": len(checked.accepted),
+                     "rows_rejected": len(checked.rejects), "stored_as": stored})  # fmt: skip
+    landing.archive(dropped, checksum)
+    version = f" (version {previous['version'] + 1})" if previous else ""
+    say(f"  {dropped.key}: {checked.rows_read:,} rows read, {len(checked.accepted):,} accepted, "
+        f"{len(checked.rejects):,} rejected{version}")  # fmt: skip
+    return FileResult(feed.name, dropped.file_name, "ingested", checked.rows_read, len(checked.accepted),
+                      len(checked.rejects), latency_s=latency)  # fmt: skip
+
+
+def _control(spark: SparkSession, row: dict[str, Any]) -> None:
+    values = tuple(row.get(name) for name, _ in CONTROL_COLUMNS)
+    spark.createDataFrame([values], _schema(list(CONTROL_COLUMNS))).writeTo(CONTROL).append()

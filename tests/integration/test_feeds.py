@@ -1,0 +1,138 @@
+"""Partner files on the real stack: MinIO's landing zone with write-only partner keys, Spark into bronze with
+lineage, rejects, quarantine with an alert, duplicates and corrected versions, masks for analysts in Trino."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from minio.error import S3Error
+
+from pororoca_core import lakehouse
+from pororoca_core.alerts import alerts_file
+from pororoca_feeds import load_feeds
+from pororoca_feeds.landing import BUCKET, Landing, partner_client
+
+from .conftest import pororoca
+
+FEEDS = load_feeds()
+BUREAU = FEEDS["credit_bureau_scores"]
+
+
+def query(paths, sql: str, user: str = "pororoca") -> list[tuple]:
+    with lakehouse.trino_connection(lakehouse.Endpoints.of(paths), user) as conn:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return cur.fetchall()
+
+
+def control(paths, where: str) -> list[tuple]:
+    columns = "file_name, status, version, replaces_checksum, rows_read, rows_accepted, rows_rejected, checksum, reason"
+    return query(paths, f"SELECT {columns} FROM gold.feed_files WHERE {where} ORDER BY ingested_at")
+
+
+@pytest.fixture(scope="module")
+def first_run(paths):
+    pororoca("feeds", "apply")
+    again = pororoca("feeds", "apply").stdout
+    assert "bucket landing present" in again  # idempotent
+    drops = [
+        ("--feed", "credit_bureau_scores", "--rows", "200", "--bad-rows", "5", "--name", "bureau_a.csv", "--seed", "1"),
+        ("--feed", "campaign_events", "--rows", "300", "--corrupt", "--name", "campaign_broken.jsonl"),
+        ("--feed", "acquirer_settlements", "--rows", "150", "--name", "settlement.parquet"),
+        ("--feed", "card_chargebacks", "--rows", "80", "--bad-rows", "3", "--name", "chargebacks.avro"),
+    ]
+    for args in drops:
+        pororoca("sources", "drop", *args)
+    alerts = alerts_file(paths)
+    before = alerts.read_text().count("\n") if alerts.exists() else 0
+    out = pororoca("feeds", "ingest", timeout=900).stdout
+    return {"out": out, "alerts_before": before}
+
+
+def test_a_partner_key_writes_its_own_feed_only_and_reads_nothing(paths):
+    pororoca("feeds", "apply")
+    bureau = partner_client(paths, "bureau")
+    body = b"x"
+    with pytest.raises(S3Error, match="AccessDenied"):
+        bureau.put_object(BUCKET, "campaign_events/intruder.jsonl", io.BytesIO(body), 1)
+    with pytest.raises(S3Error, match="AccessDenied"):
+        list(bureau.list_objects(BUCKET, prefix="credit_bureau_scores/"))
+    with pytest.raises(S3Error, match="AccessDenied"):
+        bureau.get_object(BUCKET, "_archive/anything")
+    with pytest.raises(S3Error, match="AccessDenied"):
+        bureau.put_object(BUCKET, "_archive/credit_bureau_scores/forged.csv", io.BytesIO(body), 1)
+
+
+def test_good_rows_land_in_bronze_with_their_lineage_and_bad_rows_in_rejects(paths, first_run):
+    (row,) = control(paths, "file_name = 'bureau_a.csv'")
+    _, status, version, replaces, read, accepted, rejected, checksum, _ = row
+    assert (status, version, replaces, read, accepted, rejected) == ("ingested", 1, None, 200, 195, 5)
+    kept = query(paths, f"SELECT _row_number, _source_file FROM bronze.feed_credit_bureau_scores "
+                        f"WHERE _file_checksum = '{checksum}'")  # fmt: skip
+    rejects = query(paths, f"SELECT _row_number, reason, raw FROM bronze.feed_credit_bureau_scores_rejects "
+                           f"WHERE _file_checksum = '{checksum}'")  # fmt: skip
+    assert {r[1] for r in kept} == {"bureau_a.csv"}
+    numbers = sorted([r[0] for r in kept] + [r[0] for r in rejects])
+    assert numbers == list(range(1, 201))  # every row is somewhere, once
+    assert all(reason and raw for _, reason, raw in rejects)
+    (cb,) = control(paths, "file_name = 'chargebacks.avro'")
+    assert cb[1:7] == ("ingested", 1, None, 80, 77, 3)
+    (st,) = control(paths, "file_name = 'settlement.parquet'")
+    assert st[1:7] == ("ingested", 1, None, 150, 150, 0)
+    assert query(paths, "SELECT count(*), count(DISTINCT merchant_cnpj) > 0 FROM bronze.feed_acquirer_settlements "
+                        f"WHERE _file_checksum = '{st[7]}'") == [(150, True)]  # fmt: skip
+
+
+def test_an_unreadable_file_is_quarantined_with_its_reason_and_an_alert(paths, first_run):
+    (row,) = control(paths, "file_name = 'campaign_broken.jsonl'")
+    assert row[1] == "quarantined" and "truncated" in row[8]
+    landing = Landing.of(paths)
+    kept = [o.object_name for o in landing.client.list_objects(BUCKET, prefix="_quarantine/campaign_events/",
+                                                                recursive=True)]  # fmt: skip
+    reason_files = [k for k in kept if k.endswith("campaign_broken.jsonl.reason.txt")]
+    assert reason_files and any(k.endswith("campaign_broken.jsonl") for k in kept)
+    reason = landing.client.get_object(BUCKET, reason_files[0]).read().decode()
+    assert "truncated" in reason
+    lines = alerts_file(paths).read_text().splitlines()[first_run["alerts_before"] :]
+    alerts = [json.loads(line) for line in lines]
+    assert any(a["kind"] == "feed_quarantined" and a["file"] == "campaign_broken.jsonl" for a in alerts)
+    # Nothing is left waiting: every file was committed (archived) or quarantined.
+    for feed in FEEDS.values():
+        assert landing.pending(feed) == []
+
+
+def test_personal_data_of_a_feed_is_masked_for_analysts(paths, first_run):
+    (row,) = control(paths, "file_name = 'bureau_a.csv'")
+    checksum = row[7]
+    sql = f"SELECT cpf, score FROM bronze.feed_credit_bureau_scores WHERE _file_checksum = '{checksum}' LIMIT 5"
+    raw = query(paths, sql)
+    masked = query(paths, sql, user="analyst")
+    assert all(len(cpf) == 11 and cpf.isdigit() for cpf, _ in raw)
+    assert all(cpf.startswith("***.***.***-") for cpf, _ in masked)
+    assert sorted(s for _, s in masked) == sorted(s for _, s in raw)
+    rejected = query(paths, "SELECT raw, reason FROM bronze.feed_credit_bureau_scores_rejects "
+                            f"WHERE _file_checksum = '{checksum}'", user="analyst")  # fmt: skip
+    assert rejected and all(r is None and reason for r, reason in rejected)
+
+
+def test_the_same_file_again_changes_nothing_and_a_corrected_file_is_a_new_version(paths, first_run):
+    (v1,) = control(paths, "file_name = 'bureau_a.csv'")
+    count = "SELECT count(*) FROM bronze.feed_credit_bureau_scores"
+    before = query(paths, count)[0][0]
+    # The same contents under another name: a duplicate; new contents under the same name: version 2.
+    pororoca("sources", "drop", "--feed", "credit_bureau_scores", "--rows", "200", "--bad-rows", "5",
+             "--name", "bureau_a_resent.csv", "--seed", "1")  # fmt: skip
+    pororoca("feeds", "ingest", timeout=900)
+    (dup,) = control(paths, "file_name = 'bureau_a_resent.csv'")
+    assert dup[1] == "duplicate" and dup[7] == v1[7]
+    assert query(paths, count)[0][0] == before
+    pororoca("sources", "drop", "--feed", "credit_bureau_scores", "--rows", "120", "--name", "bureau_a.csv",
+             "--seed", "2")  # fmt: skip
+    pororoca("feeds", "ingest", timeout=900)
+    versions = control(paths, "file_name = 'bureau_a.csv'")
+    assert [(v[1], v[2]) for v in versions] == [("ingested", 1), ("ingested", 2)]
+    assert versions[1][3] == v1[7]  # version 2 names the checksum it replaces
+    assert query(paths, count)[0][0] == before + 120
+    assert "no file waiting" in pororoca("feeds", "ingest").stdout
