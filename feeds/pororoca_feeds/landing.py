@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 from minio import Minio
 
-from pororoca_core import credentials, services
+from pororoca_core import credentials, lakehouse
 from pororoca_core.object_store import ObjectStore
 from pororoca_core.paths import Paths
 from pororoca_feeds.contract import Feed
@@ -42,8 +42,16 @@ def partner_policy(bucket: str, feeds: list[Feed]) -> dict:
     }  # fmt: skip
 
 
-def _endpoint(paths: Paths) -> str:
-    return urlparse(services.s3_endpoint(services.port_values(services.load()))).netloc
+def _endpoint(paths: Paths) -> tuple[str, bool, str]:
+    """(host:port, https?, region) of the object store, locally or in a cluster."""
+    ep = lakehouse.Endpoints.of(paths)
+    url = urlparse(ep.s3)
+    return url.netloc, url.scheme == "https", ep.region
+
+
+def _client(paths: Paths, key: tuple[str, str]) -> Minio:
+    netloc, secure, region = _endpoint(paths)
+    return Minio(netloc, key[0], key[1], secure=secure, region=region)
 
 
 def apply(paths: Paths, feeds: dict[str, Feed]) -> list[str]:
@@ -52,8 +60,8 @@ def apply(paths: Paths, feeds: dict[str, Feed]) -> list[str]:
     partners = sorted({f.partner for f in feeds.values()})
     names = [INGEST_USER, INGEST_SECRET, *(partner_secret(p) for p in partners)]
     secrets = credentials.ensure(paths.credentials, names)
-    config = services.load()
-    store = ObjectStore(_endpoint(paths), (secrets["minio_root_user"], secrets["minio_root_password"]), config.region)
+    netloc, secure, region = _endpoint(paths)
+    store = ObjectStore(netloc, (secrets["minio_root_user"], secrets["minio_root_password"]), region, secure=secure)
     created = store.bucket_with_key(BUCKET, "pororoca-landing-ingest", (secrets[INGEST_USER], secrets[INGEST_SECRET]))
     done = [f"bucket {BUCKET} " + ("created" if created else "present") + "; ingestion key ready"]
     for partner in partners:
@@ -70,7 +78,7 @@ def partner_client(paths: Paths, partner: str) -> Minio:
         from pororoca_core.errors import NotReady
 
         raise NotReady(f"no key for partner {partner}: run `pororoca feeds apply` first")
-    return Minio(_endpoint(paths), partner_user(partner), secret, secure=False, region=services.load().region)
+    return _client(paths, (partner_user(partner), secret))
 
 
 @dataclass(frozen=True)
@@ -99,9 +107,7 @@ class Landing:
             from pororoca_core.errors import NotReady
 
             raise NotReady("no landing zone yet: run `pororoca feeds apply` first")
-        client = Minio(_endpoint(paths), secrets[INGEST_USER], secrets[INGEST_SECRET], secure=False,
-                       region=services.load().region)  # fmt: skip
-        return cls(client)
+        return cls(_client(paths, (secrets[INGEST_USER], secrets[INGEST_SECRET])))
 
     def pending(self, feed: Feed) -> list[Dropped]:
         """Files waiting under the feed's prefix, oldest first (sub-folders are files too: partners nest)."""

@@ -41,7 +41,14 @@ def dags() -> dict:
 def test_every_dag_file_imports_without_errors_or_connections(dags):
     assert dags["errors"] == {}
     assert set(dags["dags"]) == {"pororoca_curate", "pororoca_kpis", "pororoca_maintenance", "pororoca_governance",
-                                 "pororoca_fraud_train", "pororoca_fraud_monitor"}  # fmt: skip
+                                 "pororoca_fraud_train", "pororoca_fraud_monitor", "pororoca_feeds"}  # fmt: skip
+
+
+def test_partner_files_are_swept_every_five_minutes_one_run_at_a_time(dags):
+    feeds = dags["dags"]["pororoca_feeds"]
+    assert "*/5 * * * *" in feeds["schedule"] and feeds["max_active_runs"] == 1 and not feeds["catchup"]
+    (task,) = feeds["tasks"].values()
+    assert "feeds ingest" in task["command"] and task["retries"] >= 2 and task["on_failure"] and task["timeout"]
 
 
 def test_the_fraud_model_is_retrained_weekly_and_on_drift_through_the_promotion_gate(dags):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 
 import pytest
 from minio.error import S3Error
@@ -17,14 +18,15 @@ from pororoca_feeds.landing import BUCKET, Landing, partner_client
 from .conftest import pororoca
 
 FEEDS = load_feeds()
-BUREAU = FEEDS["credit_bureau_scores"]
+# Names and contents of this run's files: a stack reused across runs has ingested earlier runs' files.
+RUN = secrets.randbelow(10**9)
 
 
 def query(paths, sql: str, user: str = "pororoca") -> list[tuple]:
     with lakehouse.trino_connection(lakehouse.Endpoints.of(paths), user) as conn:
         cur = conn.cursor()
         cur.execute(sql)
-        return cur.fetchall()
+        return [tuple(r) for r in cur.fetchall()]
 
 
 def control(paths, where: str) -> list[tuple]:
@@ -38,13 +40,13 @@ def first_run(paths):
     again = pororoca("feeds", "apply").stdout
     assert "bucket landing present" in again  # idempotent
     drops = [
-        ("--feed", "credit_bureau_scores", "--rows", "200", "--bad-rows", "5", "--name", "bureau_a.csv", "--seed", "1"),
-        ("--feed", "campaign_events", "--rows", "300", "--corrupt", "--name", "campaign_broken.jsonl"),
-        ("--feed", "acquirer_settlements", "--rows", "150", "--name", "settlement.parquet"),
-        ("--feed", "card_chargebacks", "--rows", "80", "--bad-rows", "3", "--name", "chargebacks.avro"),
+        ("credit_bureau_scores", "--rows", "200", "--bad-rows", "5", "--name", f"bureau_a_{RUN}.csv"),
+        ("campaign_events", "--rows", "300", "--corrupt", "--name", f"campaign_broken_{RUN}.jsonl"),
+        ("acquirer_settlements", "--rows", "150", "--name", f"settlement_{RUN}.parquet"),
+        ("card_chargebacks", "--rows", "80", "--bad-rows", "3", "--name", f"chargebacks_{RUN}.avro"),
     ]
-    for args in drops:
-        pororoca("sources", "drop", *args)
+    for feed, *args in drops:
+        pororoca("sources", "drop", "--feed", feed, *args, "--seed", str(RUN))
     alerts = alerts_file(paths)
     before = alerts.read_text().count("\n") if alerts.exists() else 0
     out = pororoca("feeds", "ingest", timeout=900).stdout
@@ -66,45 +68,45 @@ def test_a_partner_key_writes_its_own_feed_only_and_reads_nothing(paths):
 
 
 def test_good_rows_land_in_bronze_with_their_lineage_and_bad_rows_in_rejects(paths, first_run):
-    (row,) = control(paths, "file_name = 'bureau_a.csv'")
+    (row,) = control(paths, f"file_name = 'bureau_a_{RUN}.csv'")
     _, status, version, replaces, read, accepted, rejected, checksum, _ = row
     assert (status, version, replaces, read, accepted, rejected) == ("ingested", 1, None, 200, 195, 5)
     kept = query(paths, f"SELECT _row_number, _source_file FROM bronze.feed_credit_bureau_scores "
                         f"WHERE _file_checksum = '{checksum}'")  # fmt: skip
     rejects = query(paths, f"SELECT _row_number, reason, raw FROM bronze.feed_credit_bureau_scores_rejects "
                            f"WHERE _file_checksum = '{checksum}'")  # fmt: skip
-    assert {r[1] for r in kept} == {"bureau_a.csv"}
+    assert {r[1] for r in kept} == {f"bureau_a_{RUN}.csv"}
     numbers = sorted([r[0] for r in kept] + [r[0] for r in rejects])
     assert numbers == list(range(1, 201))  # every row is somewhere, once
     assert all(reason and raw for _, reason, raw in rejects)
-    (cb,) = control(paths, "file_name = 'chargebacks.avro'")
-    assert cb[1:7] == ("ingested", 1, None, 80, 77, 3)
-    (st,) = control(paths, "file_name = 'settlement.parquet'")
-    assert st[1:7] == ("ingested", 1, None, 150, 150, 0)
+    (cb,) = control(paths, f"file_name = 'chargebacks_{RUN}.avro'")
+    assert tuple(cb[1:7]) == ("ingested", 1, None, 80, 77, 3)
+    (st,) = control(paths, f"file_name = 'settlement_{RUN}.parquet'")
+    assert tuple(st[1:7]) == ("ingested", 1, None, 150, 150, 0)
     assert query(paths, "SELECT count(*), count(DISTINCT merchant_cnpj) > 0 FROM bronze.feed_acquirer_settlements "
                         f"WHERE _file_checksum = '{st[7]}'") == [(150, True)]  # fmt: skip
 
 
 def test_an_unreadable_file_is_quarantined_with_its_reason_and_an_alert(paths, first_run):
-    (row,) = control(paths, "file_name = 'campaign_broken.jsonl'")
+    (row,) = control(paths, f"file_name = 'campaign_broken_{RUN}.jsonl'")
     assert row[1] == "quarantined" and "truncated" in row[8]
     landing = Landing.of(paths)
     kept = [o.object_name for o in landing.client.list_objects(BUCKET, prefix="_quarantine/campaign_events/",
                                                                 recursive=True)]  # fmt: skip
-    reason_files = [k for k in kept if k.endswith("campaign_broken.jsonl.reason.txt")]
-    assert reason_files and any(k.endswith("campaign_broken.jsonl") for k in kept)
+    reason_files = [k for k in kept if k.endswith(f"campaign_broken_{RUN}.jsonl.reason.txt")]
+    assert reason_files and any(k.endswith(f"campaign_broken_{RUN}.jsonl") for k in kept)
     reason = landing.client.get_object(BUCKET, reason_files[0]).read().decode()
     assert "truncated" in reason
     lines = alerts_file(paths).read_text().splitlines()[first_run["alerts_before"] :]
     alerts = [json.loads(line) for line in lines]
-    assert any(a["kind"] == "feed_quarantined" and a["file"] == "campaign_broken.jsonl" for a in alerts)
+    assert any(a["kind"] == "feed_quarantined" and a["file"] == f"campaign_broken_{RUN}.jsonl" for a in alerts)
     # Nothing is left waiting: every file was committed (archived) or quarantined.
     for feed in FEEDS.values():
         assert landing.pending(feed) == []
 
 
 def test_personal_data_of_a_feed_is_masked_for_analysts(paths, first_run):
-    (row,) = control(paths, "file_name = 'bureau_a.csv'")
+    (row,) = control(paths, f"file_name = 'bureau_a_{RUN}.csv'")
     checksum = row[7]
     sql = f"SELECT cpf, score FROM bronze.feed_credit_bureau_scores WHERE _file_checksum = '{checksum}' LIMIT 5"
     raw = query(paths, sql)
@@ -118,21 +120,19 @@ def test_personal_data_of_a_feed_is_masked_for_analysts(paths, first_run):
 
 
 def test_the_same_file_again_changes_nothing_and_a_corrected_file_is_a_new_version(paths, first_run):
-    (v1,) = control(paths, "file_name = 'bureau_a.csv'")
+    (v1,) = control(paths, f"file_name = 'bureau_a_{RUN}.csv'")
     count = "SELECT count(*) FROM bronze.feed_credit_bureau_scores"
     before = query(paths, count)[0][0]
     # The same contents under another name: a duplicate; new contents under the same name: version 2.
     pororoca("sources", "drop", "--feed", "credit_bureau_scores", "--rows", "200", "--bad-rows", "5",
-             "--name", "bureau_a_resent.csv", "--seed", "1")  # fmt: skip
+             "--name", f"bureau_a_{RUN}_resent.csv", "--seed", str(RUN))  # fmt: skip
+    pororoca("sources", "drop", "--feed", "credit_bureau_scores", "--rows", "120", "--name", f"bureau_a_{RUN}.csv",
+             "--seed", str(RUN + 1))  # fmt: skip
     pororoca("feeds", "ingest", timeout=900)
-    (dup,) = control(paths, "file_name = 'bureau_a_resent.csv'")
+    (dup,) = control(paths, f"file_name = 'bureau_a_{RUN}_resent.csv'")
     assert dup[1] == "duplicate" and dup[7] == v1[7]
-    assert query(paths, count)[0][0] == before
-    pororoca("sources", "drop", "--feed", "credit_bureau_scores", "--rows", "120", "--name", "bureau_a.csv",
-             "--seed", "2")  # fmt: skip
-    pororoca("feeds", "ingest", timeout=900)
-    versions = control(paths, "file_name = 'bureau_a.csv'")
+    versions = control(paths, f"file_name = 'bureau_a_{RUN}.csv'")
     assert [(v[1], v[2]) for v in versions] == [("ingested", 1), ("ingested", 2)]
     assert versions[1][3] == v1[7]  # version 2 names the checksum it replaces
-    assert query(paths, count)[0][0] == before + 120
+    assert query(paths, count)[0][0] == before + 120  # the duplicate added nothing
     assert "no file waiting" in pororoca("feeds", "ingest").stdout
