@@ -57,7 +57,7 @@ logs: venv ## show a service's log: make logs S=<service>
 reset: venv ## stop and delete all state (asks for CONFIRM=yes)
 	$(PORO) stack reset $(if $(filter yes,$(CONFIRM)),--yes,)
 
-demo: venv ## check the machine, start everything, load the sources, capture, curate and compute KPIs via Airflow, dashboards
+demo: venv ## check the machine, start everything, load the sources, capture, curate and compute KPIs via Airflow, partner files, fraud models, dashboards
 	$(PORO) stack doctor
 	$(PORO) stack up
 	$(PORO) sources load --scale 1
@@ -65,6 +65,12 @@ demo: venv ## check the machine, start everything, load the sources, capture, cu
 	$(PORO) cdc apply
 	$(PORO) cdc wait
 	$(PORO) jobs pipeline
+	$(PORO) feeds apply
+	$(PORO) sources drop --feed credit_bureau_scores --bad-rows 12
+	$(PORO) sources drop --feed campaign_events --corrupt
+	$(PORO) sources drop --feed acquirer_settlements
+	$(PORO) sources drop --feed card_chargebacks --bad-rows 4
+	$(PORO) feeds ingest
 	$(PORO) fraud train
 	$(PORO) fraud train
 	$(PORO) sources simulate --rate 200 --duration 45
