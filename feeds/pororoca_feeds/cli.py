@@ -20,7 +20,7 @@ def cmd_list(args: argparse.Namespace, paths: Paths) -> int:
         pii = [f"{c.name} ({', '.join(t for t in c.tags if t != 'PersonalData')})" for c in feed.columns if c.tags]
         print(f"{feed.name}: {feed.description}")
         print(f"  {feed.format}, partner {feed.partner}, owner {feed.owner}, into {feed.table}")
-        print(f"  arrives {feed.arrival.schedule} ({feed.arrival.timezone}), deadline {feed.arrival.deadline}")
+        print(f"  due {feed.arrival.schedule} ({feed.arrival.timezone}), late {feed.arrival.deadline_after} after")
         print(f"  keys {', '.join(feed.keys) or 'none'}; personal data: {', '.join(pii) or 'none'}")
     return 0
 
@@ -130,4 +130,69 @@ def cmd_drop(args: argparse.Namespace, paths: Paths) -> int:
     client.put_object(BUCKET, f"{feed.prefix}{name}", io.BytesIO(data), len(data))
     print(f"dropped {BUCKET}/{feed.prefix}{name} as partner {feed.partner}: {len(rows):,} rows, {len(data):,} bytes"
           + (f", {len(spoiled)} bad rows" if spoiled else "") + (f", corrupted ({how})" if how else ""))  # fmt: skip
+    return 0
+
+
+DEADLINES_DDL = (
+    "CREATE TABLE IF NOT EXISTS gold.feed_deadlines (feed varchar, due timestamp(6) with time zone, "
+    "deadline timestamp(6) with time zone, recorded_at timestamp(6) with time zone)"
+)
+
+
+def cmd_deadlines(args: argparse.Namespace, paths: Paths) -> int:
+    """Every due time whose deadline passed in the last --hours without a file: one row in gold.feed_deadlines
+    and one alert each (never twice). Exit 0 either way: the alert is the signal."""
+    from datetime import UTC, datetime, timedelta
+
+    from pororoca_core import lakehouse
+    from pororoca_core.alerts import raise_alert
+    from pororoca_feeds.deadlines import missed, slots
+    from pororoca_feeds.landing import Landing
+
+    now = datetime.now(UTC)
+    since = now - timedelta(hours=args.hours)
+    landing = Landing.of(paths)
+    with lakehouse.trino_connection(lakehouse.Endpoints.of(paths)) as conn:
+        cur = conn.cursor()
+
+        def rows(sql: str) -> list:
+            cur.execute(sql)
+            return cur.fetchall()
+
+        rows("CREATE SCHEMA IF NOT EXISTS gold")
+        rows(DEADLINES_DDL)
+        has_files = bool(rows("SELECT 1 FROM information_schema.tables WHERE table_schema = 'gold' "
+                              "AND table_name = 'feed_files'"))  # fmt: skip
+        late = 0
+        for feed in load_feeds().values():
+            due = slots(feed, since, now)
+            if not due:
+                continue
+            start = min(s.previous_due for s in due)
+            stamp = f"from_iso8601_timestamp('{start.isoformat()}')"
+            arrivals = [r[0] for r in rows(
+                f"SELECT dropped_at FROM gold.feed_files WHERE feed = '{feed.name}' AND status <> 'quarantined' "
+                f"AND dropped_at > {stamp}")] if has_files else []  # fmt: skip
+            arrivals += [d.dropped_at for d in landing.pending(feed)]  # dropped, not ingested yet
+            known = {r[0] for r in rows(f"SELECT deadline FROM gold.feed_deadlines WHERE feed = '{feed.name}' "
+                                        f"AND deadline > {stamp}")}  # fmt: skip
+            newly = [s for s in due if missed(s, [a.astimezone(UTC) for a in arrivals]) and s.deadline not in known]
+            if not newly:
+                continue
+            late += len(newly)
+            values = ", ".join(
+                f"('{feed.name}', from_iso8601_timestamp('{s.due.isoformat()}'), "
+                f"from_iso8601_timestamp('{s.deadline.isoformat()}'), current_timestamp)"
+                for s in newly
+            )
+            rows(f"INSERT INTO gold.feed_deadlines VALUES {values}")
+            last = newly[-1]
+            what = f"{len(newly)} deadlines, the last" if len(newly) > 1 else "its deadline"
+            # One alert per feed and run: an hourly feed silent for a day is one page, not 24.
+            raise_alert(paths, "feed_deadline_missed",
+                        f"{feed.name}: no file from {feed.partner} (owner {feed.owner}) for {what} "
+                        f"{last.deadline:%Y-%m-%d %H:%M} UTC", feed=feed.name, partner=feed.partner,
+                        missed=len(newly), due=[s.due for s in newly])  # fmt: skip
+            print(f"feeds deadlines: {feed.name} missed {what} {last.deadline:%Y-%m-%d %H:%M} UTC: alerted")
+    print(f"feeds deadlines: {late} newly missed in the last {args.hours:g} h")
     return 0

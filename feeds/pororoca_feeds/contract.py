@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,14 @@ class CsvOptions:
 
 @dataclass(frozen=True)
 class Arrival:
-    schedule: str
-    deadline: str
+    schedule: str  # cron, in `timezone`: when a file is due
+    deadline_after: str  # HH:MM after each scheduled time: no file by then is a missed deadline
     timezone: str = "America/Sao_Paulo"
+
+    @property
+    def grace(self) -> timedelta:
+        hours, minutes = self.deadline_after.split(":")
+        return timedelta(hours=int(hours), minutes=int(minutes))
 
 
 @dataclass(frozen=True)
@@ -126,8 +132,14 @@ def parse_feed(name: str, doc: dict) -> Feed:
         csv = CsvOptions(**doc.get("csv", {}))
     except TypeError as e:
         raise ConfigError(f"{where}: {e}") from None
-    if not re.fullmatch(r"\d\d:\d\d", arrival.deadline):
-        raise ConfigError(f"{where}: arrival.deadline is HH:MM (local time), not {arrival.deadline!r}")
+    if not re.fullmatch(r"\d\d:[0-5]\d", arrival.deadline_after):
+        raise ConfigError(
+            f"{where}: arrival.deadline_after is HH:MM after the scheduled time, not {arrival.deadline_after!r}"
+        )
+    from croniter import croniter
+
+    if not croniter.is_valid(arrival.schedule):
+        raise ConfigError(f"{where}: arrival.schedule {arrival.schedule!r} is not a cron expression")
     if fmt != "csv" and "csv" in doc:
         raise ConfigError(f"{where}: [csv] options on a {fmt} feed")
     return Feed(name, doc["description"], doc["owner"], doc["partner"], fmt, columns, keys, arrival, csv)

@@ -244,6 +244,10 @@ NOUNS: tuple[Noun, ...] = (
                 help="seconds to wait for a running ingestion (default 1800)"),
             arg("--create-tables", action="store_true", help="create the feeds' tables even if no file waits"),
         )),
+        Verb("deadlines", "alert once for every due file missing at its deadline (gold.feed_deadlines)",
+             f"{FEEDS}:cmd_deadlines", (
+            arg("--hours", type=positive_float, default=24.0, help="deadlines passed in the last N hours (default 24)"),
+        )),
         Verb("example", "write an example file of a feed, optionally with bad rows or damaged",
              f"{FEEDS}:cmd_example", (
             arg("--feed", required=True, help="the feed's name"),

@@ -44,11 +44,12 @@ def test_every_dag_file_imports_without_errors_or_connections(dags):
                                  "pororoca_fraud_train", "pororoca_fraud_monitor", "pororoca_feeds"}  # fmt: skip
 
 
-def test_partner_files_are_swept_every_five_minutes_one_run_at_a_time(dags):
+def test_partner_files_are_swept_and_deadlines_checked_every_five_minutes(dags):
     feeds = dags["dags"]["pororoca_feeds"]
     assert "*/5 * * * *" in feeds["schedule"] and feeds["max_active_runs"] == 1 and not feeds["catchup"]
-    (task,) = feeds["tasks"].values()
-    assert "feeds ingest" in task["command"] and task["retries"] >= 2 and task["on_failure"] and task["timeout"]
+    ingest, deadlines = feeds["tasks"]["ingest"], feeds["tasks"]["deadlines"]
+    assert "feeds ingest" in ingest["command"] and "feeds deadlines" in deadlines["command"]
+    assert all(t["retries"] >= 2 and t["on_failure"] and t["timeout"] for t in (ingest, deadlines))
 
 
 def test_the_fraud_model_is_retrained_weekly_and_on_drift_through_the_promotion_gate(dags):

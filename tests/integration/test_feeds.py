@@ -136,3 +136,19 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_file_is_a_new_versi
     assert versions[1][3] == v1[7]  # version 2 names the checksum it replaces
     assert query(paths, count)[0][0] == before + 120  # the duplicate added nothing
     assert "no file waiting" in pororoca("feeds", "ingest").stdout
+
+
+def test_a_feed_silent_past_its_deadlines_raises_one_alert_once(paths, first_run):
+    # The hourly campaign feed got only a damaged file here: every hour of the last two days is a miss.
+    alerts = alerts_file(paths)
+    before = alerts.read_text().count("\n") if alerts.exists() else 0
+    first = pororoca("feeds", "deadlines", "--hours", "48").stdout
+    again = pororoca("feeds", "deadlines", "--hours", "48").stdout
+    assert "0 newly missed" in again  # recorded once, alerted once
+    missed = query(paths, "SELECT count(*) FROM gold.feed_deadlines WHERE feed = 'campaign_events' "
+                          "AND deadline > current_timestamp - INTERVAL '48' HOUR")[0][0]  # fmt: skip
+    assert missed >= 40
+    new = [json.loads(line) for line in alerts.read_text().splitlines()[before:]]
+    campaign = [a for a in new if a["kind"] == "feed_deadline_missed" and a["feed"] == "campaign_events"]
+    # One page per feed and run, never one per missed hour (none if an earlier run already paged).
+    assert len(campaign) == (1 if "campaign_events missed" in first else 0)

@@ -175,7 +175,8 @@ def test_personal_data_columns_carry_tags_the_classification_knows():
         ({"format": "xlsx"}, "format 'xlsx'"),
         ({"keys": ["bureau_remarks"]}, "key 'bureau_remarks' must be a declared, required column"),
         ({"columns": [{"name": "cpf", "type": "varchar"}]}, "type 'varchar'"),
-        ({"arrival": {"schedule": "0 6 * * *", "deadline": "8h"}}, "HH:MM"),
+        ({"arrival": {"schedule": "0 6 * * *", "deadline_after": "8h"}}, "HH:MM"),
+        ({"arrival": {"schedule": "every morning", "deadline_after": "02:00"}}, "not a cron expression"),
     ],
 )
 def test_a_broken_contract_is_refused_with_where_and_why(change, message):
@@ -189,3 +190,31 @@ def test_a_broken_contract_is_refused_with_where_and_why(change, message):
         doc["keys"] = []
     with pytest.raises(ConfigError, match=message):
         parse_feed("credit_bureau_scores", doc)
+
+
+def test_deadlines_follow_the_cron_in_sao_paulo_and_an_early_file_is_on_time():
+    from pororoca_feeds.deadlines import missed, slots
+
+    bureau = FEEDS["credit_bureau_scores"]  # due 06:00 São Paulo (09:00 UTC), late after 2 h
+    found = slots(bureau, since=datetime(2026, 12, 1, 12, tzinfo=UTC), now=datetime(2026, 12, 3, 12, tzinfo=UTC))
+    assert [s.deadline for s in found] == [datetime(2026, 12, 2, 11, tzinfo=UTC), datetime(2026, 12, 3, 11, tzinfo=UTC)]
+    first = found[0]
+    assert first.due == datetime(2026, 12, 2, 9, tzinfo=UTC) and first.previous_due == datetime(
+        2026, 12, 1, 9, tzinfo=UTC
+    )
+    assert not missed(first, [datetime(2026, 12, 2, 8, 30, tzinfo=UTC)])  # early: after the previous due time
+    assert not missed(first, [datetime(2026, 12, 2, 10, 59, tzinfo=UTC)])
+    assert missed(first, [datetime(2026, 12, 2, 11, 1, tzinfo=UTC)])  # late does not undo the miss
+    assert missed(first, [])
+    # Before the deadline nothing is judged yet.
+    assert (
+        slots(bureau, since=datetime(2026, 12, 3, 10, tzinfo=UTC), now=datetime(2026, 12, 3, 10, 59, tzinfo=UTC)) == []
+    )
+
+
+def test_an_hourly_feed_has_a_slot_every_hour():
+    from pororoca_feeds.deadlines import slots
+
+    campaign = FEEDS["campaign_events"]
+    found = slots(campaign, since=datetime(2026, 12, 3, 0, 0, tzinfo=UTC), now=datetime(2026, 12, 3, 3, 45, tzinfo=UTC))
+    assert [s.deadline.hour for s in found] == [0, 1, 2, 3] and all(s.deadline.minute == 30 for s in found)
