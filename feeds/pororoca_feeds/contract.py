@@ -21,6 +21,12 @@ NAME = re.compile(r"[a-z][a-z0-9_]*$")
 # Every row of a feed's bronze table says where it came from.
 LINEAGE = ("_source_file", "_file_checksum", "_row_number", "_ingested_at")
 REJECT_COLUMNS = (*LINEAGE, "reason", "raw")
+SILVER_LINEAGE = ("_source_file", "_file_checksum", "_ingested_at")
+# In silver a direct identifier becomes its token (HMAC, normalised by kind: the same token as every other silver
+# table, so feeds join the lake); names and addresses never enter silver; other personal data stays, classified.
+IDENTIFIERS = {"CPF": "cpf", "CNPJ": "cnpj", "Email": "email", "Phone": "phone", "PixKey": "text",
+               "AccountNumber": "text", "OnlineIdentifier": "text"}  # fmt: skip
+NEVER_IN_SILVER = {"Name", "Address"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,24 @@ class Feed:
         """Where the partner drops its files in the landing bucket."""
         return f"{self.name}/"
 
+    @property
+    def silver_table(self) -> str:
+        return f"silver.feed_{self.name}"
+
+    def silver_plan(self) -> list[tuple[str, str, str | None]]:
+        """(bronze column, silver column, token kind or None) of every column that enters silver."""
+        plan: list[tuple[str, str, str | None]] = []
+        for c in self.columns:
+            kinds = [IDENTIFIERS[t] for t in c.tags if t in IDENTIFIERS]
+            if NEVER_IN_SILVER & set(c.tags):
+                continue
+            plan.append((c.name, f"{c.name}_token", kinds[0]) if kinds else (c.name, c.name, None))
+        return plan
+
+    def silver_keys(self) -> list[str]:
+        names = {src: out for src, out, _ in self.silver_plan()}
+        return [names[k] for k in self.keys]
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
@@ -97,13 +121,24 @@ class Feed:
         tagged = {f"{self.table}.{c.name}": c.tags for c in self.columns if c.tags}
         if tagged:
             tagged[f"{self.rejects_table}.raw"] = ("PersonalData", "RawRecord")
+        for src, out, kind in self.silver_plan():
+            tags = self.column(src).tags
+            if kind:
+                tagged[f"{self.silver_table}.{out}"] = ("PersonalData", "Pseudonymised")
+            elif tags:
+                tagged[f"{self.silver_table}.{out}"] = tags
         return tagged
 
     def reviewed_columns(self) -> dict[str, tuple[str, ...]]:
         """The columns the contract declares free of personal data (the contract is their review), per table."""
         plain = tuple(c.name for c in self.columns if not c.tags)
         rejects = tuple(c for c in REJECT_COLUMNS if f"{self.rejects_table}.{c}" not in self.classified_columns())
-        return {self.table: (*plain, *LINEAGE), self.rejects_table: rejects}
+        silver = tuple(out for src, out, kind in self.silver_plan() if not kind and not self.column(src).tags)
+        return {
+            self.table: (*plain, *LINEAGE),
+            self.rejects_table: rejects,
+            self.silver_table: (*silver, *SILVER_LINEAGE),
+        }
 
 
 def parse_feed(name: str, doc: dict) -> Feed:

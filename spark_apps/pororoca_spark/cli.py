@@ -144,15 +144,18 @@ def _ingest_feeds(args: argparse.Namespace, paths: Paths) -> int:
     if not any(waiting.values()) and not args.create_tables:
         print("feeds ingest: no file waiting in the landing zone")
         return 0
+    key = session.pseudonymisation_key(paths)
     spark = session.session(paths, "feeds")
     feeds.ensure_tables(spark, chosen)
     results = []
+
+    def alert(kind: str, message: str, **details: object) -> None:
+        raise_alert(paths, kind, message, **details)
+
     for feed in chosen:
         if waiting[feed.name]:
             print(f"{feed.name}: {len(waiting[feed.name])} file(s) waiting")
-            results += feeds.ingest(
-                spark, landing, feed, print, lambda kind, msg, **d: raise_alert(paths, kind, msg, **d)
-            )
+            results += feeds.ingest(spark, landing, feed, key, print, alert)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("ingested", "duplicate", "quarantined")}
     print(f"feeds ingest: {counts['ingested']} ingested ({sum(r.accepted for r in results):,} rows accepted, "
           f"{sum(r.rejected for r in results):,} rejected), {counts['duplicate']} duplicate(s), "

@@ -19,6 +19,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
+from pororoca_core.pseudonym import token
 from pororoca_feeds import Dropped, Feed, Landing, Unreadable, check, read_file
 
 Say = Callable[[str], None]
@@ -71,13 +72,21 @@ def _create(spark: SparkSession, table: str, columns: list[tuple[str, str]], par
             spark.sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
+def silver_columns(feed: Feed) -> list[tuple[str, str]]:
+    types = dict(table_columns(feed))
+    cols = [(out, "string" if kind else types[src]) for src, out, kind in feed.silver_plan()]
+    return [*cols, ("_source_file", "string"), ("_file_checksum", "string"), ("_ingested_at", "timestamp")]
+
+
 def ensure_tables(spark: SparkSession, feeds: list[Feed]) -> None:
     spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.bronze")
+    spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.silver")
     spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.gold")
     _create(spark, CONTROL, list(CONTROL_COLUMNS), "days(ingested_at)")
     for feed in feeds:
         _create(spark, f"lakehouse.{feed.table}", table_columns(feed), "days(_ingested_at)")
         _create(spark, f"lakehouse.{feed.rejects_table}", REJECT_SCHEMA, "days(_ingested_at)")
+        _create(spark, f"lakehouse.{feed.silver_table}", silver_columns(feed), None)
 
 
 def _schema(columns: list[tuple[str, str]]) -> T.StructType:
@@ -92,12 +101,27 @@ def _holds(spark: SparkSession, table: str, checksum: str) -> bool:
     return bool(spark.sql(f"SELECT 1 FROM {table} WHERE _file_checksum = {_quoted(checksum)} LIMIT 1").collect())
 
 
-def ingest(spark: SparkSession, landing: Landing, feed: Feed, say: Say, alert: Alert) -> list[FileResult]:
-    """Every file waiting for `feed`, oldest first."""
-    results = []
-    for dropped in landing.pending(feed):
-        results.append(_one(spark, landing, feed, dropped, say, alert))
-    return results
+def ingest(spark: SparkSession, landing: Landing, feed: Feed, key: str, say: Say, alert: Alert) -> list[FileResult]:
+    """Every file waiting for `feed`, oldest first. `key`: the pseudonymisation key of silver's tokens."""
+    return [_one(spark, landing, feed, dropped, key, say, alert) for dropped in landing.pending(feed)]
+
+
+def merge_silver(spark: SparkSession, feed: Feed, accepted: list[dict[str, Any]], lineage: tuple[str, str],
+                 at: datetime, key: str, replaces: str | None) -> None:  # fmt: skip
+    """The file's rows into `silver.feed_<name>`, identifiers as tokens: the newest file's row per key. A corrected
+    version first takes its predecessor's rows out. Idempotent: merging the same file again changes nothing."""
+    table = f"lakehouse.{feed.silver_table}"
+    if replaces:
+        spark.sql(f"DELETE FROM {table} WHERE _file_checksum = {_quoted(replaces)}")
+    if not accepted:
+        return
+    plan = feed.silver_plan()
+    rows = [(*(token(str(r[src]), kind, key) if kind and r[src] is not None else r[src] for src, _, kind in plan),
+             *lineage, at) for r in accepted]  # fmt: skip
+    spark.createDataFrame(rows, _schema(silver_columns(feed))).createOrReplaceTempView("feed_file_rows")
+    on = " AND ".join(f"t.{k} = s.{k}" for k in feed.silver_keys())
+    spark.sql(f"MERGE INTO {table} t USING feed_file_rows s ON {on} "
+              "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")  # fmt: skip
 
 
 def _history(spark: SparkSession, feed: Feed, file_name: str, checksum: str) -> tuple[list[Any], list[Any]]:
@@ -110,7 +134,8 @@ def _history(spark: SparkSession, feed: Feed, file_name: str, checksum: str) -> 
     return same, versions
 
 
-def _one(spark: SparkSession, landing: Landing, feed: Feed, dropped: Dropped, say: Say, alert: Alert) -> FileResult:
+def _one(spark: SparkSession, landing: Landing, feed: Feed, dropped: Dropped, key: str, say: Say,
+         alert: Alert) -> FileResult:  # fmt: skip
     data = landing.fetch(dropped)
     checksum = hashlib.sha256(data).hexdigest()
     now = datetime.now(UTC)
@@ -144,6 +169,7 @@ def _one(spark: SparkSession, landing: Landing, feed: Feed, dropped: Dropped, sa
         rows = [(*lineage, r.number, now, r.reason, r.raw) for r in checked.rejects]
         spark.createDataFrame(rows, _schema(REJECT_SCHEMA)).writeTo(rejects).append()
     previous = versions[-1] if versions else None
+    merge_silver(spark, feed, checked.accepted, lineage, now, key, previous["checksum"] if previous else None)
     stored = landing.archive_key(dropped, checksum)
     _control(spark, {**base, "status": "ingested", "version": (previous["version"] or 1) + 1 if previous else 1,
                      "replaces_checksum": previous["checksum"] if previous else None,

@@ -10,12 +10,13 @@ import secrets
 import pytest
 from minio.error import S3Error
 
-from pororoca_core import lakehouse
+from pororoca_core import credentials, lakehouse
 from pororoca_core.alerts import alerts_file
+from pororoca_core.pseudonym import token
 from pororoca_feeds import load_feeds
 from pororoca_feeds.landing import BUCKET, Landing, partner_client
 
-from .conftest import pororoca
+from .conftest import ensure_gold, pororoca
 
 FEEDS = load_feeds()
 # Names and contents of this run's files: a stack reused across runs has ingested earlier runs' files.
@@ -36,6 +37,7 @@ def control(paths, where: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def first_run(paths):
+    ensure_gold(paths)  # the sources' customers and merchants, whom the files name
     pororoca("feeds", "apply")
     again = pororoca("feeds", "apply").stdout
     assert "bucket landing present" in again  # idempotent
@@ -87,6 +89,20 @@ def test_good_rows_land_in_bronze_with_their_lineage_and_bad_rows_in_rejects(pat
                         f"WHERE _file_checksum = '{st[7]}'") == [(150, True)]  # fmt: skip
 
 
+def test_silver_holds_each_file_with_identifiers_as_the_lakes_own_tokens(paths, first_run):
+    (row,) = control(paths, f"file_name = 'bureau_a_{RUN}.csv'")
+    checksum = row[7]
+    columns = {r[0] for r in query(paths, "SHOW COLUMNS FROM silver.feed_credit_bureau_scores")}
+    assert "cpf_token" in columns and "cpf" not in columns
+    rows = f"SELECT count(*) FROM silver.feed_credit_bureau_scores WHERE _file_checksum = '{checksum}'"
+    assert query(paths, rows) == [(195,)]
+    # The keyed hash every silver table uses (silver.customers.cpf_token): feeds join the lake by token.
+    key = credentials.load(paths.credentials)["pseudonymisation_key"]
+    cpfs = query(paths, f"SELECT cpf FROM bronze.feed_credit_bureau_scores WHERE _file_checksum = '{checksum}'")
+    tokens = query(paths, f"SELECT cpf_token FROM silver.feed_credit_bureau_scores WHERE _file_checksum = '{checksum}'")
+    assert {token(c, "cpf", key) for (c,) in cpfs} == {t for (t,) in tokens}
+
+
 def test_an_unreadable_file_is_quarantined_with_its_reason_and_an_alert(paths, first_run):
     (row,) = control(paths, f"file_name = 'campaign_broken_{RUN}.jsonl'")
     assert row[1] == "quarantined" and "truncated" in row[8]
@@ -135,6 +151,9 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_file_is_a_new_versi
     assert [(v[1], v[2]) for v in versions] == [("ingested", 1), ("ingested", 2)]
     assert versions[1][3] == v1[7]  # version 2 names the checksum it replaces
     assert query(paths, count)[0][0] == before + 120  # the duplicate added nothing
+    silver = "SELECT count(*) FROM silver.feed_credit_bureau_scores WHERE _file_checksum = '{}'"
+    assert query(paths, silver.format(v1[7])) == [(0,)]  # the corrected version replaced its rows
+    assert query(paths, silver.format(versions[1][7])) == [(120,)]
     assert "no file waiting" in pororoca("feeds", "ingest").stdout
 
 

@@ -218,3 +218,16 @@ def test_an_hourly_feed_has_a_slot_every_hour():
     campaign = FEEDS["campaign_events"]
     found = slots(campaign, since=datetime(2026, 12, 3, 0, 0, tzinfo=UTC), now=datetime(2026, 12, 3, 3, 45, tzinfo=UTC))
     assert [s.deadline.hour for s in found] == [0, 1, 2, 3] and all(s.deadline.minute == 30 for s in found)
+
+
+def test_in_silver_identifiers_become_tokens_names_never_enter_and_other_personal_data_stays_classified():
+    bureau = FEEDS["credit_bureau_scores"]
+    plan = {src: (out, kind) for src, out, kind in bureau.silver_plan()}
+    assert plan["cpf"] == ("cpf_token", "cpf") and plan["overdue_debt"] == ("overdue_debt", None)
+    assert bureau.silver_keys() == ["cpf_token", "reference_date"]
+    tagged = bureau.classified_columns()
+    assert tagged["silver.feed_credit_bureau_scores.cpf_token"] == ("PersonalData", "Pseudonymised")
+    assert tagged["silver.feed_credit_bureau_scores.overdue_debt"] == ("PersonalData", "FinancialData")
+    named = dataclasses.replace(bureau, columns=(*bureau.columns, dataclasses.replace(
+        bureau.columns[-1], name="holder_name", tags=("PersonalData", "Name"))))  # fmt: skip
+    assert "holder_name" not in {src for src, _, _ in named.silver_plan()}
