@@ -33,6 +33,7 @@ COPY metadata metadata
 COPY spark_apps spark_apps
 COPY superset_dashboards superset_dashboards
 COPY fraud fraud
+COPY feeds feeds
 RUN uv pip install --python /opt/pororoca/venv/bin/python --no-deps -e . \
     && POROROCA_CACHE_DIR=/cache /opt/pororoca/venv/bin/pororoca install --only iceberg_sink,spark,trino_audit \
     && mkdir -p /opt/pororoca/plugins /opt/pororoca/spark-jars /opt/trino-plugin \

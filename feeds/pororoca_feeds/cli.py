@@ -54,16 +54,12 @@ def cmd_check(args: argparse.Namespace, paths: Paths) -> int:
 def cmd_example(args: argparse.Namespace, paths: Paths) -> int:
     feed = load_feed(args.feed)
     rng = random.Random(args.seed)
-    rows = examples.rows_for(feed, args.rows, args.day or date.today(), rng)
-    spoiled = examples.spoil(feed, rows, args.bad_rows, rng)
-    data = examples.encode(feed, rows)
-    how = ""
-    if args.corrupt:
-        data, how = examples.corrupt(feed, data, rng)
-    args.out.write_bytes(data)
-    print(f"{args.out}: {feed.name} ({feed.format}), {len(rows)} rows, {len(spoiled)} spoiled"
+    made = examples.make_file(feed, args.rows, args.day or date.today(), rng, args.bad_rows, args.corrupt)
+    args.out.write_bytes(made.data)
+    spoiled = made.spoiled
+    print(f"{args.out}: {feed.name} ({feed.format}), {made.rows} rows, {len(spoiled)} spoiled"
           + (f" (rows {', '.join(map(str, spoiled[:10]))}{'...' if len(spoiled) > 10 else ''})" if spoiled else "")
-          + (f", corrupted: {how}" if how else ""))  # fmt: skip
+          + (f", corrupted: {made.damage}" if made.damage else ""))  # fmt: skip
     return 0
 
 
@@ -118,18 +114,15 @@ def cmd_drop(args: argparse.Namespace, paths: Paths) -> int:
     feed = load_feed(args.feed)
     rng = random.Random(args.seed)
     day = args.day or date.today()
-    rows = examples.rows_for(feed, args.rows, day, rng, _subjects(paths, feed.name, args.rows, rng))
-    spoiled = examples.spoil(feed, rows, args.bad_rows, rng)
-    data = examples.encode(feed, rows)
-    how = ""
-    if args.corrupt:
-        data, how = examples.corrupt(feed, data, rng)
-    suffix = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet", "avro": "avro", "orc": "orc"}[feed.format]
-    name = args.name or f"{feed.name}_{day:%Y%m%d}_{rng.randrange(16**6):06x}.{suffix}"
+    made = examples.make_file(feed, args.rows, day, rng, args.bad_rows, args.corrupt,
+                              _subjects(paths, feed.name, args.rows, rng))  # fmt: skip
+    data = made.data
+    name = args.name or f"{feed.name}_{day:%Y%m%d}_{rng.randrange(16**6):06x}.{feed.format}"
     client = partner_client(paths, feed.partner)
     client.put_object(BUCKET, f"{feed.prefix}{name}", io.BytesIO(data), len(data))
-    print(f"dropped {BUCKET}/{feed.prefix}{name} as partner {feed.partner}: {len(rows):,} rows, {len(data):,} bytes"
-          + (f", {len(spoiled)} bad rows" if spoiled else "") + (f", corrupted ({how})" if how else ""))  # fmt: skip
+    print(f"dropped {BUCKET}/{feed.prefix}{name} as partner {feed.partner}: {made.rows:,} rows, {len(data):,} bytes"
+          + (f", {len(made.spoiled)} bad rows" if made.spoiled else "")
+          + (f", corrupted ({made.damage})" if made.damage else ""))  # fmt: skip
     return 0
 
 

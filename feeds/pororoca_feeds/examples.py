@@ -11,6 +11,7 @@ import io
 import json
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -226,6 +227,25 @@ def _avro_type(kind: str) -> Any:
         "date": {"type": "int", "logicalType": "date"},
         "timestamp": {"type": "long", "logicalType": "timestamp-micros"},
     }[kind]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExampleFile:
+    rows: int
+    spoiled: list[int]  # 1-based row numbers
+    data: bytes
+    damage: str  # what `corrupt` did, or ""
+
+
+def make_file(feed: Feed, n: int, day: date, rng: random.Random, bad: int = 0, damaged: bool = False,
+              subjects: Sequence[Any] = ()) -> ExampleFile:  # fmt: skip
+    """A whole example file: good rows, `bad` of them spoiled, encoded, optionally damaged."""
+    rows = rows_for(feed, n, day, rng, subjects)
+    spoiled = spoil(feed, rows, bad, rng)
+    data, damage = encode(feed, rows), ""
+    if damaged:
+        data, damage = corrupt(feed, data, rng)
+    return ExampleFile(len(rows), spoiled, data, damage)
 
 
 def corrupt(feed: Feed, data: bytes, rng: random.Random) -> tuple[bytes, str]:

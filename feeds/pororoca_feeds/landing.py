@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from minio import Minio
 
 from pororoca_core import credentials, lakehouse
+from pororoca_core.errors import NotReady
 from pororoca_core.object_store import ObjectStore
 from pororoca_core.paths import Paths
 from pororoca_feeds.contract import Feed
@@ -75,8 +76,6 @@ def apply(paths: Paths, feeds: dict[str, Feed]) -> list[str]:
 def partner_client(paths: Paths, partner: str) -> Minio:
     secret = credentials.load(paths.credentials).get(partner_secret(partner))
     if not secret:
-        from pororoca_core.errors import NotReady
-
         raise NotReady(f"no key for partner {partner}: run `pororoca feeds apply` first")
     return _client(paths, (partner_user(partner), secret))
 
@@ -104,8 +103,6 @@ class Landing:
     def of(cls, paths: Paths) -> Landing:
         secrets = credentials.load(paths.credentials)
         if INGEST_USER not in secrets:
-            from pororoca_core.errors import NotReady
-
             raise NotReady("no landing zone yet: run `pororoca feeds apply` first")
         return cls(_client(paths, (secrets[INGEST_USER], secrets[INGEST_SECRET])))
 

@@ -44,7 +44,7 @@ def read_file(feed: Feed, data: bytes) -> list[RawRow]:
     return reader(feed, data)
 
 
-def _text(feed: Feed, data: bytes, encoding: str) -> str:
+def _text(data: bytes, encoding: str) -> str:
     if encoding.replace("-", "").lower() in ("latin1", "iso88591", "cp1252", "windows1252"):
         # Latin-1 decodes any byte: a UTF-8 file would be read as mojibake ("JoÃ£o"), silently.
         try:
@@ -68,7 +68,7 @@ def _truncated(text: str) -> bool:
 
 def _csv(feed: Feed, data: bytes) -> list[RawRow]:
     opts = feed.csv
-    text = _text(feed, data, opts.encoding)
+    text = _text(data, opts.encoding)
     lines = text.splitlines(keepends=True)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=opts.delimiter)
     try:
@@ -111,7 +111,7 @@ def _csv(feed: Feed, data: bytes) -> list[RawRow]:
 
 
 def _jsonl(feed: Feed, data: bytes) -> list[RawRow]:
-    text = _text(feed, data, "utf-8")
+    text = _text(data, "utf-8")
     if _truncated(text):
         raise Unreadable(f"truncated: the last line ({text.count(chr(10)) + 1}) has no line end")
     lines = text.splitlines()

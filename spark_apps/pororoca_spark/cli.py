@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -33,15 +34,20 @@ def _pick(all_names: list[str], wanted: str | None) -> set[str]:
     return chosen
 
 
-def cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
+def _one_at_a_time(lock: str, run: Callable[[argparse.Namespace, Paths], int], args: argparse.Namespace,
+                   paths: Paths) -> int:  # fmt: skip
     from pororoca_core import locks
 
     try:
-        with locks.exclusive(paths, "curate", args.wait):
-            return _curate(args, paths)
+        with locks.exclusive(paths, lock, args.wait):
+            return run(args, paths)
     except locks.LockBusy as e:
         print(e)
         return 75  # EX_TEMPFAIL: nothing was done, try again later
+
+
+def cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
+    return _one_at_a_time("curate", _curate, args, paths)
 
 
 def _curate(args: argparse.Namespace, paths: Paths) -> int:
@@ -122,14 +128,7 @@ def cmd_rollback(args: argparse.Namespace, paths: Paths) -> int:
 
 def cmd_ingest_feeds(args: argparse.Namespace, paths: Paths) -> int:
     """Every file waiting in the landing zone into bronze; one run at a time."""
-    from pororoca_core import locks
-
-    try:
-        with locks.exclusive(paths, "feeds", args.wait):
-            return _ingest_feeds(args, paths)
-    except locks.LockBusy as e:
-        print(e)
-        return 75
+    return _one_at_a_time("feeds", _ingest_feeds, args, paths)
 
 
 def _ingest_feeds(args: argparse.Namespace, paths: Paths) -> int:
@@ -155,7 +154,7 @@ def _ingest_feeds(args: argparse.Namespace, paths: Paths) -> int:
     for feed in chosen:
         if waiting[feed.name]:
             print(f"{feed.name}: {len(waiting[feed.name])} file(s) waiting")
-            results += feeds.ingest(spark, landing, feed, key, print, alert)
+            results += feeds.ingest(spark, landing, feed, waiting[feed.name], key, print, alert)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("ingested", "duplicate", "quarantined")}
     print(f"feeds ingest: {counts['ingested']} ingested ({sum(r.accepted for r in results):,} rows accepted, "
           f"{sum(r.rejected for r in results):,} rejected), {counts['duplicate']} duplicate(s), "

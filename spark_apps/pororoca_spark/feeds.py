@@ -101,9 +101,10 @@ def _holds(spark: SparkSession, table: str, checksum: str) -> bool:
     return bool(spark.sql(f"SELECT 1 FROM {table} WHERE _file_checksum = {_quoted(checksum)} LIMIT 1").collect())
 
 
-def ingest(spark: SparkSession, landing: Landing, feed: Feed, key: str, say: Say, alert: Alert) -> list[FileResult]:
-    """Every file waiting for `feed`, oldest first. `key`: the pseudonymisation key of silver's tokens."""
-    return [_one(spark, landing, feed, dropped, key, say, alert) for dropped in landing.pending(feed)]
+def ingest(spark: SparkSession, landing: Landing, feed: Feed, waiting: list[Dropped], key: str, say: Say,
+           alert: Alert) -> list[FileResult]:  # fmt: skip
+    """The files waiting for `feed` (as `Landing.pending` lists them, oldest first). `key`: silver's token key."""
+    return [_one(spark, landing, feed, dropped, key, say, alert) for dropped in waiting]
 
 
 def merge_silver(spark: SparkSession, feed: Feed, accepted: list[dict[str, Any]], lineage: tuple[str, str],
