@@ -104,3 +104,18 @@ def test_the_receipt_names_every_topic_family_that_may_still_hold_the_subject_an
     assert "raw change topics (core.*, fraud.scores) until 2026-12-04T00:00:00+00:00 (their retention, 3 days)" in said
     forever = residual_statement([TopicSpan("fraud.alerts", 0, 0, 1, -1)], datetime(2026, 12, 1, tzinfo=UTC))
     assert "(fraud.alerts) indefinitely" in forever
+
+
+def test_partner_files_that_name_a_subject_are_theirs_in_bronze_and_by_token_in_silver():
+    bureau = MODEL.entities["feed.credit_bureau_scores"]
+    assert bureau.tables == ("bronze.feed_credit_bureau_scores", "silver.feed_credit_bureau_scores")
+    found = {"customers": {"cpf": {"52998224725"}, "email": {"a@b.com"}}}
+    assert subjects.predicate(MODEL, bureau, found, {"cpf", "score"}) == "\"cpf\" IN ('52998224725')"
+    kinds = subjects.token_kinds()["silver.feed_credit_bureau_scores"]
+    silver = subjects.predicate(MODEL, bureau, found, {"cpf_token", "score"}, kinds, lambda v, k: f"tok({k}:{v})")
+    assert silver == "\"cpf_token\" IN ('tok(cpf:52998224725)')"
+    campaign = MODEL.entities["feed.campaign_events"]
+    kinds = subjects.token_kinds()["silver.feed_campaign_events"]
+    assert "tok(email:a@b.com)" in subjects.predicate(MODEL, campaign, found, {"customer_email_token"}, kinds,
+                                                      lambda v, k: f"tok({k}:{v})")  # fmt: skip
+    assert "email" in MODEL.needed_columns("customers")
