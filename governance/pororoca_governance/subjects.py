@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,11 @@ def literal(value: object) -> str:
 def in_list(column: str, values: set) -> str:
     if not values:
         return "FALSE"
-    return f'"{column}" IN ({", ".join(literal(v) for v in sorted(values, key=str))})'
+    items = ", ".join(literal(v) for v in sorted(values, key=str))
+    if any(isinstance(v, uuid.UUID) for v in values):
+        # A uuid column (bronze) or its text (silver): Trino compares neither with text literals as they are.
+        return f'CAST("{column}" AS varchar) IN ({items})'
+    return f'"{column}" IN ({items})'
 
 
 Tokeniser = Callable[[str, str], str]  # (value, kind) -> silver's token
