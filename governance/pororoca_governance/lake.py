@@ -95,14 +95,35 @@ class ObjectStore:
             if not values:
                 continue
             arr = table.column(column)
-            probe = arr if pa_type_is_string(arr.type) else pc.cast(arr, "string")
-            n = pc.sum(pc.is_in(probe, value_set=_string_array(values))).as_py() or 0
+            if _is_uuid(arr.type):
+                # Iceberg writes a uuid as 16 bytes, which no cast turns into its text: compare the bytes.
+                probe = pc.cast(arr, arr.type.storage_type) if hasattr(arr.type, "storage_type") else arr
+                wanted = _uuid_array(values)
+            else:
+                probe = arr if pa_type_is_string(arr.type) else pc.cast(arr, "string")
+                wanted = _string_array(values)
+            n = pc.sum(pc.is_in(probe, value_set=wanted)).as_py() or 0
             if n:
                 hits.append(FileHit(path, column, n))
         return hits
 
     def delete(self, path: str) -> None:
         self.fs.delete_file(path)
+
+
+def _is_uuid(t) -> bool:
+    import pyarrow as pa
+
+    storage = getattr(t, "storage_type", t)
+    return pa.types.is_fixed_size_binary(storage) and storage.byte_width == 16
+
+
+def _uuid_array(values: list):
+    import uuid
+
+    import pyarrow as pa
+
+    return pa.array([uuid.UUID(str(v)).bytes for v in values], type=pa.binary(16))
 
 
 def pa_type_is_string(t) -> bool:

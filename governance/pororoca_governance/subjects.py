@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pororoca_core.errors import UsageError
 from pororoca_core.ids import is_valid_cpf
+from pororoca_feeds import load_feeds
 from pororoca_governance.classification import LGPD_DIR
 from pororoca_spark import silver_tables
 
@@ -71,6 +73,14 @@ def load(path: Path = SUBJECTS_PATH) -> SubjectModel:
     for table, spec in data.get("gold", {}).items():
         owners = tuple(Owner(o["column"], o["of"], o.get("of_column", o["column"])) for o in spec["owner"])
         entities[table] = Entity(table, (table,), owners)
+    feeds = load_feeds()
+    for name, spec in data.get("feeds", {}).items():
+        if name not in feeds:
+            raise SubjectError(f"{path.name}: feeds.{name} is not a feed of feeds/*.toml")
+        owners = tuple(Owner(o["column"], o["of"], o.get("of_column", o["column"])) for o in spec["owner"])
+        feed = feeds[name]
+        # A rejected row's raw text is redacted for every masked role but not matched here: see the README.
+        entities[f"feed.{name}"] = Entity(f"feed.{name}", (feed.table, feed.silver_table), owners)
     return SubjectModel(data["root"], data["root_key"], _ordered(entities, data["root"]))
 
 
@@ -98,7 +108,11 @@ def literal(value: object) -> str:
 def in_list(column: str, values: set) -> str:
     if not values:
         return "FALSE"
-    return f'"{column}" IN ({", ".join(literal(v) for v in sorted(values, key=str))})'
+    items = ", ".join(literal(v) for v in sorted(values, key=str))
+    if any(isinstance(v, uuid.UUID) for v in values):
+        # A uuid column (bronze) or its text (silver): Trino compares neither with text literals as they are.
+        return f'CAST("{column}" AS varchar) IN ({items})'
+    return f'"{column}" IN ({items})'
 
 
 Tokeniser = Callable[[str, str], str]  # (value, kind) -> silver's token
@@ -127,8 +141,11 @@ def predicate(
 
 
 def token_kinds() -> dict[str, dict[str, str]]:
-    """silver table -> tokenised column -> kind (silver.toml)."""
-    return {t.name: dict(t.tokenise) for t in silver_tables()}
+    """silver table -> tokenised column -> kind (silver.toml, and the feeds' silver tables)."""
+    kinds = {t.name: dict(t.tokenise) for t in silver_tables()}
+    for feed in load_feeds().values():
+        kinds[feed.silver_table] = {src: kind for src, _, kind in feed.silver_plan() if kind}
+    return kinds
 
 
 _CPF = re.compile(r"^\d{3}\.?\d{3}\.?\d{3}-?\d{2}$")

@@ -3,6 +3,7 @@ which audited reads touched personal data."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -104,3 +105,38 @@ def test_the_receipt_names_every_topic_family_that_may_still_hold_the_subject_an
     assert "raw change topics (core.*, fraud.scores) until 2026-12-04T00:00:00+00:00 (their retention, 3 days)" in said
     forever = residual_statement([TopicSpan("fraud.alerts", 0, 0, 1, -1)], datetime(2026, 12, 1, tzinfo=UTC))
     assert "(fraud.alerts) indefinitely" in forever
+
+
+def test_partner_files_that_name_a_subject_are_theirs_in_bronze_and_by_token_in_silver():
+    bureau = MODEL.entities["feed.credit_bureau_scores"]
+    assert bureau.tables == ("bronze.feed_credit_bureau_scores", "silver.feed_credit_bureau_scores")
+    found = {"customers": {"cpf": {"52998224725"}, "email": {"a@b.com"}}}
+    assert subjects.predicate(MODEL, bureau, found, {"cpf", "score"}) == "\"cpf\" IN ('52998224725')"
+    kinds = subjects.token_kinds()["silver.feed_credit_bureau_scores"]
+    silver = subjects.predicate(MODEL, bureau, found, {"cpf_token", "score"}, kinds, lambda v, k: f"tok({k}:{v})")
+    assert silver == "\"cpf_token\" IN ('tok(cpf:52998224725)')"
+    campaign = MODEL.entities["feed.campaign_events"]
+    kinds = subjects.token_kinds()["silver.feed_campaign_events"]
+    assert "tok(email:a@b.com)" in subjects.predicate(MODEL, campaign, found, {"customer_email_token"}, kinds,
+                                                      lambda v, k: f"tok({k}:{v})")  # fmt: skip
+    assert "email" in MODEL.needed_columns("customers")
+
+
+def test_uuid_values_match_a_uuid_column_and_its_text_alike():
+    """A subject with Open Finance consents: bronze's consent_id is a uuid, and Trino refused `uuid IN (varchar)`."""
+    consent = uuid.UUID("12151fd2-7586-11e9-8f9e-2a86e4085a59")
+    assert subjects.in_list("consent_id", {consent}) == (
+        "CAST(\"consent_id\" AS varchar) IN ('12151fd2-7586-11e9-8f9e-2a86e4085a59')"
+    )
+
+
+def test_the_file_check_compares_uuid_columns_by_their_bytes():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from pororoca_governance.lake import _is_uuid, _uuid_array
+
+    consent = uuid.uuid4()
+    column = pa.array([consent.bytes, uuid.uuid4().bytes], type=pa.binary(16))
+    assert _is_uuid(column.type) and not _is_uuid(pa.string())
+    assert pc.sum(pc.is_in(column, value_set=_uuid_array([str(consent)]))).as_py() == 1
