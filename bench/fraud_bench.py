@@ -28,6 +28,7 @@ from confluent_kafka.admin import AdminClient
 from pororoca_core import lakehouse
 from pororoca_core.paths import Paths
 from pororoca_sources.connections import Sources
+from pororoca_sources.simulate import usual_devices
 
 TICK = 0.05  # seconds between source transactions of one writer
 WRITER_RATE = 500  # transfers per second one writer (one connection) commits
@@ -204,12 +205,8 @@ def main() -> None:
     src = Sources.of(paths)
     kafka = lakehouse.Endpoints.of(paths).kafka
     with src.core() as conn:
-        # Payers pay from their usual (latest trusted) device, as the loaded history does: a transfer from no known
-        # device is a fraud signal, and a bench where every transfer alerts would time the wrong workload.
-        accounts = conn.execute(
-            "SELECT DISTINCT ON (a.account_id) a.account_id, d.device_id FROM accounts a LEFT JOIN devices d "
-            "ON d.customer_id = a.customer_id AND d.trusted ORDER BY a.account_id, d.registered_at DESC"
-        ).fetchall()
+        # A bench where every transfer alerts would time the wrong workload.
+        accounts = usual_devices(conn.execute)
     random.Random(11).shuffle(accounts)  # neighbouring accounts often share a customer (and its device)
     result: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "seconds_per_rate": args.seconds,
                     "rates": []}  # fmt: skip

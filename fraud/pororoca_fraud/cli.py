@@ -263,6 +263,8 @@ def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
             "min_transfers": str(policy.min_transfers), "maturity_days": str(math.ceil(config.label_maturity_days)),
             "version": _version_literal(champion) if champion else ""}  # fmt: skip
 
+    fill["frauds"] = "\n".join(ln for ln in (SQL / "frauds.sql").read_text().splitlines() if not ln.startswith("--"))
+
     def sql(name: str) -> str:
         text = (SQL / f"{name}.sql").read_text()
         return re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], text)

@@ -78,21 +78,23 @@ def alias_version(name: str, alias: str) -> str | None:
         return None
 
 
+def load_version(name: str, version: str) -> LinearModel:
+    """One registered version, by number: what an alias named when it was read, even if it has moved since."""
+    import mlflow
+
+    pipeline = mlflow.sklearn.load_model(f"models:/{name}/{version}")
+    log.info("loaded model %s version %s", name, version)
+    return LinearModel.from_pipeline(pipeline, version)
+
+
 def load_alias(name: str, alias: str) -> LinearModel | None:
     """The registered version under `alias` (`champion`, `challenger`), or None when the registry has none yet (the
     rules still score)."""
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         log.warning("no MLFLOW_TRACKING_URI: scoring with the rules only")
         return None
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    client = mlflow.MlflowClient()
-    try:
-        mv = client.get_model_version_by_alias(name, alias)
-    except MlflowException as e:
-        log.warning("no model %s@%s in the registry yet (%s)", name, alias, e.error_code)
+    version = alias_version(name, alias)
+    if version is None:
+        log.warning("no model %s@%s in the registry yet", name, alias)
         return None
-    pipeline = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
-    log.info("loaded model %s version %s (alias %s)", name, mv.version, alias)
-    return LinearModel.from_pipeline(pipeline, str(mv.version))
+    return load_version(name, version)

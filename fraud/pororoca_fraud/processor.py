@@ -28,7 +28,7 @@ from pororoca_core.pseudonym import token
 from pororoca_fraud import events as ev
 from pororoca_fraud import features as ft
 from pororoca_fraud.health import Counters, serve_health
-from pororoca_fraud.model import LinearModel, alias_version, load_alias
+from pororoca_fraud.model import LinearModel, alias_version, load_alias, load_version
 from pororoca_fraud.registry import CHALLENGER
 from pororoca_fraud.scoring import ScoringConfig, judge, load_config
 
@@ -135,7 +135,7 @@ def follow(slot: ModelSlot, name: str, alias: str) -> bool:
     latest = alias_version(name, alias)
     if latest == slot.version:
         return False
-    slot.model = load_alias(name, alias) if latest is not None else None
+    slot.model = load_version(name, latest) if latest is not None else None
     return True
 
 

@@ -13,14 +13,29 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from pororoca_core.errors import NotReady, UsageError
 from pororoca_core.rows import scalar
 from pororoca_sources.connections import Sources
 from pororoca_sources.generate import money
+
+USUAL_DEVICES = (
+    "SELECT DISTINCT ON (a.account_id) a.account_id, d.device_id FROM accounts a LEFT JOIN devices d "
+    "ON d.customer_id = a.customer_id AND d.trusted ORDER BY a.account_id, d.registered_at DESC"
+)
+
+
+def usual_devices(execute: Callable[..., Any]) -> list[tuple[int, int | None]]:
+    """(account, the device its customer pays from) for every account, by account id: the customer's latest
+    trusted device, as in the loaded history (None: no trusted device). Live workloads send transfers from it: a
+    transfer from no known device is itself a fraud signal, so a workload without devices alerts on everything."""
+    return [(account, device) for account, device in execute(USUAL_DEVICES).fetchall()]
+
 
 TICK = 0.2  # seconds between batches
 GRACE_DAYS = 5  # an instalment this late is still paid by a customer who pays (the generator's late payers)
@@ -129,12 +144,7 @@ class CoreWorker:
         self.payers = deque(self.rng.sample(mine, len(mine)))
         # People pay from their usual phone: the account's customer's latest trusted device (the loaded history's
         # habit; a transfer from no known device is itself a fraud signal to the model).
-        self.device_of: dict[int, int] = dict(
-            q(
-                "SELECT DISTINCT ON (a.account_id) a.account_id, d.device_id FROM accounts a "
-                "JOIN devices d USING (customer_id) WHERE d.trusted ORDER BY a.account_id, d.registered_at DESC"
-            ).fetchall()
-        )
+        self.device_of: dict[int, int | None] = dict(usual_devices(q))
         if not self.accounts:
             raise NotReady("the core database is empty: run `pororoca sources load` first")
 

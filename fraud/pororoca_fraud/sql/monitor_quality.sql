@@ -5,14 +5,7 @@
 -- undetected would make every alert look false. Replaces the rows of the days it covers.
 -- {first}, {last}: the days; {maturity_days}: fraud/scoring.toml [training] label_maturity_days.
 INSERT INTO gold.fraud_model_quality
-WITH frauds AS (
-    SELECT transfer_id FROM silver.fraud_cases WHERE transfer_id IS NOT NULL
-    UNION
-    SELECT transfer_id FROM (
-        SELECT transfer_id, label, row_number() OVER (PARTITION BY transfer_id ORDER BY decided_at DESC) AS latest
-        FROM gold.fraud_dispositions
-    ) WHERE latest = 1 AND label = 'confirmed_fraud'
-),
+WITH {frauds},
 labels AS (SELECT max(detected_at) AS as_of FROM silver.fraud_cases),
 scored AS (
     SELECT CAST(s.created_at AT TIME ZONE 'America/Sao_Paulo' AS date) AS reference_date,

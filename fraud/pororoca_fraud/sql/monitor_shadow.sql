@@ -3,14 +3,7 @@
 -- confirmations, as in monitor_quality.sql). Replaces the rows of the days it covers.
 -- {first}, {last}: the days.
 INSERT INTO gold.fraud_shadow_daily
-WITH frauds AS (
-    SELECT transfer_id FROM silver.fraud_cases WHERE transfer_id IS NOT NULL
-    UNION
-    SELECT transfer_id FROM (
-        SELECT transfer_id, label, row_number() OVER (PARTITION BY transfer_id ORDER BY decided_at DESC) AS latest
-        FROM gold.fraud_dispositions
-    ) WHERE latest = 1 AND label = 'confirmed_fraud'
-),
+WITH {frauds},
 scored AS (
     SELECT CAST(s.created_at AT TIME ZONE 'America/Sao_Paulo' AS date) AS reference_date,
            coalesce(s.model_version, 'regras') AS champion_version, s.shadow_model_version AS challenger_version,
