@@ -12,6 +12,7 @@
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 ARG TRINO_VERSION
 ARG SUPERSET_VERSION
+ARG AIRFLOW_VERSION
 
 FROM ${PYTHON_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends maven openjdk-17-jdk-headless \
@@ -85,6 +86,14 @@ ENTRYPOINT ["minio"]
 
 FROM trinodb/trino:${TRINO_VERSION} AS trino
 COPY --from=build /opt/trino-plugin/ /usr/lib/trino/plugin/
+
+# Upstream Airflow plus the Kafka provider the landing bucket's asset watcher runs in the triggerer, at the
+# versions and hashes of the local stack's lock (packages the image already has at those pins are kept).
+FROM apache/airflow:${AIRFLOW_VERSION}-python3.11 AS airflow
+COPY stack/venvs/airflow.lock stack/pororoca_stack/lock_subset.py /tmp/
+RUN python3 /tmp/lock_subset.py /tmp/airflow.lock apache-airflow-providers-apache-kafka \
+        apache-airflow-providers-common-messaging > /tmp/kafka.txt \
+    && pip install --no-cache-dir --require-hashes -r /tmp/kafka.txt
 
 FROM apache/superset:${SUPERSET_VERSION} AS superset
 USER root

@@ -139,16 +139,17 @@ MANIFEST_VERSION = $(shell $(VENV)/bin/python -c "import tomllib;print(tomllib.l
 PROJECT_TAG = $(shell $(VENV)/bin/python -c "import tomllib;print(tomllib.load(open('pyproject.toml','rb'))['project']['version'])")
 KIND_CLUSTER ?= pororoca
 
-images: venv ## build the project, fraud, MinIO, Trino and Superset images the chart uses (Docker)
+images: venv ## build the project, fraud, MinIO, Trino, Airflow and Superset images the chart uses (Docker)
 	docker build --target project --build-arg UV_VERSION=$$(uv --version | cut -d' ' -f2) -t pororoca/pororoca:$(PROJECT_TAG) .
 	docker build --target fraud --build-arg UV_VERSION=$$(uv --version | cut -d' ' -f2) -t pororoca/fraud:$(PROJECT_TAG) .
 	docker build --target minio --build-arg MINIO_VERSION=$(call MANIFEST_VERSION,minio) -t pororoca/minio:$(call MANIFEST_VERSION,minio) .
+	docker build --target airflow --build-arg AIRFLOW_VERSION=$(call MANIFEST_VERSION,airflow) -t pororoca/airflow:$(call MANIFEST_VERSION,airflow) .
 	docker build --target superset --build-arg SUPERSET_VERSION=$(call MANIFEST_VERSION,superset) -t pororoca/superset:$(call MANIFEST_VERSION,superset) .
 	docker build --target trino --build-arg UV_VERSION=$$(uv --version | cut -d' ' -f2) --build-arg TRINO_VERSION=$(call MANIFEST_VERSION,trino) -t pororoca/trino:$(call MANIFEST_VERSION,trino) .
 
 kind-up: images ## create a kind cluster, load the images, install the chart with values-kind.yaml, run helm test
 	kind get clusters | grep -qx $(KIND_CLUSTER) || kind create cluster --name $(KIND_CLUSTER)
-	kind load docker-image --name $(KIND_CLUSTER) pororoca/pororoca:$(PROJECT_TAG) pororoca/fraud:$(PROJECT_TAG) pororoca/minio:$(call MANIFEST_VERSION,minio) pororoca/trino:$(call MANIFEST_VERSION,trino) pororoca/superset:$(call MANIFEST_VERSION,superset)
+	kind load docker-image --name $(KIND_CLUSTER) pororoca/pororoca:$(PROJECT_TAG) pororoca/fraud:$(PROJECT_TAG) pororoca/minio:$(call MANIFEST_VERSION,minio) pororoca/trino:$(call MANIFEST_VERSION,trino) pororoca/superset:$(call MANIFEST_VERSION,superset) pororoca/airflow:$(call MANIFEST_VERSION,airflow)
 	helm upgrade --install pororoca charts/pororoca -f charts/pororoca/values-kind.yaml --wait --timeout 30m
 	helm test pororoca --timeout 10m
 

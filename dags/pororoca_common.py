@@ -64,6 +64,21 @@ def cli_task(task_id: str, args: str, size: str = "small", **kwargs):
     )
 
 
+def landing_drop(message) -> dict | None:
+    """The asset watcher's filter on `landing.events` (MinIO's notifications of the landing bucket): a created
+    object is a partner's drop and starts ingestion; anything else (another event, a record that is not MinIO's
+    JSON) is skipped with a warning, never raised: a raising trigger would stop watching."""
+    try:
+        event = json.loads(message.value())
+        name, key = event["EventName"], event["Key"]
+    except (TypeError, ValueError, KeyError) as e:
+        log.warning("landing.events offset %s: not a bucket notification (%s); skipped", message.offset(), e)
+        return None
+    if not str(name).startswith("s3:ObjectCreated:"):
+        return None
+    return {"key": key, "event": name, "at": event.get("Records", [{}])[0].get("eventTime")}
+
+
 def local_date(moment: datetime) -> str:
     """A run's reference date: its date in America/Sao_Paulo."""
     return moment.astimezone(ZoneInfo(TZ)).date().isoformat()

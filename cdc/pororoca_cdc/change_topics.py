@@ -23,22 +23,5 @@ def creation_settings(connector_config: dict[str, str]) -> tuple[int, int, dict[
 
 def ensure(kafka: dict[str, str], topics: Iterable[str], connector_config: dict[str, str]) -> list[str]:
     """Create the missing ones (idempotent; one created meanwhile by Debezium is fine). Returns those created."""
-    from confluent_kafka import KafkaError, KafkaException
-    from confluent_kafka.admin import NewTopic
-
-    admin = kafka_topics.admin(kafka)
-    existing = set(admin.list_topics(timeout=15).topics)
-    missing = sorted(set(topics) - existing)
-    if not missing:
-        return []
     partitions, replication, config = creation_settings(connector_config)
-    wanted = [NewTopic(t, num_partitions=partitions, replication_factor=replication, config=config) for t in missing]
-    created = []
-    for topic, future in admin.create_topics(wanted, request_timeout=30).items():
-        try:
-            future.result()
-            created.append(topic)
-        except KafkaException as e:
-            if e.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise
-    return sorted(created)
+    return kafka_topics.create_missing(kafka, topics, partitions, replication, config)

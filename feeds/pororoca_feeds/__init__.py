@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pororoca_feeds.check import Checked, check
 from pororoca_feeds.contract import LINEAGE, REJECT_COLUMNS, Feed, load_feed, load_feeds
-from pororoca_feeds.landing import Dropped, Landing
+from pororoca_feeds.landing import NO_LANDING, Dropped, Landing
 from pororoca_feeds.read import Unreadable, read_file
 
 
@@ -22,6 +22,6 @@ def governance_columns() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[st
 
 
 __all__ = [
-    "LINEAGE", "REJECT_COLUMNS", "Checked", "Dropped", "Feed", "Landing", "Unreadable", "check", "governance_columns",
-    "load_feed", "load_feeds", "read_file",
+    "LINEAGE", "NO_LANDING", "REJECT_COLUMNS", "Checked", "Dropped", "Feed", "Landing", "Unreadable", "check",
+    "governance_columns", "load_feed", "load_feeds", "read_file",
 ]  # fmt: skip

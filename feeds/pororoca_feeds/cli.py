@@ -140,11 +140,14 @@ def cmd_deadlines(args: argparse.Namespace, paths: Paths) -> int:
     from pororoca_core import lakehouse
     from pororoca_core.alerts import raise_alert
     from pororoca_feeds.deadlines import missed, slots
-    from pororoca_feeds.landing import Landing
+    from pororoca_feeds.landing import NO_LANDING, Landing
 
     now = datetime.now(UTC)
     since = now - timedelta(hours=args.hours)
-    landing = Landing.of(paths)
+    landing = Landing.if_ready(paths)
+    if landing is None:
+        print(f"feeds deadlines: {NO_LANDING}")
+        return 0
     with lakehouse.trino_connection(lakehouse.Endpoints.of(paths)) as conn:
         cur = conn.cursor()
 

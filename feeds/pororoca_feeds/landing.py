@@ -12,15 +12,22 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 from minio import Minio
+from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 
-from pororoca_core import credentials, lakehouse
+from pororoca_core import credentials, kafka_topics, lakehouse
 from pororoca_core.errors import NotReady
 from pororoca_core.object_store import ObjectStore
 from pororoca_core.paths import Paths
 from pororoca_feeds.contract import Feed
 
 BUCKET = "landing"
+# MinIO publishes the bucket's object events here (its `landing` Kafka target: stack/services.toml, the chart's
+# MinIO); Airflow's asset watcher reads them. Events of the feeds' prefixes only: archive and quarantine are silent.
+EVENTS_TOPIC = "landing.events"
+EVENTS_TARGET = "arn:minio:sqs::LANDING:kafka"
+EVENTS_RETENTION_MS = str(7 * 24 * 3600 * 1000)
 ARCHIVE, QUARANTINE = "_archive/", "_quarantine/"
+NO_LANDING = "no landing zone yet (`pororoca feeds apply` creates it): no feed is live, nothing to do"
 INGEST_USER, INGEST_SECRET = "landing_ingest_access_key", "landing_ingest_secret_key"
 
 
@@ -70,7 +77,25 @@ def apply(paths: Paths, feeds: dict[str, Feed]) -> list[str]:
         store.user_with_policy((partner_user(partner), secrets[partner_secret(partner)]),
                                f"pororoca-partner-{partner}", partner_policy(BUCKET, theirs))  # fmt: skip
         done.append(f"partner {partner}: write-only key for {', '.join(f.prefix for f in theirs)}")
+    topic_created = kafka_topics.create_missing(
+        lakehouse.Endpoints.of(paths).kafka, [EVENTS_TOPIC], config={"retention.ms": EVENTS_RETENTION_MS}
+    )
+    store.client.set_bucket_notification(BUCKET, notifications(feeds))
+    done.append(f"notifications of {len(feeds)} feed prefixes to Kafka topic {EVENTS_TOPIC}"
+                + (" (created)" if topic_created else ""))  # fmt: skip
     return done
+
+
+def notifications(feeds: dict[str, Feed]) -> NotificationConfig:
+    """A created object under a feed's prefix is announced; the whole configuration is replaced each time, so
+    a feed removed from `feeds/` stops being announced."""
+    return NotificationConfig(
+        queue_config_list=[
+            QueueConfig(["s3:ObjectCreated:*"], config_id=f"feed-{f.name}",
+                        prefix_filter_rule=PrefixFilterRule(f.prefix), queue=EVENTS_TARGET)
+            for f in sorted(feeds.values(), key=lambda f: f.name)
+        ]
+    )  # fmt: skip
 
 
 def partner_client(paths: Paths, partner: str) -> Minio:
@@ -101,9 +126,18 @@ class Landing:
 
     @classmethod
     def of(cls, paths: Paths) -> Landing:
+        found = cls.if_ready(paths)
+        if found is None:
+            raise NotReady("no landing zone yet: run `pororoca feeds apply` first")
+        return found
+
+    @classmethod
+    def if_ready(cls, paths: Paths) -> Landing | None:
+        """None before `feeds apply` made the landing zone: then no file can be waiting and no feed is due (the
+        feeds DAG runs from the stack's first minute)."""
         secrets = credentials.load(paths.credentials)
         if INGEST_USER not in secrets:
-            raise NotReady("no landing zone yet: run `pororoca feeds apply` first")
+            return None
         return cls(_client(paths, (secrets[INGEST_USER], secrets[INGEST_SECRET])))
 
     def pending(self, feed: Feed) -> list[Dropped]:

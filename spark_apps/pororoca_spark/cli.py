@@ -133,12 +133,15 @@ def cmd_ingest_feeds(args: argparse.Namespace, paths: Paths) -> int:
 
 def _ingest_feeds(args: argparse.Namespace, paths: Paths) -> int:
     from pororoca_core.alerts import raise_alert
-    from pororoca_feeds import Landing, load_feeds
+    from pororoca_feeds import NO_LANDING, Landing, load_feeds
     from pororoca_spark import feeds, session
 
     declared = load_feeds()
     chosen = [declared[n] for n in sorted(_pick(list(declared), args.feed))]
-    landing = Landing.of(paths)
+    landing = Landing.if_ready(paths)
+    if landing is None:
+        print(f"feeds ingest: {NO_LANDING}")
+        return 0
     waiting = {f.name: landing.pending(f) for f in chosen}
     if not any(waiting.values()) and not args.create_tables:
         print("feeds ingest: no file waiting in the landing zone")

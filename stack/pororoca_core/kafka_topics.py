@@ -4,7 +4,7 @@ confluent-kafka is imported when a function runs: importing this module costs no
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,6 +18,33 @@ def admin(kafka: dict[str, str]) -> AdminClient:
     from confluent_kafka.admin import AdminClient
 
     return AdminClient({**kafka, "log_level": 2})
+
+
+def create_missing(
+    kafka: dict[str, str],
+    topics: Iterable[str],
+    partitions: int = 1,
+    replication: int = 1,
+    config: dict[str, str] | None = None,
+) -> list[str]:
+    """Create the topics that do not exist yet (idempotent; one created meanwhile by someone else is fine).
+    Returns those created."""
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import NewTopic
+
+    client = admin(kafka)
+    missing = sorted(set(topics) - set(client.list_topics(timeout=15).topics))
+    wanted = [NewTopic(t, num_partitions=partitions, replication_factor=replication, config=config or {})
+              for t in missing]  # fmt: skip
+    created = []
+    for topic, future in client.create_topics(wanted, request_timeout=30).items() if wanted else []:
+        try:
+            future.result()
+            created.append(topic)
+        except KafkaException as e:
+            if e.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+    return sorted(created)
 
 
 def partitions(client: AdminClient, wanted: Callable[[str], object]) -> list[TopicPartition]:

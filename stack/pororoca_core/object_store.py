@@ -31,10 +31,14 @@ class ObjectStore:
     region: str
     secure: bool = False
 
+    @property
+    def client(self) -> Minio:
+        return Minio(self.endpoint, access_key=self.root[0], secret_key=self.root[1], secure=self.secure,
+                     region=self.region)  # fmt: skip
+
     def bucket_with_key(self, bucket: str, policy_name: str, key: tuple[str, str]) -> bool:
         """The bucket, if missing, and a key that may use it and nothing else (idempotent); True if created."""
-        client = Minio(self.endpoint, access_key=self.root[0], secret_key=self.root[1], secure=self.secure,
-                       region=self.region)  # fmt: skip
+        client = self.client
         created = not client.bucket_exists(bucket)
         if created:
             client.make_bucket(bucket)

@@ -78,6 +78,10 @@ class Airflow:
             "dag_runs"
         ]
 
+    def triggering_events(self, dag_id: str, run_id: str) -> list[dict]:
+        """The asset events that started an asset-triggered run (a watcher's carry its trigger's payload)."""
+        return self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/upstreamAssetEvents")["asset_events"]
+
     def run(self, dag_id: str, run_id: str) -> dict:
         return self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
 

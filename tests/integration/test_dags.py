@@ -44,9 +44,21 @@ def test_every_dag_file_imports_without_errors_or_connections(dags):
                                  "pororoca_fraud_train", "pororoca_fraud_monitor", "pororoca_feeds"}  # fmt: skip
 
 
-def test_partner_files_are_swept_and_deadlines_checked_every_five_minutes(dags):
+def test_partner_files_start_ingestion_when_they_land_and_are_swept_every_five_minutes(dags):
     feeds = dags["dags"]["pororoca_feeds"]
     assert "*/5 * * * *" in feeds["schedule"] and feeds["max_active_runs"] == 1 and not feeds["catchup"]
+    assert feeds["paused_upon_creation"] is False  # live without an operator
+    # Either a drop is announced on the landing bucket's notification topic, or the sweep comes round.
+    assert feeds["timetable"] == "AssetOrTimeSchedule" and feeds["assets"] == ["s3://landing/"]
+    (watcher,) = feeds["watchers"]
+    assert watcher["kwargs"]["topics"] == ["landing.events"]
+    assert watcher["kwargs"]["apply_function"] == "pororoca_common.landing_drop"
+    assert watcher["kwargs"]["kafka_config_id"] == "pororoca_landing_events"
+    # A created object starts a run; another event or a record that is not MinIO's is skipped, never raised.
+    created, removed, garbage, other = dags["landing_drops"]
+    assert created == {"key": "landing/campaign_events/a.jsonl", "event": "s3:ObjectCreated:Put",
+                       "at": "2026-12-04T01:00:00.000Z"}  # fmt: skip
+    assert removed is None and garbage is None and other is None
     ingest, deadlines = feeds["tasks"]["ingest"], feeds["tasks"]["deadlines"]
     assert "feeds ingest" in ingest["command"] and "feeds deadlines" in deadlines["command"]
     assert all(t["retries"] >= 2 and t["on_failure"] and t["timeout"] for t in (ingest, deadlines))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+from datetime import UTC, datetime
 
 import pytest
 from minio.error import S3Error
@@ -15,8 +16,9 @@ from pororoca_core.alerts import alerts_file
 from pororoca_core.pseudonym import token
 from pororoca_feeds import load_feeds
 from pororoca_feeds.landing import BUCKET, Landing, partner_client
+from pororoca_stack.airflow import Airflow
 
-from .conftest import ensure_gold, pororoca
+from .conftest import ensure_gold, poll, pororoca
 
 FEEDS = load_feeds()
 # Names and contents of this run's files: a stack reused across runs has ingested earlier runs' files.
@@ -171,3 +173,30 @@ def test_a_feed_silent_past_its_deadlines_raises_one_alert_once(paths, first_run
     campaign = [a for a in new if a["kind"] == "feed_deadline_missed" and a["feed"] == "campaign_events"]
     # One page per feed and run, never one per missed hour (none if an earlier run already paged).
     assert len(campaign) == (1 if "campaign_events missed" in first else 0)
+
+
+def _run_started_by(af: Airflow, key: str) -> dict | None:
+    for run in af.runs("pororoca_feeds"):
+        if run["run_type"] == "asset_triggered" and any(
+            e["extra"].get("payload", {}).get("key") == key
+            for e in af.triggering_events("pororoca_feeds", run["dag_run_id"])
+        ):
+            return run
+    return None
+
+
+def test_a_dropped_file_starts_its_ingestion_through_airflow_within_seconds(paths, first_run):
+    """MinIO notifies `landing.events`, the triggerer's asset watcher announces the landing asset, and the feeds
+    DAG (live from creation) runs: no operator, no 5-minute wait."""
+    af = Airflow.connect(paths)
+    name = f"arrival_{RUN}.jsonl"
+    dropped = datetime.now(UTC)
+    pororoca("sources", "drop", "--feed", "campaign_events", "--rows", "40", "--name", name, "--seed", str(RUN + 2))
+    run = poll(lambda: _run_started_by(af, f"{BUCKET}/campaign_events/{name}"), timeout=90,
+               what="an asset-triggered feeds run naming the dropped file")  # fmt: skip
+    announced = datetime.fromisoformat(run["run_after"])
+    assert (announced - dropped).total_seconds() < 30, (dropped, run)
+    assert af.wait("pororoca_feeds", run["dag_run_id"], timeout=900)["state"] == "success"
+    # That run or an earlier one (a sweep, or a run started by another drop) ingested it.
+    (row,) = control(paths, f"file_name = '{name}'")
+    assert row[1] == "ingested" and row[5] == 40

@@ -61,13 +61,16 @@ def denied(ep, user: str, sql: str) -> bool:
 
 @pytest.fixture(scope="module")
 def subject(ep):
-    """A customer with accounts, Pix transfers and a credit contract: the DPO's requests below are about them."""
+    """A customer with accounts, Pix transfers, a credit contract and an Open Finance consent (uuid keys, which
+    Trino does not compare with text): the DPO's requests below are about them."""
     cpf, customer_id = rows(
         ep,
         "pororoca",
         "SELECT p.cpf, p.customer_id FROM silver_pii.customers p "
         "WHERE EXISTS (SELECT 1 FROM gold.credit_customer_exposure g WHERE g.customer_id = p.customer_id) "
         "AND EXISTS (SELECT 1 FROM silver.loan_contracts l WHERE l.customer_id = p.customer_id) "
+        "AND EXISTS (SELECT 1 FROM silver.consent_permissions c JOIN silver.open_finance_consents o "
+        "ON o.consent_id = c.consent_id WHERE o.customer_id = p.customer_id) "
         "AND EXISTS (SELECT 1 FROM silver.accounts a JOIN silver.pix_transfers t ON t.payer_account_id = a.account_id "
         "WHERE a.customer_id = p.customer_id) ORDER BY p.customer_id LIMIT 1",
     )[0]
@@ -355,6 +358,14 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
         a for (a,) in rows(ep, "pororoca", f"SELECT account_id FROM bronze.core_accounts WHERE customer_id = {cid}")
     }
     acc = ", ".join(map(str, accounts))
+    consents = ", ".join(
+        f"'{c}'"
+        for (c,) in rows(
+            ep,
+            "pororoca",
+            f"SELECT CAST(consent_id AS varchar) FROM silver.open_finance_consents WHERE customer_id = {cid}",
+        )
+    )
     old = rows(
         ep, "pororoca", 'SELECT snapshot_id FROM bronze."core_customers$snapshots" ORDER BY committed_at DESC LIMIT 1'
     )[0][0]
@@ -370,6 +381,10 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
         "gold.credit_customer_exposure": f"customer_id = {cid}",
         "silver.pix_transfers": f"payer_account_id IN ({acc})",
         "bronze.core_pix_transfers": f"payer_account_id IN ({acc})",
+        "silver.open_finance_consents": f"customer_id = {cid}",
+        "bronze.core_open_finance_consents": f"customer_id = {cid}",
+        "silver.consent_permissions": f"CAST(consent_id AS varchar) IN ({consents})",
+        "bronze.core_consent_permissions": f"CAST(consent_id AS varchar) IN ({consents})",
     }
     for table, cond in checks.items():
         assert rows(ep, "pororoca", f"SELECT count(*) FROM {table} WHERE {cond}")[0][0] > 0, table

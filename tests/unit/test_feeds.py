@@ -231,3 +231,14 @@ def test_in_silver_identifiers_become_tokens_names_never_enter_and_other_persona
     named = dataclasses.replace(bureau, columns=(*bureau.columns, dataclasses.replace(
         bureau.columns[-1], name="holder_name", tags=("PersonalData", "Name"))))  # fmt: skip
     assert "holder_name" not in {src for src, _, _ in named.silver_plan()}
+
+
+def test_the_landing_bucket_announces_drops_under_each_feeds_prefix_only():
+    from pororoca_feeds.landing import EVENTS_TARGET, notifications
+
+    feeds = load_feeds()
+    config = notifications(feeds).queue_config_list
+    assert sorted(q.prefix_filter_rule.value for q in config) == sorted(f.prefix for f in feeds.values())
+    assert {q.queue for q in config} == {EVENTS_TARGET} and all(q.events == ["s3:ObjectCreated:*"] for q in config)
+    # Archive and quarantine moves are the ingestion's own: they never start another run.
+    assert not any(q.prefix_filter_rule.value.startswith("_") for q in config)

@@ -252,7 +252,7 @@ Who may connect to whom: component -> the components allowed in, and the ports. 
 every address a component is configured with is a Service of this release, and that the policy admits it.
 */}}
 {{- define "pororoca.peers" -}}
-{{- $airflow := list "airflow-api-server" "airflow-scheduler" "airflow-dag-processor" "airflow-migrate" "airflow-task" "spark" }}
+{{- $airflow := list "airflow-api-server" "airflow-scheduler" "airflow-dag-processor" "airflow-triggerer" "airflow-migrate" "airflow-task" "spark" }}
 {{- $project := list "catalog" "connectors" "dashboards" "sources-load" "workload" "minio-bucket" "kafka-principals" "mlflow-users" "test" }}
 postgresql:
   from: {{ concat (list "catalog" "connect" "trino-coordinator" "trino-workers" "superset" "superset-init" "openmetadata" "mlflow") $airflow $project | toJson }}
@@ -264,7 +264,8 @@ minio:
   from: {{ concat (list "connect" "trino-coordinator" "trino-workers" "mlflow") $airflow $project | toJson }}
   ports: [9000, 9001]
 kafka:
-  from: {{ concat (list "kafka" "connect" "fraud" "fraud-api" "trino-coordinator") $airflow $project | toJson }}
+  # minio: the landing bucket's notifications.
+  from: {{ concat (list "kafka" "connect" "fraud" "fraud-api" "trino-coordinator" "minio") $airflow $project | toJson }}
   ports: [9092, 9093]
 connect:
   from: {{ concat (list "connect") $airflow $project | toJson }}
@@ -300,4 +301,5 @@ fraud-api:
 workload: {}
 airflow-scheduler: {}
 airflow-dag-processor: {}
+airflow-triggerer: {}
 {{- end -}}
