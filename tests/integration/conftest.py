@@ -4,6 +4,7 @@ stack and its data are never touched. Started once per session through the CLI, 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,39 @@ def lake_spark(paths: Paths, request: pytest.FixtureRequest) -> Iterator[SparkSe
         yield spark
     finally:
         spark.stop()
+
+
+# Names and contents of this session's partner files: a stack reused across runs has ingested earlier runs' files.
+FEEDS_RUN = secrets.randbelow(10**9)
+_partner_files: dict | None = None
+
+
+def ensure_partner_files(paths: Paths) -> dict:
+    """Four partner drops (bad rows, a truncated file, Parquet, Avro) ingested once per session: the feeds tests
+    check them and the health dashboard shows them. Returns what ingestion printed and the alert count before it."""
+    global _partner_files
+    if _partner_files is not None:
+        return _partner_files
+    from pororoca_core.alerts import alerts_file
+
+    ensure_gold(paths)  # the sources' customers and merchants, whom the files name
+    pororoca("feeds", "apply")
+    run = FEEDS_RUN
+    drops = [
+        ("credit_bureau_scores", "--rows", "200", "--bad-rows", "5", "--name", f"bureau_a_{run}.csv"),
+        ("campaign_events", "--rows", "300", "--corrupt", "--name", f"campaign_broken_{run}.jsonl"),
+        ("acquirer_settlements", "--rows", "150", "--name", f"settlement_{run}.parquet"),
+        ("card_chargebacks", "--rows", "80", "--bad-rows", "3", "--name", f"chargebacks_{run}.avro"),
+    ]
+    alerts = alerts_file(paths)
+    before = alerts.read_text().count("\n") if alerts.exists() else 0
+    for feed, *args in drops:
+        pororoca("sources", "drop", "--feed", feed, *args, "--seed", str(run))
+    # The feeds DAG may already be ingesting these (a drop starts it): this run waits for it, then takes the rest.
+    out = pororoca("feeds", "ingest", timeout=900).stdout
+    pororoca("feeds", "deadlines", "--hours", "1")  # the missed-deadline table exists, the dashboard reads it
+    _partner_files = {"out": out, "alerts_before": before}
+    return _partner_files
 
 
 def ensure_gold(paths: Paths) -> None:

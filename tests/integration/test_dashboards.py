@@ -18,7 +18,7 @@ from pororoca_superset import dashboards
 from pororoca_superset.browser import DashboardBrowser
 from pororoca_superset.superset import Superset, SupersetError
 
-from .conftest import ensure_gold, pororoca
+from .conftest import ensure_gold, ensure_partner_files, pororoca
 from .fraud_source import ensure_live_alert, ensure_model_monitoring
 
 pytestmark = pytest.mark.integration
@@ -35,6 +35,7 @@ def gold(paths):
 def superset(paths, gold):
     ensure_live_alert(paths)  # the fraud ops dashboard lists open alerts: every chart has rows to compare
     ensure_model_monitoring(paths, pororoca)  # and the model's dashboard its drift, precision and shadow
+    ensure_partner_files(paths)  # and the health dashboard partner files, rejects and missed deadlines
     pororoca("dashboards", "apply", timeout=600)
     return Superset.connect(paths)
 
@@ -97,7 +98,7 @@ def _same(a: object, b: object) -> bool:
 
 def test_every_chart_returns_rows_equal_to_its_query_in_trino(superset, gold):
     charts = superset.list("chart")
-    assert len(charts) == 50
+    assert len(charts) == 54
     for chart in charts:
         body = superset.call(
             "GET", f"/api/v1/chart/{chart['id']}/data/", params={"format": "json", "type": "full", "force": "true"}
@@ -182,7 +183,7 @@ def test_the_analyst_sees_the_kpi_dashboards_and_gold_datasets_only(paths, super
         "modelo-de-fraude",
     }
     datasets = analyst.list("dataset")
-    assert len(datasets) == 22 and {d["schema"] for d in datasets} == {"gold"}
+    assert len(datasets) == 24 and {d["schema"] for d in datasets} == {"gold"}
     # no SQL Lab, no database administration
     with pytest.raises(SupersetError, match=r"HTTP 40[13]"):
         analyst.call("POST", "/api/v1/sqllab/execute/", json={"database_id": 1, "sql": "SELECT 1"})

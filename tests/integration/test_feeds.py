@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import secrets
 from datetime import UTC, datetime
 
 import pytest
@@ -18,11 +17,10 @@ from pororoca_feeds import load_feeds
 from pororoca_feeds.landing import BUCKET, Landing, partner_client
 from pororoca_stack.airflow import Airflow
 
-from .conftest import ensure_gold, poll, pororoca
+from .conftest import FEEDS_RUN, ensure_partner_files, poll, pororoca
 
 FEEDS = load_feeds()
-# Names and contents of this run's files: a stack reused across runs has ingested earlier runs' files.
-RUN = secrets.randbelow(10**9)
+RUN = FEEDS_RUN
 
 
 def query(paths, sql: str, user: str = "pororoca") -> list[tuple]:
@@ -39,22 +37,9 @@ def control(paths, where: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def first_run(paths):
-    ensure_gold(paths)  # the sources' customers and merchants, whom the files name
-    pororoca("feeds", "apply")
-    again = pororoca("feeds", "apply").stdout
-    assert "bucket landing present" in again  # idempotent
-    drops = [
-        ("credit_bureau_scores", "--rows", "200", "--bad-rows", "5", "--name", f"bureau_a_{RUN}.csv"),
-        ("campaign_events", "--rows", "300", "--corrupt", "--name", f"campaign_broken_{RUN}.jsonl"),
-        ("acquirer_settlements", "--rows", "150", "--name", f"settlement_{RUN}.parquet"),
-        ("card_chargebacks", "--rows", "80", "--bad-rows", "3", "--name", f"chargebacks_{RUN}.avro"),
-    ]
-    for feed, *args in drops:
-        pororoca("sources", "drop", "--feed", feed, *args, "--seed", str(RUN))
-    alerts = alerts_file(paths)
-    before = alerts.read_text().count("\n") if alerts.exists() else 0
-    out = pororoca("feeds", "ingest", timeout=900).stdout
-    return {"out": out, "alerts_before": before}
+    first = ensure_partner_files(paths)
+    assert "bucket landing present" in pororoca("feeds", "apply").stdout  # idempotent
+    return first
 
 
 def test_a_partner_key_writes_its_own_feed_only_and_reads_nothing(paths):
