@@ -8,7 +8,7 @@ export PATH := $(CACHE_DIR)/bin:$(PATH)
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help prereqs doctor urls venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-incremental bench-fraud bench-fraud-train bench-dashboards bench-newcomer test-charts kind-up kind-down images
+.PHONY: help prereqs doctor urls venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-incremental bench-fraud bench-fraud-train bench-feeds bench-dashboards bench-newcomer test-charts kind-up kind-down images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -124,6 +124,9 @@ bench-fraud: venv ## fraud scoring latency at 500/1,000/2,000 Pix transfers/s an
 
 bench-fraud-train: install ## fraud training time and memory per lake scale, a fresh lake each (bench/results/fraud_train.json)
 	$(VENV)/bin/python bench/fraud_train_bench.py --scales $(or $(SCALES),1,10)
+
+bench-feeds: venv ## partner files: files/s and rows/s per format, drop -> queryable in bronze p95, on the running stack after `make demo` (bench/results/feeds.json)
+	$(VENV)/bin/python bench/feeds_bench.py
 
 bench-incremental: install ## bronze's new changes by offset watermark vs incremental snapshot scan (bench/results/incremental.json)
 	$(VENV)/bin/python bench/incremental_bench.py --scale $(or $(SCALE),0.2)

@@ -129,6 +129,16 @@ class Feed:
                 tagged[f"{self.silver_table}.{out}"] = tags
         return tagged
 
+    def unbounded_columns(self) -> dict[str, tuple[str, ...]]:
+        """Per table, the personal columns whose values must not become a data file's lower and upper bounds (a
+        one-row file's bounds are its subject's CPF): created with their statistics off."""
+        out: dict[str, tuple[str, ...]] = {}
+        for column, tags in self.classified_columns().items():
+            if "PersonalData" in tags:
+                table, name = column.rsplit(".", 1)
+                out[table] = (*out.get(table, ()), name)
+        return out
+
     def reviewed_columns(self) -> dict[str, tuple[str, ...]]:
         """The columns the contract declares free of personal data (the contract is their review), per table."""
         plain = tuple(c.name for c in self.columns if not c.tags)

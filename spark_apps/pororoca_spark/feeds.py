@@ -26,6 +26,7 @@ Say = Callable[[str], None]
 Alert = Callable[..., Any]
 
 CONTROL = "lakehouse.gold.feed_files"
+NO_METRICS = "write.metadata.metrics.column."
 CONTROL_COLUMNS = (
     ("feed", "string"), ("file_name", "string"), ("checksum", "string"), ("version", "int"),
     ("replaces_checksum", "string"), ("status", "string"), ("rows_read", "bigint"), ("rows_accepted", "bigint"),
@@ -62,10 +63,14 @@ class FileResult:
     latency_s: float = 0.0
 
 
-def _create(spark: SparkSession, table: str, columns: list[tuple[str, str]], partition: str | None) -> None:
+def _create(spark: SparkSession, table: str, columns: list[tuple[str, str]], partition: str | None,
+            unbounded: tuple[str, ...] = ()) -> None:  # fmt: skip
+    """Created with no statistics for its personal columns (`governance sync` sets them on tables that predate
+    a tag; maintenance rewrites their older files)."""
     cols = ", ".join(f"{n} {t}" for n, t in columns)
     part = f" PARTITIONED BY ({partition})" if partition else ""
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {table} ({cols}) USING iceberg{part} TBLPROPERTIES ('format-version' = '2')")
+    props = ", ".join(["'format-version' = '2'", *(f"'{NO_METRICS}{c}' = 'none'" for c in unbounded)])
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {table} ({cols}) USING iceberg{part} TBLPROPERTIES ({props})")
     have = set(spark.table(table).columns)
     for name, kind in columns:
         if name not in have:  # the contract gained a column: old rows read NULL there
@@ -84,9 +89,13 @@ def ensure_tables(spark: SparkSession, feeds: list[Feed]) -> None:
     spark.sql("CREATE NAMESPACE IF NOT EXISTS lakehouse.gold")
     _create(spark, CONTROL, list(CONTROL_COLUMNS), "days(ingested_at)")
     for feed in feeds:
-        _create(spark, f"lakehouse.{feed.table}", table_columns(feed), "days(_ingested_at)")
-        _create(spark, f"lakehouse.{feed.rejects_table}", REJECT_SCHEMA, "days(_ingested_at)")
-        _create(spark, f"lakehouse.{feed.silver_table}", silver_columns(feed), None)
+        unbounded = feed.unbounded_columns()
+        _create(spark, f"lakehouse.{feed.table}", table_columns(feed), "days(_ingested_at)",
+                unbounded.get(feed.table, ()))  # fmt: skip
+        _create(spark, f"lakehouse.{feed.rejects_table}", REJECT_SCHEMA, "days(_ingested_at)",
+                unbounded.get(feed.rejects_table, ()))  # fmt: skip
+        _create(spark, f"lakehouse.{feed.silver_table}", silver_columns(feed), None,
+                unbounded.get(feed.silver_table, ()))  # fmt: skip
 
 
 def _schema(columns: list[tuple[str, str]]) -> T.StructType:

@@ -90,6 +90,20 @@ def test_silver_holds_each_file_with_identifiers_as_the_lakes_own_tokens(paths, 
     assert {token(c, "cpf", key) for (c,) in cpfs} == {t for (t,) in tokens}
 
 
+def test_no_personal_value_of_a_feed_is_a_data_files_bound(paths, first_run):
+    """A one-row file's bounds would name its subject: the feed tables are created with statistics off for their
+    personal columns, and other columns keep theirs (pruning)."""
+    for table, personal, plain in [("bronze.feed_credit_bureau_scores", "cpf", "score"),
+                                   ("silver.feed_credit_bureau_scores", "cpf_token", "score"),
+                                   ("bronze.feed_credit_bureau_scores_rejects", "raw", "_row_number")]:  # fmt: skip
+        ns, name = table.split(".")
+        ((files, leaked, kept),) = query(paths,
+            f"SELECT count(*), count(json_extract_scalar(readable_metrics, '$.{personal}.lower_bound')), "
+            f"count(json_extract_scalar(readable_metrics, '$.{plain}.lower_bound')) "
+            f'FROM {ns}."{name}$files" WHERE content = 0')  # fmt: skip
+        assert files and leaked == 0 and kept == files, (table, files, leaked, kept)
+
+
 def test_an_unreadable_file_is_quarantined_with_its_reason_and_an_alert(paths, first_run):
     (row,) = control(paths, f"file_name = 'campaign_broken_{RUN}.jsonl'")
     assert row[1] == "quarantined" and "truncated" in row[8]

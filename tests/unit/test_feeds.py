@@ -242,3 +242,11 @@ def test_the_landing_bucket_announces_drops_under_each_feeds_prefix_only():
     assert {q.queue for q in config} == {EVENTS_TARGET} and all(q.events == ["s3:ObjectCreated:*"] for q in config)
     # Archive and quarantine moves are the ingestion's own: they never start another run.
     assert not any(q.prefix_filter_rule.value.startswith("_") for q in config)
+
+
+def test_personal_columns_of_every_feed_table_are_created_without_file_statistics():
+    bureau = load_feeds()["credit_bureau_scores"]
+    unbounded = bureau.unbounded_columns()
+    assert {"cpf", "overdue_debt"} <= set(unbounded[bureau.table]) and "score" not in unbounded[bureau.table]
+    assert unbounded[bureau.rejects_table] == ("raw",)
+    assert "cpf_token" in unbounded[bureau.silver_table] and "score" not in unbounded[bureau.silver_table]
