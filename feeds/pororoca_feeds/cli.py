@@ -6,6 +6,7 @@ import argparse
 import json
 import random
 from datetime import date
+from pathlib import Path
 
 from pororoca_core.errors import OperationFailed, UsageError
 from pororoca_core.paths import Paths
@@ -126,10 +127,12 @@ def cmd_drop(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-DEADLINES_DDL = (
-    "CREATE TABLE IF NOT EXISTS gold.feed_deadlines (feed varchar, due timestamp(6) with time zone, "
-    "deadline timestamp(6) with time zone, recorded_at timestamp(6) with time zone)"
-)
+SQL = Path(__file__).parent / "sql"
+
+
+def _sql(name: str, **values: str) -> str:
+    text = "\n".join(ln for ln in (SQL / f"{name}.sql").read_text().splitlines() if not ln.startswith("--"))
+    return text.format(**values)
 
 
 def cmd_deadlines(args: argparse.Namespace, paths: Paths) -> int:
@@ -156,7 +159,7 @@ def cmd_deadlines(args: argparse.Namespace, paths: Paths) -> int:
             return cur.fetchall()
 
         rows("CREATE SCHEMA IF NOT EXISTS gold")
-        rows(DEADLINES_DDL)
+        rows(_sql("feed_deadlines_table"))
         has_files = bool(rows("SELECT 1 FROM information_schema.tables WHERE table_schema = 'gold' "
                               "AND table_name = 'feed_files'"))  # fmt: skip
         late = 0
@@ -165,13 +168,10 @@ def cmd_deadlines(args: argparse.Namespace, paths: Paths) -> int:
             if not due:
                 continue
             start = min(s.previous_due for s in due)
-            stamp = f"from_iso8601_timestamp('{start.isoformat()}')"
-            arrivals = [r[0] for r in rows(
-                f"SELECT dropped_at FROM gold.feed_files WHERE feed = '{feed.name}' AND status <> 'quarantined' "
-                f"AND dropped_at > {stamp}")] if has_files else []  # fmt: skip
+            window = {"feed": feed.name, "since": start.isoformat()}
+            arrivals = [r[0] for r in rows(_sql("arrivals", **window))] if has_files else []
             arrivals += [d.dropped_at for d in landing.pending(feed)]  # dropped, not ingested yet
-            known = {r[0] for r in rows(f"SELECT deadline FROM gold.feed_deadlines WHERE feed = '{feed.name}' "
-                                        f"AND deadline > {stamp}")}  # fmt: skip
+            known = {r[0] for r in rows(_sql("recorded_deadlines", **window))}
             newly = [s for s in due if missed(s, [a.astimezone(UTC) for a in arrivals]) and s.deadline not in known]
             if not newly:
                 continue

@@ -84,6 +84,14 @@ NOUNS: tuple[Noun, ...] = (
              f"{STACK}:cmd_urls", alias="urls"),
         Verb("smoke", "write and read a table through every engine, then print where everything is",
              f"{STACK}:cmd_smoke", alias="smoke"),
+        Verb("sizing", "cores, memory, storage and monthly cost of a production install for a volume "
+             "(docs/sizing.md)", f"{STACK}:cmd_sizing", (
+            arg("--transactions-per-day", type=positive_float, required=True, help="e.g. 500e6 (seed 000)"),
+            arg("--peak-factor", type=positive_float, default=3.0, help="peak over the day's average (default 3)"),
+            arg("--retention-days", type=int, default=365, help="days the lake keeps (default 365)"),
+            arg("--provider", type=comma_list, help="price only these of stack/sizing/prices.toml (default: all)"),
+            arg("--json", action="store_true", help="print the plan and costs as JSON"),
+        ), alias="sizing"),
     )),
     Noun("credentials", "the generated logins: list them, or print one password (never unasked)", (
         Verb("list", "every login and its user name (no password)", f"{STACK}:cmd_credentials_list"),

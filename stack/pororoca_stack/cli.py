@@ -194,3 +194,29 @@ def cmd_pipeline(args: argparse.Namespace, paths: Paths) -> int:
 
     pipeline.run(paths, args.timeout, args.pause)
     return show_headline(paths, None)
+
+
+def cmd_sizing(args: argparse.Namespace, paths: Paths) -> int:
+    """No stack needed: the plan is computed from the measured rates and the price table."""
+    import dataclasses
+    import json
+
+    from pororoca_core.errors import UsageError
+    from pororoca_stack import sizing
+
+    prices = sizing.load_prices()
+    if args.provider:
+        wanted = args.provider.split(",")
+        unknown = sorted(set(wanted) - set(prices))
+        if unknown:
+            raise UsageError(f"no prices for {', '.join(unknown)}: known {', '.join(sorted(prices))}")
+        prices = {k: v for k, v in prices.items() if k in wanted}
+    volume = sizing.Volume(args.transactions_per_day, args.peak_factor, args.retention_days)
+    plan = sizing.plan(volume, sizing.Rates.load())
+    if args.json:
+        costs = {k: plan.monthly_cost(p) for k, p in prices.items()}
+        doc = dataclasses.asdict(plan) | {"cores": plan.cores, "memory_gib": plan.memory_gib, "monthly_cost_usd": costs}
+        print(json.dumps(doc, indent=2))
+    else:
+        print(sizing.render(plan, prices))
+    return 0

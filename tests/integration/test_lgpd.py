@@ -390,7 +390,7 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
         assert rows(ep, "pororoca", f"SELECT count(*) FROM {table} WHERE {cond}")[0][0] > 0, table
     # The catalog keeps history: before the erasure, time travel reaches the subject in the older snapshot.
     assert rows(ep, "pororoca", f"SELECT count(*) FROM bronze.core_customers FOR VERSION AS OF {old} "
-                                f"WHERE cpf = '{cpf}'")[0][0] == 1  # fmt: skip
+                                f"WHERE cpf = '{cpf}'")[0][0] >= 1  # fmt: skip
     others = rows(ep, "pororoca", f"SELECT count(*) FROM silver.customers WHERE customer_id <> {cid}")[0][0]
 
     # --purge-topics without --yes shows what it would delete from Kafka and does nothing at all.
