@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from pororoca import cli
+from pororoca.argtypes import positive_float
 from pororoca.commands import NOUNS
 from pororoca_core.errors import ExitCode, UsageError
 
@@ -65,7 +66,7 @@ def _required(verb) -> list[str]:
         if not a.flags[0].startswith("-"):
             out.append(a.options.get("choices", ["x"])[0])
         elif a.options.get("required"):
-            out += [a.flags[0], "x"]
+            out += [a.flags[0], "1" if a.options.get("type") in (int, float, positive_float) else "x"]
     return out
 
 
