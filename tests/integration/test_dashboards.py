@@ -58,7 +58,7 @@ def test_applying_twice_changes_nothing_and_superset_holds_exactly_the_repositor
     again = dashboards.from_bundle(superset.export_assets(), trino_address)
     assert again == dashboards.from_bundle(exported, trino_address)
     assert again == dashboards.read_dir()
-    assert before == {"database": 1, "dataset": 22, "chart": 50, "dashboard": 6}
+    assert before == {"database": 1, "dataset": 24, "chart": 54, "dashboard": 6}
 
 
 def _plain(value: object) -> object:
