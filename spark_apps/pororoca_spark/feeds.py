@@ -106,14 +106,50 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _holds(spark: SparkSession, table: str, checksum: str) -> bool:
-    return bool(spark.sql(f"SELECT 1 FROM {table} WHERE _file_checksum = {_quoted(checksum)} LIMIT 1").collect())
+def _holding(spark: SparkSession, table: str, checksums: list[str]) -> set[str]:
+    """Which of these files' rows the table holds already (a run that died between its commits)."""
+    listed = ", ".join(_quoted(c) for c in checksums)
+    found = spark.sql(f"SELECT DISTINCT _file_checksum FROM {table} WHERE _file_checksum IN ({listed})").collect()
+    return {r[0] for r in found}
+
+
+@dataclass
+class _Known:
+    """What this run knows before each file: the control rows of the waiting files' names and contents (read
+    once), then the rows it adds itself, so a file and its corrected version in one run chain as versions."""
+
+    control: list[dict[str, Any]]
+    bronze: set[str]
+    rejects: set[str]
+
+    def history(self, file_name: str, checksum: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        rows = [r for r in self.control if r["file_name"] == file_name or r["checksum"] == checksum]
+        same = [r for r in rows if r["checksum"] == checksum and r["status"] == "ingested"]
+        versions = [r for r in rows if r["status"] == "ingested" and r["checksum"] != checksum]
+        return same, versions
+
+
+def _known(spark: SparkSession, landing: Landing, feed: Feed, waiting: list[Dropped]) -> tuple[_Known, list[str]]:
+    """One query per table for the whole run, instead of three per file. Returns the files' checksums too."""
+    checksums = [hashlib.sha256(landing.fetch(d)).hexdigest() for d in waiting]
+    names = ", ".join(_quoted(d.file_name) for d in waiting)
+    sums = ", ".join(_quoted(c) for c in checksums)
+    control = [r.asDict() for r in spark.sql(
+        f"SELECT file_name, checksum, status, version, dropped_at FROM {CONTROL} WHERE feed = {_quoted(feed.name)} "
+        f"AND (file_name IN ({names}) OR checksum IN ({sums})) ORDER BY ingested_at").collect()]  # fmt: skip
+    bronze = _holding(spark, f"lakehouse.{feed.table}", checksums)
+    rejects = _holding(spark, f"lakehouse.{feed.rejects_table}", checksums)
+    return _Known(control, bronze, rejects), checksums
 
 
 def ingest(spark: SparkSession, landing: Landing, feed: Feed, waiting: list[Dropped], key: str, say: Say,
            alert: Alert) -> list[FileResult]:  # fmt: skip
     """The files waiting for `feed` (as `Landing.pending` lists them, oldest first). `key`: silver's token key."""
-    return [_one(spark, landing, feed, dropped, key, say, alert) for dropped in waiting]
+    if not waiting:
+        return []
+    known, checksums = _known(spark, landing, feed, waiting)
+    return [_one(spark, landing, feed, dropped, expected, known, key, say, alert)
+            for dropped, expected in zip(waiting, checksums, strict=True)]  # fmt: skip
 
 
 def merge_silver(spark: SparkSession, feed: Feed, accepted: list[dict[str, Any]], lineage: tuple[str, str],
@@ -134,54 +170,48 @@ def merge_silver(spark: SparkSession, feed: Feed, accepted: list[dict[str, Any]]
               "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")  # fmt: skip
 
 
-def _history(spark: SparkSession, feed: Feed, file_name: str, checksum: str) -> tuple[list[Any], list[Any]]:
-    rows = spark.sql(
-        f"SELECT checksum, status, version, dropped_at FROM {CONTROL} WHERE feed = {_quoted(feed.name)} "
-        f"AND (file_name = {_quoted(file_name)} OR checksum = {_quoted(checksum)}) ORDER BY ingested_at"
-    ).collect()
-    same = [r for r in rows if r["checksum"] == checksum and r["status"] == "ingested"]
-    versions = [r for r in rows if r["status"] == "ingested" and r["checksum"] != checksum]
-    return same, versions
-
-
-def _one(spark: SparkSession, landing: Landing, feed: Feed, dropped: Dropped, key: str, say: Say,
-         alert: Alert) -> FileResult:  # fmt: skip
+def _one(spark: SparkSession, landing: Landing, feed: Feed, dropped: Dropped, expected: str, known: _Known,
+         key: str, say: Say, alert: Alert) -> FileResult:  # fmt: skip
     data = landing.fetch(dropped)
     checksum = hashlib.sha256(data).hexdigest()
+    if checksum != expected:  # replaced in landing since this run listed it: the next run takes it
+        say(f"  {dropped.key}: changed while this run read it: left for the next run")
+        return FileResult(feed.name, dropped.file_name, "changed")
     now = datetime.now(UTC)
     latency = (now - dropped.dropped_at).total_seconds()
     base = {"feed": feed.name, "file_name": dropped.file_name, "checksum": checksum, "bytes": len(data),
             "dropped_at": dropped.dropped_at, "ingested_at": now, "latency_s": latency}  # fmt: skip
-    same, versions = _history(spark, feed, dropped.file_name, checksum)
+    same, versions = known.history(dropped.file_name, checksum)
     if same:
         stored = landing.archive(dropped, checksum)
         if not any(r["dropped_at"] and r["dropped_at"].astimezone(UTC) == dropped.dropped_at for r in same):
-            _control(spark, {**base, "status": "duplicate", "reason": "the same contents were ingested before",
-                             "stored_as": stored})  # fmt: skip
+            _control(spark, known, {**base, "status": "duplicate", "reason": "the same contents were ingested before",
+                                    "stored_as": stored})  # fmt: skip
         say(f"  {dropped.key}: already ingested (same SHA-256): nothing written")
         return FileResult(feed.name, dropped.file_name, "duplicate")
     try:
         checked = check(feed, read_file(feed, data))
     except Unreadable as e:
         stored = landing.quarantine(dropped, f"{feed.name}: {e}")
-        _control(spark, {**base, "status": "quarantined", "reason": str(e), "stored_as": stored})
+        _control(spark, known, {**base, "status": "quarantined", "reason": str(e), "stored_as": stored})
         alert("feed_quarantined", f"{feed.name}: {dropped.file_name} quarantined: {e}", feed=feed.name,
               file=dropped.file_name, stored_as=stored)  # fmt: skip
         say(f"  {dropped.key}: quarantined: {e}")
         return FileResult(feed.name, dropped.file_name, "quarantined", reason=str(e))
     lineage = (dropped.file_name, checksum)
     table, rejects = f"lakehouse.{feed.table}", f"lakehouse.{feed.rejects_table}"
-    if checked.accepted and not _holds(spark, table, checksum):
+    if checked.accepted and checksum not in known.bronze:
         names = [c.name for c in feed.columns]
         rows = [(*(r[n] for n in names), *lineage, r["_row_number"], now) for r in checked.accepted]
         spark.createDataFrame(rows, _schema(table_columns(feed))).writeTo(table).append()
-    if checked.rejects and not _holds(spark, rejects, checksum):
+    if checked.rejects and checksum not in known.rejects:
         rows = [(*lineage, r.number, now, r.reason, r.raw) for r in checked.rejects]
         spark.createDataFrame(rows, _schema(REJECT_SCHEMA)).writeTo(rejects).append()
     previous = versions[-1] if versions else None
     merge_silver(spark, feed, checked.accepted, lineage, now, key, previous["checksum"] if previous else None)
     stored = landing.archive_key(dropped, checksum)
-    _control(spark, {**base, "status": "ingested", "version": (previous["version"] or 1) + 1 if previous else 1,
+    _control(spark, known, {**base, "status": "ingested",
+                            "version": (previous["version"] or 1) + 1 if previous else 1,
                      "replaces_checksum": previous["checksum"] if previous else None,
                      "rows_read": checked.rows_read, "rows_accepted": len(checked.accepted),
                      "rows_rejected": len(checked.rejects), "stored_as": stored})  # fmt: skip
@@ -193,6 +223,7 @@ def _one(spark: SparkSession, landing: Landing, feed: Feed, dropped: Dropped, ke
                       len(checked.rejects), latency_s=latency)  # fmt: skip
 
 
-def _control(spark: SparkSession, row: dict[str, Any]) -> None:
+def _control(spark: SparkSession, known: _Known, row: dict[str, Any]) -> None:
     values = tuple(row.get(name) for name, _ in CONTROL_COLUMNS)
     spark.createDataFrame([values], _schema(list(CONTROL_COLUMNS))).writeTo(CONTROL).append()
+    known.control.append({k: row.get(k) for k in ("file_name", "checksum", "status", "version", "dropped_at")})

@@ -250,3 +250,17 @@ def test_personal_columns_of_every_feed_table_are_created_without_file_statistic
     assert {"cpf", "overdue_debt"} <= set(unbounded[bureau.table]) and "score" not in unbounded[bureau.table]
     assert unbounded[bureau.rejects_table] == ("raw",)
     assert "cpf_token" in unbounded[bureau.silver_table] and "score" not in unbounded[bureau.silver_table]
+
+
+def test_one_run_chains_a_file_and_its_corrected_version_from_what_it_read_once():
+    from pororoca_spark.feeds import _Known
+
+    earlier = {"file_name": "a.csv", "checksum": "c1", "status": "ingested", "version": 1, "dropped_at": None}
+    known = _Known([earlier], bronze=set(), rejects=set())
+    same, versions = known.history("a.csv", "c1")
+    assert same == [earlier] and versions == []  # the same contents: a duplicate
+    same, versions = known.history("a.csv", "c2")
+    assert same == [] and versions == [earlier]  # new contents under the name: the next version
+    known.control.append({**earlier, "checksum": "c2", "version": 2})  # what the run records for it
+    assert known.history("a.csv", "c3")[1][-1]["version"] == 2  # a third drop in the same run follows on
+    assert known.history("b.csv", "c9") == ([], [])
