@@ -58,18 +58,19 @@ def throughput(ep: lakehouse.Endpoints, tag: str, files: int, rows_per_file: int
     for feed in load_feeds().values():
         names = [f"bench_{tag}_{i}.{feed.format}" for i in range(files)]
         for i, name in enumerate(names):
+            # New contents every run: the same bytes again would be a duplicate (nothing written, nothing timed).
             pororoca("sources", "drop", "--feed", feed.name, "--rows", str(rows_per_file), "--name", name,
-                     "--seed", str(i))  # fmt: skip
+                     "--seed", f"{tag}{i}")  # fmt: skip
         t = time.monotonic()
         pororoca("feeds", "ingest", "--feed", feed.name)
         seconds = time.monotonic() - t
         listed = ", ".join(f"'{n}'" for n in names)
         ((accepted, size, ingested),) = rows(ep, "SELECT sum(rows_accepted), sum(bytes), count_if(status = 'ingested') "
                                                  f"FROM gold.feed_files WHERE file_name IN ({listed})")  # fmt: skip
+        accepted, size = accepted or 0, size or 0
         r = {"feed": feed.name, "format": feed.format, "files": files, "ingested": ingested, "rows": accepted,
              "bytes": size, "seconds": round(seconds, 1), "files_per_s": round(files / seconds, 3),
-             "rows_per_s": round((accepted or 0) / seconds),
-             "mb_per_s": round((size or 0) / 2**20 / seconds, 2)}  # fmt: skip
+             "rows_per_s": round(accepted / seconds), "mb_per_s": round(size / 2**20 / seconds, 2)}  # fmt: skip
         print(f"  {feed.format:<8} {r['files']} files, {r['rows']:,} rows in {r['seconds']} s: "
               f"{r['files_per_s']} files/s, {r['rows_per_s']:,} rows/s", flush=True)  # fmt: skip
         out.append(r)
@@ -84,7 +85,7 @@ def arrival_latency(ep: lakehouse.Endpoints, tag: str, count: int, rows_per_file
         feed = feeds[i % len(feeds)]
         name = f"arrival_{tag}_{i}.{feed.format}"
         pororoca("sources", "drop", "--feed", feed.name, "--rows", str(rows_per_file), "--name", name,
-                 "--seed", str(1000 + i))  # fmt: skip
+                 "--seed", f"{tag}{1000 + i}")  # fmt: skip
         dropped = time.monotonic()
         sql = f"SELECT count(*) FROM {feed.table} WHERE _source_file = '{name}'"
         while time.monotonic() - dropped < timeout:
