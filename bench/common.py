@@ -30,6 +30,14 @@ def timed(*args: str, check: bool = True) -> float:
     return round(time.monotonic() - t, 1)
 
 
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile, rounded to 0.1 (None without values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1)
+
+
 def write(name: str, result: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")

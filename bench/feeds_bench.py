@@ -16,7 +16,7 @@ import subprocess
 import time
 from datetime import UTC, datetime
 
-from common import CLI, write
+from common import CLI, percentile, write
 
 from pororoca_core import lakehouse
 from pororoca_core.paths import Paths
@@ -28,13 +28,6 @@ DAG = "pororoca_feeds"
 
 def pororoca(*args: str) -> str:
     return subprocess.run([CLI, *args], check=True, env=os.environ.copy(), capture_output=True, text=True).stdout
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))], 1)
 
 
 def rows(ep: lakehouse.Endpoints, sql: str) -> list[tuple]:

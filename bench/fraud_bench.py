@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 
-from common import CLI, write
+from common import CLI, percentile, write
 from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
@@ -33,13 +33,6 @@ from pororoca_sources.simulate import usual_devices
 TICK = 0.05  # seconds between source transactions of one writer
 WRITER_RATE = 500  # transfers per second one writer (one connection) commits
 MULES = [f"bench-mule-{i}@example.com" for i in range(5)]
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1)
 
 
 def writer(src: Sources, accounts: list[tuple[int, int | None]], rate: int, seconds: float, out: list[int],

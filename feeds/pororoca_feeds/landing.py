@@ -125,13 +125,6 @@ class Landing:
     bucket: str = BUCKET
 
     @classmethod
-    def of(cls, paths: Paths) -> Landing:
-        found = cls.if_ready(paths)
-        if found is None:
-            raise NotReady("no landing zone yet: run `pororoca feeds apply` first")
-        return found
-
-    @classmethod
     def if_ready(cls, paths: Paths) -> Landing | None:
         """None before `feeds apply` made the landing zone: then no file can be waiting and no feed is due (the
         feeds DAG runs from the stack's first minute)."""

@@ -21,12 +21,12 @@ from pyspark.sql import types as T
 
 from pororoca_core.pseudonym import token
 from pororoca_feeds import Dropped, Feed, Landing, Unreadable, check, read_file
+from pororoca_spark.maintain import NO_METRICS
 
 Say = Callable[[str], None]
 Alert = Callable[..., Any]
 
 CONTROL = "lakehouse.gold.feed_files"
-NO_METRICS = "write.metadata.metrics.column."
 CONTROL_COLUMNS = (
     ("feed", "string"), ("file_name", "string"), ("checksum", "string"), ("version", "int"),
     ("replaces_checksum", "string"), ("status", "string"), ("rows_read", "bigint"), ("rows_accepted", "bigint"),

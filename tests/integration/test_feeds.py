@@ -107,7 +107,8 @@ def test_no_personal_value_of_a_feed_is_a_data_files_bound(paths, first_run):
 def test_an_unreadable_file_is_quarantined_with_its_reason_and_an_alert(paths, first_run):
     (row,) = control(paths, f"file_name = 'campaign_broken_{RUN}.jsonl'")
     assert row[1] == "quarantined" and "truncated" in row[8]
-    landing = Landing.of(paths)
+    landing = Landing.if_ready(paths)
+    assert landing is not None
     kept = [o.object_name for o in landing.client.list_objects(BUCKET, prefix="_quarantine/campaign_events/",
                                                                 recursive=True)]  # fmt: skip
     reason_files = [k for k in kept if k.endswith(f"campaign_broken_{RUN}.jsonl.reason.txt")]
