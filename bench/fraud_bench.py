@@ -144,8 +144,7 @@ def run_rate(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], 
     }  # fmt: skip
 
 
-HOPS = ("core.public.pix_transfers", "fraud.stage.by-payer", "fraud.stage.by-customer", "fraud.stage.by-payee",
-        "fraud.scores")  # fmt: skip
+HOPS = ("core.public.pix_transfers", "fraud.stage.by-customer", "fraud.stage.by-payee", "fraud.scores")
 
 
 def hops(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], count: int = 60, rate: int = 20) -> dict:

@@ -112,18 +112,27 @@ class FakeState:
         self.store[(self.key, name)] = value
 
 
+class FakeDirectory(dict):
+    """The account directory as the first stage asks it."""
+
+    def lookup(self, account_id):
+        return self.get(account_id)
+
+
 def _online(events):
-    """The processor's three stage functions, fed in arrival order, each stage keyed as in `processor.build`."""
-    stores: dict = {"payer": {}, "customer": {}, "payee": {}}
+    """The processor's stage functions, fed in arrival order, each stage keyed as in `processor.build`."""
+    directory = FakeDirectory()
+    stores: dict = {"customer": {}, "payee": {}}
+    route = processor.with_payer_account(directory)
     out = {}
     for kind, value in events:
         if kind == "account":
-            processor.payer_stage(value, FakeState(stores["payer"], value["account_id"]))
+            directory[value["account_id"]] = (value["customer_id"], value["opened_ms"])
         elif kind in ("device", "limits", "auth"):
-            processor.customer_stage(value, FakeState(stores["customer"], value["customer_id"]))
+            processor.customer_stage(value, FakeState(stores["customer"], processor.customer_key(value)))
         else:
-            v = processor.payer_stage(value, FakeState(stores["payer"], value["tx"]["payer_account_id"]))
-            v = processor.customer_stage(v, FakeState(stores["customer"], v["customer_id"] or 0))
+            v = route(value)
+            v = processor.customer_stage(v, FakeState(stores["customer"], processor.customer_key(v)))
             t = ft.Transfer(**v["tx"])
             s = stores["payee"].get(t.payee_token, {})
             s, f3 = ft.payee_features(s, t)
@@ -135,25 +144,30 @@ def _online(events):
 def test_online_stages_and_offline_replay_agree_on_a_random_history():
     rng = random.Random(7)
     context, stream, transfers = [], [], []
+    # Accounts 1-5 belong to customers 1, 1, 2, 2, 3 (a customer's accounts share one stage key); account 6 was
+    # never captured (its transfers keep a payer history and no customer history).
     for account in range(1, 6):
+        customer = (account + 1) // 2
         opened = T0 - rng.randint(1, 400) * 86_400_000
-        context.append(ft.Context(opened, "payer", account, lambda s, o=opened, a=account: ft.account_opened(s, o, a)))
-        stream.append((opened, ("account", {"kind": "account", "account_id": account, "customer_id": account,
+        context.append(ft.Context(opened, "payer", account, lambda s, o=opened, c=customer: ft.account_opened(s, o, c)))
+        stream.append((opened, ("account", {"kind": "account", "account_id": account, "customer_id": customer,
                                             "opened_ms": opened})))  # fmt: skip
         reg = T0 - rng.randint(0, 48) * 3_600_000
-        context.append(ft.Context(reg, "customer", account, lambda s, r=reg, a=account: ft.device_seen(s, a, r, False)))
-        stream.append((reg, ("device", {"kind": "device", "customer_id": account, "device_id": account,
+        context.append(
+            ft.Context(reg, "customer", customer, lambda s, r=reg, a=account: ft.device_seen(s, a, r, False))
+        )
+        stream.append((reg, ("device", {"kind": "device", "customer_id": customer, "device_id": account,
                                         "registered_ms": reg, "trusted": False})))  # fmt: skip
         lim = T0 - 86_400_000
         context.append(
-            ft.Context(lim, "customer", account, lambda s, t=lim: ft.limits_changed(s, t, 500.0, 2000.0, 300.0))
+            ft.Context(lim, "customer", customer, lambda s, t=lim: ft.limits_changed(s, t, 500.0, 2000.0, 300.0))
         )
-        stream.append((lim, ("limits", {"kind": "limits", "customer_id": account, "updated_ms": lim, "per_tx": 500.0,
+        stream.append((lim, ("limits", {"kind": "limits", "customer_id": customer, "updated_ms": lim, "per_tx": 500.0,
                                         "daily": 2000.0, "nightly": 300.0})))  # fmt: skip
     for i in range(60):
         at = T0 + rng.randint(0, 3 * 3_600_000)
         if rng.random() < 0.3:
-            acc = rng.randint(1, 5)
+            acc = rng.randint(1, 3)
             context.append(
                 ft.Context(at, "customer", acc, lambda s, t=at, i=i: ft.authenticated(s, t, 1000 + i, False))
             )
@@ -162,7 +176,7 @@ def test_online_stages_and_offline_replay_agree_on_a_random_history():
         t = tx(
             i + 1,
             at,
-            payer=rng.randint(1, 5),
+            payer=rng.randint(1, 6),
             payee=rng.choice("abc"),
             amount=rng.randint(10, 600),
             device=rng.choice([1, 2, None]),
@@ -174,6 +188,9 @@ def test_online_stages_and_offline_replay_agree_on_a_random_history():
     offline = ft.replay(transfers, context)
     assert online == offline
     assert any(f["failed_auth_1h"] for f in offline.values()) and any(f["payer_count_1h"] for f in offline.values())
+    unknown = [t.transfer_id for t in transfers if t.payer_account_id == 6]
+    assert unknown and all(offline[i]["account_age_days"] is None for i in unknown)
+    assert any(offline[i]["payer_count_24h"] for i in unknown)
 
 
 def test_no_feature_sees_the_future():

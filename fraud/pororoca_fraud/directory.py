@@ -1,0 +1,157 @@
+"""Which customer holds each account, and since when: what the processor needs to key a transfer by its payer's
+customer at the first step, so the payer's and the customer's histories live in one stage (one hop, one commit
+fewer on every transfer's way than a stage keyed by account in front of one keyed by customer).
+
+Every replica keeps the whole directory (accounts are few next to transfers, and an account's customer never
+changes): a thread reads the accounts change topic from its start into a local RocksDB, and mirrors it to the
+compacted topic `fraud.accounts`, which outlives the change topic's three days; a (re)started replica loads
+that topic first. Entries are immutable facts keyed by account, so replicas writing the same entry twice is
+harmless. The topic carries ids and an opening time, no personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pororoca_fraud import events as ev
+
+log = logging.getLogger("pororoca.fraud.directory")
+
+TOPIC = "fraud.accounts"
+WAIT_SECONDS = 2.0  # how long a transfer of an unknown account waits for the directory to read what is captured
+
+Entry = tuple[int, int]  # (customer_id, opened_ms)
+
+
+def decode(value: bytes) -> Entry:
+    v = json.loads(value)
+    return int(v["customer_id"]), int(v["opened_ms"])
+
+
+def encode(entry: Entry) -> bytes:
+    return json.dumps({"customer_id": entry[0], "opened_ms": entry[1]}).encode()
+
+
+class AccountDirectory:
+    def __init__(self, kafka: dict[str, Any], state_dir: Path, source_topic: str, dlq: str,
+                 dead_letter: Callable[[Any, str], dict[str, Any]]) -> None:  # fmt: skip
+        """`dead_letter(raw, reason)` makes (and counts) the record a malformed change leaves on `dlq`."""
+        from rocksdict import Rdict
+
+        path = state_dir / "account-directory"
+        shutil.rmtree(path, ignore_errors=True)  # rebuilt from the topics at every start: never stale
+        self._db = Rdict(str(path))
+        self._kafka = kafka
+        self._source = source_topic
+        self._dlq, self._dead_letter = dlq, dead_letter
+        self._applied: dict[int, int] = {}  # source partition -> next offset read into the directory
+        self._changed = threading.Condition()
+        self.ready = threading.Event()
+
+    # ---- what the processing thread asks ---------------------------------------------------------------
+
+    def get(self, account_id: int) -> Entry | None:
+        return self._db.get(account_id)
+
+    def lookup(self, account_id: int) -> Entry | None:
+        """The account's entry; for an account not seen yet, first waits (bounded) until the directory has read
+        the accounts change topic as far as it reaches now: an account opened moments before its first transfer
+        is captured before it, but its change may still be on its way."""
+        found = self.get(account_id)
+        if found is not None:
+            return found
+        ends = self._ends()
+        deadline = time.monotonic() + WAIT_SECONDS
+        with self._changed:
+            while not self._caught_up(ends) and time.monotonic() < deadline:
+                self._changed.wait(timeout=max(0.0, deadline - time.monotonic()))
+        return self.get(account_id)
+
+    def _caught_up(self, ends: dict[int, int]) -> bool:
+        return all(self._applied.get(p, 0) >= end for p, end in ends.items())
+
+    def _ends(self) -> dict[int, int]:
+        from confluent_kafka import TopicPartition
+
+        probe = self._probe
+        parts = probe.list_topics(self._source, timeout=10).topics[self._source].partitions
+        return {p: probe.get_watermark_offsets(TopicPartition(self._source, p), timeout=10)[1] for p in parts}
+
+    # ---- the thread that fills it ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        from confluent_kafka import Consumer, Producer
+
+        from pororoca_core import kafka_topics
+
+        kafka_topics.create_missing(self._kafka, [TOPIC], config={"cleanup.policy": "compact"})
+        group = {"group.id": "pororoca-fraud-directory", "enable.auto.commit": False, "log_level": 2}
+        self._probe = Consumer({**self._kafka, **group})
+        self._producer = Producer({**self._kafka, "linger.ms": 5, "compression.type": "lz4", "log_level": 2})
+        self._load(Consumer({**self._kafka, **group}))
+        threading.Thread(target=self._follow, args=(Consumer({**self._kafka, **group, "fetch.wait.max.ms": 20}),),
+                         name="account-directory", daemon=True).start()  # fmt: skip
+
+    def _load(self, consumer: Any) -> None:
+        """Everything `fraud.accounts` holds, to its end as of now."""
+        from confluent_kafka import TopicPartition
+
+        parts = consumer.list_topics(TOPIC, timeout=10).topics[TOPIC].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=10)[1] for p in parts}
+        consumer.assign([TopicPartition(TOPIC, p, 0) for p in parts])
+        left = {p for p, end in ends.items() if end > 0}
+        loaded = 0
+        while left:
+            for m in consumer.consume(num_messages=10_000, timeout=1):
+                if m.error() is not None:
+                    continue
+                if m.value() is not None:
+                    self._db[int(json.loads(m.key()))] = decode(m.value())
+                    loaded += 1
+                if m.offset() + 1 >= ends[m.partition()]:
+                    left.discard(m.partition())
+        consumer.close()
+        log.info("pororoca-fraud: account directory loaded %d entries from %s", loaded, TOPIC)
+
+    def _follow(self, consumer: Any) -> None:
+        from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+
+        parts = consumer.list_topics(self._source, timeout=10).topics[self._source].partitions
+        consumer.assign([TopicPartition(self._source, p, OFFSET_BEGINNING) for p in parts])
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(self._source, p), timeout=10)[1] for p in parts}
+        while True:
+            batch = consumer.consume(num_messages=1000, timeout=0.05)
+            for m in batch:
+                if m.error() is None:
+                    self._apply(m.value())
+            if batch:
+                self._producer.poll(0)
+            with self._changed:
+                for m in batch:
+                    if m.error() is None:
+                        self._applied[m.partition()] = m.offset() + 1
+                if not self.ready.is_set() and self._caught_up(ends):
+                    self.ready.set()
+                self._changed.notify_all()
+
+    def _apply(self, raw: bytes | None) -> None:
+        try:
+            change = ev.read_change(self._source, None if raw is None else json.loads(raw))
+            if change is None or change.op == "d":
+                return
+            a = ev.account(change.row)
+        except (ev.Malformed, ValueError) as e:
+            record = self._dead_letter(raw.decode(errors="replace") if raw else None, str(e))
+            self._producer.produce(self._dlq, value=json.dumps(record).encode())
+            return
+        entry = (a.customer_id, a.opened_ms)
+        if self._db.get(a.account_id) != entry:
+            self._db[a.account_id] = entry
+            self._producer.produce(TOPIC, key=json.dumps(a.account_id).encode(), value=encode(entry))
