@@ -144,7 +144,8 @@ def run_rate(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], 
     }  # fmt: skip
 
 
-HOPS = ("core.public.pix_transfers", "fraud.stage.by-customer", "fraud.stage.by-payee", "fraud.scores")
+# With one partition the processor scores straight from the change topics (no stage topic on the way).
+HOPS = ("core.public.pix_transfers", "fraud.scores")
 
 
 def hops(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], count: int = 60, rate: int = 20) -> dict:
@@ -168,7 +169,7 @@ def hops(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], coun
                 tid = payload["after"]["transfer_id"]
                 commits[tid] = payload["source"]["ts_ms"]
             else:
-                tid = v["transfer_id"] if m.topic() == HOPS[-1] else v.get("tx", {}).get("transfer_id")
+                tid = v["transfer_id"]
             seen[m.topic()].setdefault(tid, now)
     reader.close()
     done = [t for t in ids if t in commits and all(t in seen[h] for h in HOPS)]

@@ -23,6 +23,7 @@ from pororoca_core.errors import OperationFailed, ServiceUnreachable, UsageError
 from pororoca_core.paths import Paths
 from pororoca_core.services import peer_host
 from pororoca_fraud import dataset
+from pororoca_fraud import directory as account_directory
 from pororoca_fraud.scoring import load_config
 
 FRAUD_DIR = Path(__file__).resolve().parents[1]
@@ -192,6 +193,43 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
     else:
         for k, v in doc.items():
             print(f"{k:<16} {v}")
+    return 0
+
+
+def cmd_directory(args: argparse.Namespace, paths: Paths) -> int:
+    """Every account of the lake into the processor's account directory (`fraud.accounts`): for a processor started
+    after the change topic's retention dropped the older accounts' changes. Idempotent (entries are immutable)."""
+    from confluent_kafka import Producer
+
+    from pororoca_core import kafka_topics
+
+    ep = lakehouse.Endpoints.of(paths)
+    if account_directory.TOPIC not in kafka_topics.admin(ep.kafka).list_topics(timeout=15).topics:
+        raise UsageError(f"{account_directory.TOPIC} does not exist yet: the fraud processor creates it when it "
+                         "starts (`pororoca up`)")  # fmt: skip
+    producer = Producer({**ep.kafka, "linger.ms": 50, "compression.type": "lz4", "log_level": 2})
+    failed: list[str] = []
+
+    def delivered(err: Any, _msg: Any) -> None:
+        if err is not None:
+            failed.append(str(err))
+
+    written = 0
+    with lakehouse.trino_connection(ep) as conn:
+        cur = conn.cursor()
+        cur.execute(f"SELECT account_id, customer_id, opened_at FROM {dataset.TABLES['accounts']}")
+        while rows := cur.fetchmany(10_000):
+            for account_id, customer_id, opened in rows:
+                entry = (int(customer_id), dataset.millis(opened))
+                producer.produce(account_directory.TOPIC, key=json.dumps(int(account_id)).encode(),
+                                 value=account_directory.encode(entry), on_delivery=delivered)  # fmt: skip
+                producer.poll(0)
+            written += len(rows)
+            print(f"fraud directory: {written} accounts sent", flush=True)
+    if producer.flush(60) or failed:
+        raise OperationFailed(f"fraud directory: {len(failed)} entries not written ({failed[:1]})")
+    print(f"fraud directory: {written} accounts of {dataset.TABLES['accounts']} in {account_directory.TOPIC}; "
+          "the running processor picks them up as they arrive")  # fmt: skip
     return 0
 
 

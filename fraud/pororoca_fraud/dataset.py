@@ -70,7 +70,7 @@ class History:
         return 0, None
 
 
-def _ms(at: datetime) -> int:
+def millis(at: datetime) -> int:
     return ft.millis(at)
 
 
@@ -95,24 +95,24 @@ def read_history(query: Query, snapshots: dict[str, int | None] | None = None) -
         return query(QUERIES[kind].format(t=f"{table} FOR VERSION AS OF {snaps[table]}"))
 
     for tid, created, payer, token, amount, device, status in rows("transfers"):
-        h.transfers.append(ft.Transfer(tid, _ms(created), payer, token, float(amount), device, status))
+        h.transfers.append(ft.Transfer(tid, millis(created), payer, token, float(amount), device, status))
     for account_id, customer_id, opened in rows("accounts"):
-        apply = partial(ft.account_opened, opened_ms=_ms(opened), customer_id=customer_id)
-        h.context.append(ft.Context(_ms(opened), "payer", account_id, apply))
+        apply = partial(ft.account_opened, opened_ms=millis(opened), customer_id=customer_id)
+        h.context.append(ft.Context(millis(opened), "payer", account_id, apply))
     for device_id, customer_id, registered, trusted in rows("devices"):
-        apply = partial(ft.device_seen, device_id=device_id, registered_ms=_ms(registered), trusted=bool(trusted))
-        h.context.append(ft.Context(_ms(registered), "customer", customer_id, apply))
+        apply = partial(ft.device_seen, device_id=device_id, registered_ms=millis(registered), trusted=bool(trusted))
+        h.context.append(ft.Context(millis(registered), "customer", customer_id, apply))
     for auth_id, customer_id, occurred, success in rows("auth"):
-        apply = partial(ft.authenticated, at_ms=_ms(occurred), auth_id=auth_id, success=bool(success))
-        h.context.append(ft.Context(_ms(occurred), "customer", customer_id, apply))
+        apply = partial(ft.authenticated, at_ms=millis(occurred), auth_id=auth_id, success=bool(success))
+        h.context.append(ft.Context(millis(occurred), "customer", customer_id, apply))
     for customer_id, updated, per_tx, daily, nightly in rows("limits"):
-        apply = partial(ft.limits_changed, updated_ms=_ms(updated), per_tx=float(per_tx), daily=float(daily),
+        apply = partial(ft.limits_changed, updated_ms=millis(updated), per_tx=float(per_tx), daily=float(daily),
                         nightly=float(nightly))  # fmt: skip
-        h.context.append(ft.Context(_ms(updated), "customer", customer_id, apply))
+        h.context.append(ft.Context(millis(updated), "customer", customer_id, apply))
     for tid, pattern, detected in rows("labels"):
-        h.labels[tid] = (pattern, _ms(detected))
+        h.labels[tid] = (pattern, millis(detected))
     for tid, label, decided in sorted(rows("dispositions"), key=lambda r: r[2]):
-        h.dispositions[tid] = (label, _ms(decided))  # the latest decision stands
+        h.dispositions[tid] = (label, millis(decided))  # the latest decision stands
     return h
 
 

@@ -5,8 +5,9 @@ fewer on every transfer's way than a stage keyed by account in front of one keye
 Every replica keeps the whole directory (accounts are few next to transfers, and an account's customer never
 changes): a thread reads the accounts change topic from its start into a local RocksDB, and mirrors it to the
 compacted topic `fraud.accounts`, which outlives the change topic's three days; a (re)started replica loads
-that topic first. Entries are immutable facts keyed by account, so replicas writing the same entry twice is
-harmless. The topic carries ids and an opening time, no personal data.
+that topic first, and follows it (`pororoca fraud directory` fills it from the lake for a processor started
+after the change topic's retention dropped older accounts). Entries are immutable facts keyed by account, so
+writing the same entry twice is harmless. The topic carries ids and an opening time, no personal data.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ log = logging.getLogger("pororoca.fraud.directory")
 
 TOPIC = "fraud.accounts"
 WAIT_SECONDS = 2.0  # how long a transfer of an unknown account waits for the directory to read what is captured
+UNKNOWN_SECONDS = 60.0  # an account waited for in vain is not waited for again for this long
 
 Entry = tuple[int, int]  # (customer_id, opened_ms)
 
@@ -53,6 +55,8 @@ class AccountDirectory:
         self._dlq, self._dead_letter = dlq, dead_letter
         self._applied: dict[int, int] = {}  # source partition -> next offset read into the directory
         self._changed = threading.Condition()
+        self._unknown: dict[int, float] = {}  # account -> when it was last waited for in vain
+        self.unknown_transfers = 0
         self.ready = threading.Event()
 
     # ---- what the processing thread asks ---------------------------------------------------------------
@@ -67,12 +71,26 @@ class AccountDirectory:
         found = self.get(account_id)
         if found is not None:
             return found
-        ends = self._ends()
-        deadline = time.monotonic() + WAIT_SECONDS
-        with self._changed:
-            while not self._caught_up(ends) and time.monotonic() < deadline:
-                self._changed.wait(timeout=max(0.0, deadline - time.monotonic()))
-        return self.get(account_id)
+        now = time.monotonic()
+        if now - self._unknown.get(account_id, -UNKNOWN_SECONDS) >= UNKNOWN_SECONDS:
+            ends = self._ends()
+            deadline = now + WAIT_SECONDS
+            with self._changed:
+                while not self._caught_up(ends) and time.monotonic() < deadline:
+                    self._changed.wait(timeout=max(0.0, deadline - time.monotonic()))
+            found = self.get(account_id)
+            if found is not None:
+                return found
+            if len(self._unknown) > 100_000:
+                self._unknown.clear()
+            self._unknown[account_id] = time.monotonic()
+        self.unknown_transfers += 1
+        if self.unknown_transfers in (1, 10, 100) or self.unknown_transfers % 1000 == 0:
+            log.warning("pororoca-fraud: %d transfers so far of accounts not in the account directory (account %s): "
+                        "scored without their customer's history. Accounts captured before the change topic's "
+                        "retention: `pororoca fraud directory` fills it from the lake.",
+                        self.unknown_transfers, account_id)  # fmt: skip
+        return None
 
     def _caught_up(self, ends: dict[int, int]) -> bool:
         return all(self._applied.get(p, 0) >= end for p, end in ends.items())
@@ -95,12 +113,12 @@ class AccountDirectory:
         group = {"group.id": "pororoca-fraud-directory", "enable.auto.commit": False, "log_level": 2}
         self._probe = Consumer({**self._kafka, **group})
         self._producer = Producer({**self._kafka, "linger.ms": 5, "compression.type": "lz4", "log_level": 2})
-        self._load(Consumer({**self._kafka, **group}))
-        threading.Thread(target=self._follow, args=(Consumer({**self._kafka, **group, "fetch.wait.max.ms": 20}),),
-                         name="account-directory", daemon=True).start()  # fmt: skip
+        loaded = self._load(Consumer({**self._kafka, **group}))
+        threading.Thread(target=self._follow, args=(Consumer({**self._kafka, **group, "fetch.wait.max.ms": 20}),
+                                                    loaded), name="account-directory", daemon=True).start()  # fmt: skip
 
-    def _load(self, consumer: Any) -> None:
-        """Everything `fraud.accounts` holds, to its end as of now."""
+    def _load(self, consumer: Any) -> dict[int, int]:
+        """Everything `fraud.accounts` holds, to its end as of now; returns those end offsets."""
         from confluent_kafka import TopicPartition
 
         parts = consumer.list_topics(TOPIC, timeout=10).topics[TOPIC].partitions
@@ -119,23 +137,30 @@ class AccountDirectory:
                     left.discard(m.partition())
         consumer.close()
         log.info("pororoca-fraud: account directory loaded %d entries from %s", loaded, TOPIC)
+        return ends
 
-    def _follow(self, consumer: Any) -> None:
+    def _follow(self, consumer: Any, table_ends: dict[int, int]) -> None:
+        """The accounts change topic from its start, and `fraud.accounts` from where the load stopped (entries
+        others add: replicas, `pororoca fraud directory`)."""
         from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
         parts = consumer.list_topics(self._source, timeout=10).topics[self._source].partitions
-        consumer.assign([TopicPartition(self._source, p, OFFSET_BEGINNING) for p in parts])
+        consumer.assign([TopicPartition(self._source, p, OFFSET_BEGINNING) for p in parts]
+                        + [TopicPartition(TOPIC, p, end) for p, end in table_ends.items()])  # fmt: skip
         ends = {p: consumer.get_watermark_offsets(TopicPartition(self._source, p), timeout=10)[1] for p in parts}
         while True:
-            batch = consumer.consume(num_messages=1000, timeout=0.05)
+            batch = [m for m in consumer.consume(num_messages=1000, timeout=0.05) if m.error() is None]
             for m in batch:
-                if m.error() is None:
+                if m.topic() == TOPIC:
+                    if m.value() is not None:
+                        self._db[int(json.loads(m.key()))] = decode(m.value())
+                else:
                     self._apply(m.value())
             if batch:
                 self._producer.poll(0)
             with self._changed:
                 for m in batch:
-                    if m.error() is None:
+                    if m.topic() != TOPIC:
                         self._applied[m.partition()] = m.offset() + 1
                 if not self.ready.is_set() and self._caught_up(ends):
                     self.ready.set()

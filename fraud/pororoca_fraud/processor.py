@@ -197,18 +197,45 @@ def shadow_verdict(features: dict[str, Any], config: ScoringConfig, champion: st
     return {"shadow_model_version": v.model_version, "shadow_score": v.score, "shadow_decision": v.decision}
 
 
-def internal(app: Any, name: str, retention_ms: int = DAY_MS) -> Any:
-    """A topic of ours: JSON, partitions as configured, kept `retention_ms`."""
+def internal(app: Any, name: str, partitions: int, retention_ms: int = DAY_MS) -> Any:
+    """A topic of ours: JSON, `partitions`, kept `retention_ms`."""
     from quixstreams.models import TopicConfig
 
-    partitions = int(os.environ.get("POROROCA_FRAUD_PARTITIONS", "1"))
     config = TopicConfig(num_partitions=partitions, replication_factor=1,
                          extra_config={"retention.ms": str(retention_ms)})  # fmt: skip
     return app.topic(name, key_serializer="json", value_serializer="json", key_deserializer="json",
                      value_deserializer="json", config=config)  # fmt: skip
 
 
-def build(app: Any, counters: Counters, directory: Accounts) -> None:
+def payee_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
+    """A transfer's destination-key features (state keyed by the destination token), added to the others."""
+    tx = ft.Transfer(**value["tx"])
+    s, f = ft.payee_features(state.get(STATE, {}), tx)
+    state.set(STATE, s)
+    return {**value, "features": {"amount": tx.amount, **value["features"], **f}}
+
+
+def keyed_state(state: Any, key: int | str) -> Any:
+    """The state of another key in the same store partition: Quix Streams' `PartitionTransaction.as_state`, the
+    way its windows address their keys (3.28, pinned). Only sound where one partition holds every key."""
+    return state._transaction.as_state(prefix=key)
+
+
+def one_stage(value: dict[str, Any], state: Any) -> dict[str, Any] | None:
+    """Both stages in one step, each key's state addressed by its prefix: for one partition of every topic, where
+    one store partition holds every customer and destination. A context event returns None (nothing to send)."""
+    kind = value["kind"]
+    if kind == "dead":
+        return value
+    v = customer_stage(value, keyed_state(state, customer_key(value)))
+    if kind != "transfer":
+        return None
+    return payee_stage(v, keyed_state(state, v["tx"]["payee_token"]))
+
+
+def build(app: Any, counters: Counters, directory: Accounts, partitions: int) -> None:
+    """partitions == 1: one stateful step straight from the change topics (time-aligned across them), one
+    transactional commit on a transfer's way; > 1: the keyed stages, which replicas share by partition."""
     key = _env("POROROCA_PSEUDONYMISATION_KEY")
     prefix = topic_prefix()
     config = load_config()
@@ -218,64 +245,78 @@ def build(app: Any, counters: Counters, directory: Accounts) -> None:
     if os.environ.get("MLFLOW_TRACKING_URI"):
         threading.Thread(target=watch_models, args=(slot, shadow, config, counters), daemon=True).start()
 
-    def source(table: str) -> Any:
-        topic = app.topic(prefix + table, value_deserializer="json", key_deserializer="bytes")
-        sdf = app.dataframe(topic).apply(parse(table, key, counters))
-        dead = sdf.filter(lambda v: v["kind"] == "dead")
-        dead.to_topic(dlq)
-        return sdf.filter(lambda v: v["kind"] not in ("dead", "skip"))
-
     # A dead letter holds the raw change event, personal data included: kept no longer than the change topics.
-    dlq = internal(app, DLQ, retention_ms=PII_RETENTION_MS)
+    dlq = internal(app, DLQ, partitions, retention_ms=PII_RETENTION_MS)
     # Scores and alerts name the payer's account: transport for as long as the change topics keep the same
     # facts (an erasure's receipt states this retention); the lake's gold.fraud_* tables are the record.
-    scores = internal(app, SCORES, retention_ms=PII_RETENTION_MS)
-    alerts = internal(app, ALERTS, retention_ms=PII_RETENTION_MS)
+    scores = internal(app, SCORES, partitions, retention_ms=PII_RETENTION_MS)
+    alerts = internal(app, ALERTS, partitions, retention_ms=PII_RETENTION_MS)
 
-    # Each stage reads one topic keyed by its entity, fed by the stage before it and by the context tables.
-    # (Quix Streams' concat of several topics would align them by timestamp, holding events back while any
-    # input, an idle one included, may still bring older ones: seconds of latency for nothing here.)
-    by_customer, by_payee = (internal(app, name) for name in STAGE_TOPICS)
-    source("pix_transfers").apply(with_payer_account(directory)).to_topic(by_customer, key=customer_key)
-    for table in ("devices", "transaction_limits", "auth_events"):
-        source(table).to_topic(by_customer, key=customer_key)
-    customer = app.dataframe(by_customer).apply(customer_stage, stateful=True)
-    customer.filter(lambda v: v["kind"] == "transfer").to_topic(by_payee, key=lambda v: v["tx"]["payee_token"])
+    def changes(table: str) -> Any:
+        topic = app.topic(prefix + table, value_deserializer="json", key_deserializer="bytes")
+        sdf = app.dataframe(topic).apply(parse(table, key, counters)).filter(lambda v: v["kind"] != "skip")
+        if table == "pix_transfers":
+            route = with_payer_account(directory)
+            sdf = sdf.apply(lambda v: v if v["kind"] == "dead" else route(v))
+        return sdf
 
-    def payee_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
-        tx = ft.Transfer(**value["tx"])
-        s, f = ft.payee_features(state.get(STATE, {}), tx)
-        state.set(STATE, s)
-        features = {"amount": tx.amount, **value["features"], **f}
-        verdict = judge(features, config, slot.model)
-        challenger = shadow_verdict(features, config, verdict.model_version, shadow.model)
+    def verdict(value: dict[str, Any]) -> dict[str, Any]:
+        if value["kind"] == "dead":
+            return value
+        record = scored(value, config, slot.model, shadow.model)
         counters.scored += 1
-        now = int(time.time() * 1000)
-        counters.last_latency_ms = now - value["commit_ms"]
-        return {
-            "transfer_id": tx.transfer_id,
-            "payer_account_id": tx.payer_account_id,
-            "payee_key_token": tx.payee_token,
-            "amount": tx.amount,
-            "created_at_ms": tx.created_ms,
-            "source_commit_ms": value["commit_ms"],
-            "scored_at_ms": now,
-            "live": value["op"] == "c",
-            "score": verdict.score,
-            "decision": verdict.decision,
-            "rules": [r["rule"] for r in verdict.reasons if r["kind"] == "rule"],
-            "patterns": sorted({r["pattern"] for r in verdict.reasons if r["kind"] == "rule" and r.get("pattern")}),
-            "reasons": verdict.reasons,
-            "model_version": verdict.model_version,
-            **(challenger or dict.fromkeys(SHADOW_FIELDS)),
-            "features": {k: features.get(k) for k in ft.FEATURES},
-        }
+        counters.last_latency_ms = record["scored_at_ms"] - value["commit_ms"]
+        return record
 
-    scored = app.dataframe(by_payee).apply(payee_stage, stateful=True)
-    scored.to_topic(scores, key=lambda v: v["transfer_id"])
-    alerted = scored.filter(lambda v: v["live"] and v["decision"] != "allow")
-    alerted.update(lambda v: counters.alert())
-    alerted.to_topic(alerts, key=lambda v: v["transfer_id"])
+    # One chain each, the topic chosen per event: a branch would copy every event (Quix Streams pickles a value
+    # per branch). Dead letters carry "kind"; score records do not.
+    def dead_or(topic: Any) -> Callable[..., Any]:
+        return lambda v, *_: dlq if v.get("kind") == "dead" else topic
+
+    tables = ("pix_transfers", "devices", "transaction_limits", "auth_events")
+    if partitions == 1:
+        inputs = [changes(t) for t in tables]
+        merged = inputs[0]
+        for other in inputs[1:]:
+            merged = merged.concat(other)
+        out = merged.apply(one_stage, stateful=True).filter(lambda v: v is not None).apply(verdict)
+    else:
+        by_customer, by_payee = (internal(app, name, partitions) for name in STAGE_TOPICS)
+        for t in tables:
+            changes(t).to_topic(dead_or(by_customer), key=lambda v: None if v["kind"] == "dead" else customer_key(v))
+        customer = app.dataframe(by_customer).apply(customer_stage, stateful=True)
+        customer.filter(lambda v: v["kind"] == "transfer").to_topic(by_payee, key=lambda v: v["tx"]["payee_token"])
+        out = app.dataframe(by_payee).apply(payee_stage, stateful=True).apply(verdict)
+    out = out.to_topic(dead_or(scores), key=lambda v: v.get("transfer_id"))
+    alerted = out.filter(lambda v: v.get("kind") != "dead" and v["live"] and v["decision"] != "allow")
+    alerted.update(lambda v: counters.alert()).to_topic(alerts, key=lambda v: v["transfer_id"])
+
+
+def scored(value: dict[str, Any], config: ScoringConfig, model: LinearModel | None,
+           challenger: LinearModel | None) -> dict[str, Any]:  # fmt: skip
+    """The record on `fraud.scores` of a transfer with all its features."""
+    tx = ft.Transfer(**value["tx"])
+    features = value["features"]
+    v = judge(features, config, model)
+    shadow = shadow_verdict(features, config, v.model_version, challenger)
+    return {
+        "transfer_id": tx.transfer_id,
+        "payer_account_id": tx.payer_account_id,
+        "payee_key_token": tx.payee_token,
+        "amount": tx.amount,
+        "created_at_ms": tx.created_ms,
+        "source_commit_ms": value["commit_ms"],
+        "scored_at_ms": int(time.time() * 1000),
+        "live": value["op"] == "c",
+        "score": v.score,
+        "decision": v.decision,
+        "rules": [r["rule"] for r in v.reasons if r["kind"] == "rule"],
+        "patterns": sorted({r["pattern"] for r in v.reasons if r["kind"] == "rule" and r.get("pattern")}),
+        "reasons": v.reasons,
+        "model_version": v.model_version,
+        **(shadow or dict.fromkeys(SHADOW_FIELDS)),
+        "features": {k: features.get(k) for k in ft.FEATURES},
+    }
 
 
 def _kafka() -> dict[str, str | int | float | bool]:
@@ -288,15 +329,28 @@ def _kafka() -> dict[str, str | int | float | bool]:
     }
 
 
-def wait_for_inputs(counters: Counters) -> None:
+def one_stage_refused(partitions: int, topic_partitions: dict[str, int]) -> str | None:
+    """Why the one-stage topology cannot run (None: it can, or it is not asked for)."""
+    wide = sorted(t for t, n in topic_partitions.items() if n > 1)
+    if partitions > 1 or not wide:
+        return None
+    return (f"the change topics {wide} have more than one partition: one stage would split a customer's history "
+            "across them. Set POROROCA_FRAUD_PARTITIONS to at least their partition count (keyed stages).")  # fmt: skip
+
+
+def wait_for_inputs(counters: Counters, partitions: int) -> None:
     """The change topics appear when the capture starts (`cdc apply`): until then, wait and say so."""
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient(_kafka())
     wanted = {topic_prefix() + t for t in ev.TABLES}
     while True:
-        missing = wanted - set(admin.list_topics(timeout=10).topics)
+        topics = admin.list_topics(timeout=10).topics
+        missing = wanted - set(topics)
         if not missing:
+            refused = one_stage_refused(partitions, {t: len(topics[t].partitions) for t in wanted})
+            if refused:
+                raise SystemExit(f"pororoca-fraud: {refused}")
             return
         counters.status = f"waiting for the change topics {sorted(missing)} (is the capture on? `pororoca cdc apply`)"
         log.info("pororoca-fraud: %s", counters.status)
@@ -314,7 +368,8 @@ def main() -> None:
         target=serve_health, args=(host, port, _env("POROROCA_FRAUD_HEALTH_PASSWORD"), counters), daemon=True
     ).start()
     log.info("pororoca-fraud: health on http://%s:%s/health", host, port)
-    wait_for_inputs(counters)
+    partitions = int(os.environ.get("POROROCA_FRAUD_PARTITIONS", "1"))
+    wait_for_inputs(counters, partitions)
     kafka = _kafka()
     app = Application(
         broker_address=ConnectionConfig(
@@ -349,7 +404,9 @@ def main() -> None:
 
     directory = AccountDirectory(_kafka(), Path(_env("POROROCA_FRAUD_STATE_DIR")), topic_prefix() + "accounts", DLQ,
                                  dead_account)  # fmt: skip
-    build(app, counters, directory)  # declares (creates) the topics, the dead-letter one included
+    build(
+        app, counters, directory, int(os.environ.get("POROROCA_FRAUD_PARTITIONS", "1"))
+    )  # declares (creates) the topics, the dead-letter one included
     directory.start()
     counters.status = "reading the account directory"
     while not directory.ready.wait(timeout=5):

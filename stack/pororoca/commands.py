@@ -296,6 +296,9 @@ NOUNS: tuple[Noun, ...] = (
         Verb("monitor", "daily drift of every feature and the score from the champion's training population (PSI), "
              "live precision once labels matured, the shadow comparison, into gold; alerts past fraud/scoring.toml "
              "[monitoring]", f"{FRAUD}:cmd_monitor", MONITOR_DAYS),
+        Verb("directory", "every account of the lake (silver.accounts) into the processor's account directory "
+             "(fraud.accounts): for a processor started after the change topic's retention dropped older accounts",
+             f"{FRAUD}:cmd_directory", ()),
         Verb("drifted", "exit 0 when `fraud monitor` found drift on one of the days, 99 otherwise (the retraining "
              "DAG's trigger)", f"{FRAUD}:cmd_drifted", MONITOR_DAYS),
         Verb("status", "the processor's counters: transfers scored, alerts, dead letters, model version",

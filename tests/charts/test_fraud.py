@@ -34,6 +34,13 @@ def test_the_processor_runs_the_fraud_image_with_its_own_principal_and_the_score
     # Probes carry no password: /live says only "up"; state is rebuilt from the changelog topics.
     assert c["livenessProbe"]["httpGet"]["path"] == "/live"
     assert {"name": "state", "emptyDir": {}} in pod_spec(processor)["volumes"]
+    assert env["POROROCA_FRAUD_PARTITIONS"]["value"] == "1"  # one stage, as the local stack runs it
+
+
+def test_scaling_out_the_processor_runs_the_keyed_stages_over_that_many_partitions():
+    processor = render("kind", "fraud.partitions=4", "fraud.replicas=4").named("Deployment", f"{RELEASE}-fraud")
+    assert _env(processor)["POROROCA_FRAUD_PARTITIONS"]["value"] == "4"
+    assert processor["spec"]["replicas"] == 4
 
 
 def test_mlflow_keeps_metadata_in_postgresql_artifacts_in_its_bucket_and_no_secret_in_its_config(profile):

@@ -42,7 +42,7 @@ def test_cases_and_confirmed_dispositions_label_frauds_and_a_case_outranks_a_leg
         5: (0, None),
     }
     # Maturity is counted from the cases' detections only: an analyst judges alerts, not the whole population.
-    assert h.labels_as_of_ms == dataset._ms(LATER)
+    assert h.labels_as_of_ms == dataset.millis(LATER)
 
 
 def test_every_table_is_read_at_its_snapshot_and_one_without_a_snapshot_contributes_nothing():

@@ -100,10 +100,15 @@ def test_fan_in_counts_distinct_payers_in_the_hour():
 
 
 class FakeState:
-    """Quix Streams' per-key State, as the processor's stage functions use it."""
+    """Quix Streams' per-key State, as the processor's stage functions use it (one dict plays the store
+    partition; `_transaction.as_state` addresses another key in it)."""
 
     def __init__(self, store, key):
         self.store, self.key = store, key
+        self._transaction = self
+
+    def as_state(self, prefix):
+        return FakeState(self.store, prefix)
 
     def get(self, name, default=None):
         return self.store.get((self.key, name), default)
@@ -119,29 +124,33 @@ class FakeDirectory(dict):
         return self.get(account_id)
 
 
-def _online(events):
-    """The processor's stage functions, fed in arrival order, each stage keyed as in `processor.build`."""
+def _online(events, one_stage: bool):
+    """The processor's stage functions, fed in arrival order, keyed as `processor.build` keys them: the keyed
+    stages (a store per stage) or the one stage (one store, every key by its prefix)."""
     directory = FakeDirectory()
-    stores: dict = {"customer": {}, "payee": {}}
     route = processor.with_payer_account(directory)
+    customers, payees, single = {}, {}, {}
     out = {}
     for kind, value in events:
         if kind == "account":
             directory[value["account_id"]] = (value["customer_id"], value["opened_ms"])
-        elif kind in ("device", "limits", "auth"):
-            processor.customer_stage(value, FakeState(stores["customer"], processor.customer_key(value)))
+            continue
+        v = route(value) if kind == "transfer" else value
+        if one_stage:
+            v = processor.one_stage(v, FakeState(single, "the message's own key"))
         else:
-            v = route(value)
-            v = processor.customer_stage(v, FakeState(stores["customer"], processor.customer_key(v)))
-            t = ft.Transfer(**v["tx"])
-            s = stores["payee"].get(t.payee_token, {})
-            s, f3 = ft.payee_features(s, t)
-            stores["payee"][t.payee_token] = s
-            out[t.transfer_id] = {"amount": t.amount, **v["features"], **f3}
+            v = processor.customer_stage(v, FakeState(customers, processor.customer_key(v)))
+            if kind == "transfer":
+                v = processor.payee_stage(v, FakeState(payees, v["tx"]["payee_token"]))
+        if kind == "transfer":
+            out[v["tx"]["transfer_id"]] = v["features"]
+        else:
+            assert not one_stage or v is None
     return out
 
 
-def test_online_stages_and_offline_replay_agree_on_a_random_history():
+@pytest.mark.parametrize("one_stage", [False, True], ids=["keyed stages", "one stage"])
+def test_online_stages_and_offline_replay_agree_on_a_random_history(one_stage):
     rng = random.Random(7)
     context, stream, transfers = [], [], []
     # Accounts 1-5 belong to customers 1, 1, 2, 2, 3 (a customer's accounts share one stage key); account 6 was
@@ -184,7 +193,7 @@ def test_online_stages_and_offline_replay_agree_on_a_random_history():
         transfers.append(t)
         stream.append((at, ("transfer", {"kind": "transfer", "tx": t.__dict__, "commit_ms": at, "op": "c"})))
     stream.sort(key=lambda e: (e[0], e[1][0] == "transfer", e[1][1].get("tx", {}).get("transfer_id", 0)))
-    online = _online([e for _, e in stream])
+    online = _online([e for _, e in stream], one_stage)
     offline = ft.replay(transfers, context)
     assert online == offline
     assert any(f["failed_auth_1h"] for f in offline.values()) and any(f["payer_count_1h"] for f in offline.values())
@@ -280,3 +289,11 @@ def test_the_challenger_scores_in_the_shadow_only_when_it_is_another_version():
     assert shadow_verdict(features, config, "6", model) == {
         "shadow_model_version": "7", "shadow_score": 0.9933, "shadow_decision": "block"
     }  # fmt: skip
+
+
+def test_one_stage_runs_only_where_one_partition_holds_every_key():
+    one = {"core.public.pix_transfers": 1, "core.public.devices": 1}
+    assert processor.one_stage_refused(1, one) is None
+    assert processor.one_stage_refused(4, {**one, "core.public.devices": 4}) is None  # keyed stages
+    refused = processor.one_stage_refused(1, {**one, "core.public.devices": 3})
+    assert refused and "core.public.devices" in refused and "POROROCA_FRAUD_PARTITIONS" in refused
