@@ -119,8 +119,8 @@ bench-cdc: install ## change rate into bronze and freshness at rising rates (ben
 bench-curation: install ## curation throughput, KPI time, Trino on silver before/after maintenance (bench/results/curation.json)
 	$(VENV)/bin/python bench/curation_bench.py --scales $(or $(SCALES),1)
 
-bench-fraud: venv ## fraud scoring latency at 500/1,000/2,000 Pix transfers/s and model quality, on the running stack after `make demo` (bench/results/fraud.json)
-	$(VENV)/bin/python bench/fraud_bench.py $(if $(RATES),--rates $(RATES))
+bench-fraud: venv ## fraud scoring latency at 500/1,000/2,000 Pix transfers/s and model quality, on the running stack after `make demo`, batch DAGs paused meanwhile (WITH_BATCH=1: not) (bench/results/fraud.json)
+	$(VENV)/bin/python bench/fraud_bench.py $(if $(RATES),--rates $(RATES)) $(if $(WITH_BATCH),,--pause-batch)
 
 bench-fraud-train: install ## fraud training time and memory per lake scale, a fresh lake each (bench/results/fraud_train.json)
 	$(VENV)/bin/python bench/fraud_train_bench.py --scales $(or $(SCALES),1,10)

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import threading
 import time
@@ -27,8 +28,10 @@ from confluent_kafka.admin import AdminClient
 
 from pororoca_core import lakehouse
 from pororoca_core.paths import Paths
+from pororoca_fraud.processor import DEFAULT_COMMIT_INTERVAL
 from pororoca_sources.connections import Sources
 from pororoca_sources.simulate import usual_devices
+from pororoca_stack.airflow import Airflow
 
 TICK = 0.05  # seconds between source transactions of one writer
 WRITER_RATE = 500  # transfers per second one writer (one connection) commits
@@ -179,6 +182,26 @@ def hops(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], coun
     }
 
 
+def pause_batch(paths: Paths, paused: bool, timeout: float = 1800, only: list[str] | None = None) -> list[str]:
+    """Pause (or resume) the stack's DAGs (all batch work); when pausing, wait until none of their runs is still
+    going. Returns the DAGs whose state this changed (only those are to be resumed)."""
+    airflow = Airflow.connect(paths)
+    dags = only or [d["dag_id"] for d in airflow._call("GET", "/dags", params={"limit": 100})["dags"]]
+    changed = []
+    for dag in dags:
+        if airflow._call("GET", f"/dags/{dag}").get("is_paused") != paused:
+            airflow.set_paused(dag, paused)
+            changed.append(dag)
+    deadline = time.time() + timeout
+    while paused and time.time() < deadline:
+        running = [d for d in dags if any(r.get("state") in ("running", "queued") for r in airflow.runs(d, 5))]
+        if not running:
+            break
+        print(f"bench-fraud: waiting for {running} to finish ...", flush=True)
+        time.sleep(15)
+    return changed
+
+
 def quality() -> dict:
     out = subprocess.run([CLI, "fraud", "train", "--no-register", "--json"], capture_output=True, text=True,
                          env=os.environ.copy(), timeout=3600)  # fmt: skip
@@ -187,12 +210,23 @@ def quality() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def commit_interval(paths: Paths) -> float:
+    """The processor's commit interval as the stack runs it (its environment, or the processor's default)."""
+    conf = (paths.state / "supervisord.conf").read_text()
+    section = conf.split("[program:fraud]", 1)[-1].split("[program:", 1)[0]
+    found = re.search(r'POROROCA_FRAUD_COMMIT_INTERVAL="([0-9.]+)"', section)
+    return float(found.group(1)) if found else DEFAULT_COMMIT_INTERVAL
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rates", default="500,1000,2000", help="transfers per second, comma-separated")
     p.add_argument("--seconds", type=float, default=30, help="how long each rate is offered (default 30)")
     p.add_argument("--skip-quality", action="store_true")
     p.add_argument("--skip-hops", action="store_true", help="skip the per-hop latency at 20 transfers/s")
+    p.add_argument("--pause-batch", action="store_true",
+                   help="pause the batch DAGs (curation, KPIs, ...) and wait for their runs to end: the processor's "
+                   "latency between batch runs rather than beside a Spark job on the same cores")  # fmt: skip
     args = p.parse_args()
     paths = Paths.from_env()
     src = Sources.of(paths)
@@ -202,7 +236,20 @@ def main() -> None:
         accounts = usual_devices(conn.execute)
     random.Random(11).shuffle(accounts)  # neighbouring accounts often share a customer (and its device)
     result: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "seconds_per_rate": args.seconds,
+                    "batch_dags_paused": args.pause_batch, "commit_interval_s": commit_interval(paths),
                     "rates": []}  # fmt: skip
+    resume = pause_batch(paths, True) if args.pause_batch else []
+    try:
+        measure(args, src, kafka, accounts, result)
+    finally:
+        if resume:
+            print(f"bench-fraud: resuming {resume}", flush=True)
+            pause_batch(paths, False, only=resume)
+    write("fraud", result)
+
+
+def measure(args: argparse.Namespace, src: Sources, kafka: dict, accounts: list[tuple[int, int | None]],
+            result: dict) -> None:  # fmt: skip
     if not args.skip_hops:
         print("bench-fraud: where the time goes, hop by hop, at 20 transfers/s ...", flush=True)
         result["hops_at_20_per_s"] = hops(src, kafka, accounts)
@@ -221,7 +268,6 @@ def main() -> None:
     if not args.skip_quality:
         print("bench-fraud: model quality on the lake's time-based holdout ...", flush=True)
         result["quality"] = quality()
-    write("fraud", result)
 
 
 if __name__ == "__main__":

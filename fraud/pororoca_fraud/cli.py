@@ -196,17 +196,38 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def cmd_directory(args: argparse.Namespace, paths: Paths) -> int:
-    """Every account of the lake into the processor's account directory (`fraud.accounts`): for a processor started
-    after the change topic's retention dropped the older accounts' changes. Idempotent (entries are immutable)."""
+def context_events(query: dataset.Query) -> list[tuple[bytes, dict[str, Any]]]:
+    """The lake's devices and limit versions as the processor's context events, keyed for compaction."""
+    out: list[tuple[bytes, dict[str, Any]]] = []
+    devices = dataset.QUERIES["devices"].format(t=dataset.TABLES["devices"])
+    for device_id, customer_id, registered, trusted in query(devices):
+        out.append((json.dumps(f"device:{device_id}").encode(), {"kind": "device", "customer_id": int(customer_id),
+                    "device_id": int(device_id), "registered_ms": dataset.millis(registered),
+                    "trusted": bool(trusted)}))  # fmt: skip
+    limits = dataset.QUERIES["limits"].format(t=dataset.TABLES["limits"])
+    for customer_id, updated, per_tx, daily, nightly in query(limits):
+        at = dataset.millis(updated)
+        key = json.dumps(f"limits:{customer_id}:{at}").encode()
+        out.append((key, {"kind": "limits", "customer_id": int(customer_id), "updated_ms": at,
+                          "per_tx": float(per_tx), "daily": float(daily), "nightly": float(nightly)}))  # fmt: skip
+    return out
+
+
+def cmd_bootstrap(args: argparse.Namespace, paths: Paths) -> int:
+    """What the processor knows of customers older than the change topics' retention, from the lake: every account
+    into its account directory (`fraud.accounts`), every device and limit version into `fraud.context`. For a
+    processor started on a lake older than three days. Idempotent (the same facts again change nothing)."""
     from confluent_kafka import Producer
 
     from pororoca_core import kafka_topics
+    from pororoca_fraud.processor import CONTEXT
 
     ep = lakehouse.Endpoints.of(paths)
-    if account_directory.TOPIC not in kafka_topics.admin(ep.kafka).list_topics(timeout=15).topics:
-        raise UsageError(f"{account_directory.TOPIC} does not exist yet: the fraud processor creates it when it "
-                         "starts (`pororoca up`)")  # fmt: skip
+    topics = kafka_topics.admin(ep.kafka).list_topics(timeout=15).topics
+    missing = [t for t in (account_directory.TOPIC, CONTEXT) if t not in topics]
+    if missing:
+        raise UsageError(f"{', '.join(missing)} do not exist yet: the fraud processor creates them when it starts "
+                         "(`pororoca up`)")  # fmt: skip
     producer = Producer({**ep.kafka, "linger.ms": 50, "compression.type": "lz4", "log_level": 2})
     failed: list[str] = []
 
@@ -214,22 +235,29 @@ def cmd_directory(args: argparse.Namespace, paths: Paths) -> int:
         if err is not None:
             failed.append(str(err))
 
-    written = 0
+    def send(topic: str, key: bytes, value: bytes) -> None:
+        producer.produce(topic, key=key, value=value, on_delivery=delivered)
+        producer.poll(0)
+
     with lakehouse.trino_connection(ep) as conn:
         cur = conn.cursor()
-        cur.execute(f"SELECT account_id, customer_id, opened_at FROM {dataset.TABLES['accounts']}")
-        while rows := cur.fetchmany(10_000):
-            for account_id, customer_id, opened in rows:
-                entry = (int(customer_id), dataset.millis(opened))
-                producer.produce(account_directory.TOPIC, key=json.dumps(int(account_id)).encode(),
-                                 value=account_directory.encode(entry), on_delivery=delivered)  # fmt: skip
-                producer.poll(0)
-            written += len(rows)
-            print(f"fraud directory: {written} accounts sent", flush=True)
+
+        def query(sql: str) -> list[tuple]:
+            cur.execute(sql)
+            return cur.fetchall()
+
+        accounts = query(dataset.QUERIES["accounts"].format(t=dataset.TABLES["accounts"]))
+        for account_id, customer_id, opened in accounts:
+            entry = (int(customer_id), dataset.millis(opened))
+            send(account_directory.TOPIC, json.dumps(int(account_id)).encode(), account_directory.encode(entry))
+        print(f"fraud bootstrap: {len(accounts)} accounts -> {account_directory.TOPIC}", flush=True)
+        context = context_events(query)
+        for key, event in context:
+            send(CONTEXT, key, json.dumps(event).encode())
+        print(f"fraud bootstrap: {len(context)} devices and limit versions -> {CONTEXT}", flush=True)
     if producer.flush(60) or failed:
-        raise OperationFailed(f"fraud directory: {len(failed)} entries not written ({failed[:1]})")
-    print(f"fraud directory: {written} accounts of {dataset.TABLES['accounts']} in {account_directory.TOPIC}; "
-          "the running processor picks them up as they arrive")  # fmt: skip
+        raise OperationFailed(f"fraud bootstrap: {len(failed)} records not written ({failed[:1]})")
+    print("fraud bootstrap: done; the running processor reads them as they arrive")
     return 0
 
 

@@ -5,7 +5,7 @@ fewer on every transfer's way than a stage keyed by account in front of one keye
 Every replica keeps the whole directory (accounts are few next to transfers, and an account's customer never
 changes): a thread reads the accounts change topic from its start into a local RocksDB, and mirrors it to the
 compacted topic `fraud.accounts`, which outlives the change topic's three days; a (re)started replica loads
-that topic first, and follows it (`pororoca fraud directory` fills it from the lake for a processor started
+that topic first, and follows it (`pororoca fraud bootstrap` fills it from the lake for a processor started
 after the change topic's retention dropped older accounts). Entries are immutable facts keyed by account, so
 writing the same entry twice is harmless. The topic carries ids and an opening time, no personal data.
 """
@@ -88,7 +88,7 @@ class AccountDirectory:
         if self.unknown_transfers in (1, 10, 100) or self.unknown_transfers % 1000 == 0:
             log.warning("pororoca-fraud: %d transfers so far of accounts not in the account directory (account %s): "
                         "scored without their customer's history. Accounts captured before the change topic's "
-                        "retention: `pororoca fraud directory` fills it from the lake.",
+                        "retention: `pororoca fraud bootstrap` fills it from the lake.",
                         self.unknown_transfers, account_id)  # fmt: skip
         return None
 
@@ -141,7 +141,7 @@ class AccountDirectory:
 
     def _follow(self, consumer: Any, table_ends: dict[int, int]) -> None:
         """The accounts change topic from its start, and `fraud.accounts` from where the load stopped (entries
-        others add: replicas, `pororoca fraud directory`)."""
+        others add: replicas, `pororoca fraud bootstrap`)."""
         from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
         parts = consumer.list_topics(self._source, timeout=10).topics[self._source].partitions

@@ -296,9 +296,10 @@ NOUNS: tuple[Noun, ...] = (
         Verb("monitor", "daily drift of every feature and the score from the champion's training population (PSI), "
              "live precision once labels matured, the shadow comparison, into gold; alerts past fraud/scoring.toml "
              "[monitoring]", f"{FRAUD}:cmd_monitor", MONITOR_DAYS),
-        Verb("directory", "every account of the lake (silver.accounts) into the processor's account directory "
-             "(fraud.accounts): for a processor started after the change topic's retention dropped older accounts",
-             f"{FRAUD}:cmd_directory", ()),
+        Verb("bootstrap", "what the processor knows of customers from the lake: accounts into its account "
+             "directory (fraud.accounts), devices and limit versions into fraud.context; for a processor started "
+             "after the change topics' three days dropped older changes. Idempotent",
+             f"{FRAUD}:cmd_bootstrap", ()),
         Verb("drifted", "exit 0 when `fraud monitor` found drift on one of the days, 99 otherwise (the retraining "
              "DAG's trigger)", f"{FRAUD}:cmd_drifted", MONITOR_DAYS),
         Verb("status", "the processor's counters: transfers scored, alerts, dead letters, model version",

@@ -297,3 +297,35 @@ def test_one_stage_runs_only_where_one_partition_holds_every_key():
     assert processor.one_stage_refused(4, {**one, "core.public.devices": 4}) is None  # keyed stages
     refused = processor.one_stage_refused(1, {**one, "core.public.devices": 3})
     assert refused and "core.public.devices" in refused and "POROROCA_FRAUD_PARTITIONS" in refused
+
+
+def test_lake_context_reaches_the_customer_stage_as_the_change_topics_would_bring_it():
+    from datetime import UTC, datetime
+
+    from pororoca_fraud import cli
+
+    registered = datetime(2026, 1, 5, 12, tzinfo=UTC)
+
+    def query(sql):
+        if "devices" in sql:
+            return [(5, 7, registered, True)]
+        return [(7, registered, 500, 2000, 300)]
+
+    events = [e for _, e in cli.context_events(query)]
+    step = processor.bootstrapped(Counters())
+    store: dict = {}
+    for e in events:
+        v = step(e)
+        processor.customer_stage(v, FakeState(store, processor.customer_key(v)))
+    state = store[(7, processor.STATE)]
+    want = ft.limits_changed(ft.device_seen({}, 5, ft.millis(registered), True), ft.millis(registered), 500.0,
+                             2000.0, 300.0)  # fmt: skip
+    assert state == want
+
+
+def test_a_malformed_context_event_is_a_dead_letter_with_its_reason():
+    counters = Counters()
+    step = processor.bootstrapped(counters)
+    assert step({"kind": "device", "customer_id": 1})["reason"] == "device_id, registered_ms, trusted missing"
+    assert step({"kind": "avatar"})["reason"] == "unknown kind 'avatar'"
+    assert step("text")["kind"] == "dead" and counters.dead_letters == 3
