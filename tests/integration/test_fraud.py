@@ -315,12 +315,18 @@ def test_online_features_equal_the_offline_ones_computed_from_the_lake(scoring, 
 
         history = dataset.read_history(query)
     offline = ft.replay(history.transfers, history.context)
+    # The markers before the last were scored while the new device and failed logins, committed milliseconds
+    # earlier on other change topics, were still on their way (the scenario waits for them): features agree from
+    # when the history reached the processor, which the last marker proves.
+    raced = set(scenario.markers[:-1])
     compared = 0
     for tid, records in scenario.scores.items():
+        if tid in raced:
+            continue
         online = records[0]["features"]
         assert {k: offline[tid].get(k) for k in ft.FEATURES} == online, tid
         compared += 1
-    assert compared == len(scenario.scores) >= 7
+    assert compared == len(scenario.scores) - len(raced) >= 7
     assert history.snapshots["silver.pix_transfers"] is not None
 
 
