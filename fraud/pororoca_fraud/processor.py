@@ -49,7 +49,7 @@ GROUP = "pororoca-fraud"
 STATE = "s"  # one state entry per key: the stage's dict
 # Seconds between exactly-once checkpoints (POROROCA_FRAUD_COMMIT_INTERVAL). Each blocks the loop while the
 # producer flushes and the transaction commits: at 1,000 transfers/s on 2 cores, 0.1 s spends the throughput on
-# commits (p50 4.6 s), 0.2 s p99 2.1 s, 0.25 s p99 0.8-1.2 s (bench-fraud, one stage).
+# commits (p50 2.8-4.6 s), 0.2 s p99 2.1 s, 0.25 s p99 0.8-2.8 s over three runs (bench-fraud, one stage).
 DEFAULT_COMMIT_INTERVAL = 0.25
 RELOAD_SECONDS = 30  # how often the registry's aliases are checked
 SHADOW_FIELDS = ("shadow_model_version", "shadow_score", "shadow_decision")  # flat: each lands in its gold column
