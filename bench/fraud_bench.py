@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import random
-import re
 import subprocess
 import threading
 import time
@@ -28,7 +27,7 @@ from confluent_kafka.admin import AdminClient
 
 from pororoca_core import lakehouse
 from pororoca_core.paths import Paths
-from pororoca_fraud.processor import DEFAULT_COMMIT_INTERVAL
+from pororoca_fraud.cli import processor_health
 from pororoca_sources.connections import Sources
 from pororoca_sources.simulate import usual_devices
 from pororoca_stack.airflow import Airflow
@@ -210,14 +209,6 @@ def quality() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def commit_interval(paths: Paths) -> float:
-    """The processor's commit interval as the stack runs it (its environment, or the processor's default)."""
-    conf = (paths.state / "supervisord.conf").read_text()
-    section = conf.split("[program:fraud]", 1)[-1].split("[program:", 1)[0]
-    found = re.search(r'POROROCA_FRAUD_COMMIT_INTERVAL="([0-9.]+)"', section)
-    return float(found.group(1)) if found else DEFAULT_COMMIT_INTERVAL
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rates", default="500,1000,2000", help="transfers per second, comma-separated")
@@ -236,8 +227,8 @@ def main() -> None:
         accounts = usual_devices(conn.execute)
     random.Random(11).shuffle(accounts)  # neighbouring accounts often share a customer (and its device)
     result: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "seconds_per_rate": args.seconds,
-                    "batch_dags_paused": args.pause_batch, "commit_interval_s": commit_interval(paths),
-                    "rates": []}  # fmt: skip
+                    "batch_dags_paused": args.pause_batch,
+                    "commit_interval_s": processor_health(paths)["commit_interval_s"], "rates": []}  # fmt: skip
     resume = pause_batch(paths, True) if args.pause_batch else []
     try:
         measure(args, src, kafka, accounts, result)

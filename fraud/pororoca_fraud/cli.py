@@ -33,6 +33,17 @@ SP = ZoneInfo("America/Sao_Paulo")
 NOT_DRIFTED = 99  # `fraud drifted`: Airflow skips a task that exits with it (no drift, no retraining)
 
 
+def _query(conn: Any) -> dataset.Query:
+    """SQL -> rows on one cursor of a Trino connection (what `dataset` reads the lake with)."""
+    cur = conn.cursor()
+
+    def query(sql: str) -> list[tuple]:
+        cur.execute(sql)
+        return cur.fetchall()
+
+    return query
+
+
 def _code_version() -> str:
     try:
         out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
@@ -60,13 +71,7 @@ def cmd_train(args: argparse.Namespace, paths: Paths) -> int:
     ep = lakehouse.Endpoints.of(paths)
     started = time.monotonic()
     with lakehouse.trino_connection(ep) as conn:
-        cur = conn.cursor()
-
-        def query(sql: str) -> list[tuple]:
-            cur.execute(sql)
-            return cur.fetchall()
-
-        history = dataset.read_history(query, _snapshots(args.snapshots))
+        history = dataset.read_history(_query(conn), _snapshots(args.snapshots))
     rows = dataset.training_rows(history)
     frauds = sum(r["label"] for r in rows)
     by_analysts = sum(1 for r in rows if r["pattern"] == dataset.ANALYST_PATTERN)
@@ -240,12 +245,7 @@ def cmd_bootstrap(args: argparse.Namespace, paths: Paths) -> int:
         producer.poll(0)
 
     with lakehouse.trino_connection(ep) as conn:
-        cur = conn.cursor()
-
-        def query(sql: str) -> list[tuple]:
-            cur.execute(sql)
-            return cur.fetchall()
-
+        query = _query(conn)
         accounts = query(dataset.QUERIES["accounts"].format(t=dataset.TABLES["accounts"]))
         for account_id, customer_id, opened in accounts:
             entry = (int(customer_id), dataset.millis(opened))

@@ -41,6 +41,14 @@ def encode(entry: Entry) -> bytes:
     return json.dumps({"customer_id": entry[0], "opened_ms": entry[1]}).encode()
 
 
+def high_watermarks(consumer: Any, topic: str) -> dict[int, int]:
+    """partition -> the offset after its last record, asked of the broker now."""
+    from confluent_kafka import TopicPartition
+
+    parts = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
+
+
 class AccountDirectory:
     def __init__(self, kafka: dict[str, Any], state_dir: Path, source_topic: str, dlq: str,
                  dead_letter: Callable[[Any, str], dict[str, Any]]) -> None:  # fmt: skip
@@ -96,11 +104,7 @@ class AccountDirectory:
         return all(self._applied.get(p, 0) >= end for p, end in ends.items())
 
     def _ends(self) -> dict[int, int]:
-        from confluent_kafka import TopicPartition
-
-        probe = self._probe
-        parts = probe.list_topics(self._source, timeout=10).topics[self._source].partitions
-        return {p: probe.get_watermark_offsets(TopicPartition(self._source, p), timeout=10)[1] for p in parts}
+        return high_watermarks(self._probe, self._source)
 
     # ---- the thread that fills it ---------------------------------------------------------------------
 
@@ -121,18 +125,15 @@ class AccountDirectory:
         """Everything `fraud.accounts` holds, to its end as of now; returns those end offsets."""
         from confluent_kafka import TopicPartition
 
-        parts = consumer.list_topics(TOPIC, timeout=10).topics[TOPIC].partitions
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=10)[1] for p in parts}
-        consumer.assign([TopicPartition(TOPIC, p, 0) for p in parts])
+        ends = high_watermarks(consumer, TOPIC)
+        consumer.assign([TopicPartition(TOPIC, p, 0) for p in ends])
         left = {p for p, end in ends.items() if end > 0}
         loaded = 0
         while left:
             for m in consumer.consume(num_messages=10_000, timeout=1):
                 if m.error() is not None:
                     continue
-                if m.value() is not None:
-                    self._db[int(json.loads(m.key()))] = decode(m.value())
-                    loaded += 1
+                loaded += self._keep(m)
                 if m.offset() + 1 >= ends[m.partition()]:
                     left.discard(m.partition())
         consumer.close()
@@ -144,16 +145,14 @@ class AccountDirectory:
         others add: replicas, `pororoca fraud bootstrap`)."""
         from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
-        parts = consumer.list_topics(self._source, timeout=10).topics[self._source].partitions
-        consumer.assign([TopicPartition(self._source, p, OFFSET_BEGINNING) for p in parts]
+        ends = high_watermarks(consumer, self._source)
+        consumer.assign([TopicPartition(self._source, p, OFFSET_BEGINNING) for p in ends]
                         + [TopicPartition(TOPIC, p, end) for p, end in table_ends.items()])  # fmt: skip
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(self._source, p), timeout=10)[1] for p in parts}
         while True:
             batch = [m for m in consumer.consume(num_messages=1000, timeout=0.05) if m.error() is None]
             for m in batch:
                 if m.topic() == TOPIC:
-                    if m.value() is not None:
-                        self._db[int(json.loads(m.key()))] = decode(m.value())
+                    self._keep(m)
                 else:
                     self._apply(m.value())
             if batch:
@@ -165,6 +164,13 @@ class AccountDirectory:
                 if not self.ready.is_set() and self._caught_up(ends):
                     self.ready.set()
                 self._changed.notify_all()
+
+    def _keep(self, m: Any) -> int:
+        """One `fraud.accounts` record into the directory; 1 if it held an entry."""
+        if m.value() is None:
+            return 0
+        self._db[int(json.loads(m.key()))] = decode(m.value())
+        return 1
 
     def _apply(self, raw: bytes | None) -> None:
         try:

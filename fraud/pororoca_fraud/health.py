@@ -21,6 +21,7 @@ class Counters:
     last_latency_ms: int | None = None
     model_version: str | None = None
     status: str = "starting"
+    commit_interval_s: float | None = None
 
     def alert(self) -> None:
         self.alerts += 1
@@ -34,6 +35,7 @@ class Counters:
             "dead_letters": self.dead_letters,
             "last_latency_ms": self.last_latency_ms,
             "model_version": self.model_version,
+            "commit_interval_s": self.commit_interval_s,
         }
 
 

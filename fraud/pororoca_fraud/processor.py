@@ -394,6 +394,7 @@ def main() -> None:
     ).start()
     log.info("pororoca-fraud: health on http://%s:%s/health", host, port)
     partitions = int(os.environ.get("POROROCA_FRAUD_PARTITIONS", "1"))
+    counters.commit_interval_s = float(os.environ.get("POROROCA_FRAUD_COMMIT_INTERVAL", DEFAULT_COMMIT_INTERVAL))
     wait_for_inputs(counters, partitions)
     kafka = _kafka()
     app = Application(
@@ -408,7 +409,7 @@ def main() -> None:
         # The context topics' history (every account's opening, every device) is what the features stand on.
         auto_offset_reset="earliest",
         processing_guarantee="exactly-once",
-        commit_interval=float(os.environ.get("POROROCA_FRAUD_COMMIT_INTERVAL", DEFAULT_COMMIT_INTERVAL)),
+        commit_interval=counters.commit_interval_s,
         # The loop checks whether a commit is due between polls: a long poll on a quiet stage would hold each
         # hop's transaction (and what the next stage may read) open for that long.
         consumer_poll_timeout=0.02,
