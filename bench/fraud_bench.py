@@ -49,7 +49,7 @@ def writer(src: Sources, accounts: list[tuple[int, int | None]], rate: int, seco
             for i in range(per_tick):
                 n = seed + tick * per_tick + i
                 # One in 50 goes to one of a few shared keys (a mule's fan-in): some alerts to time as well.
-                key, amount = (MULES[n % len(MULES)], 450) if n % 50 == 0 else (str(uuid.uuid4()), 25 + n % 400)
+                key, amount = (MULES[n // 50 % len(MULES)], 450) if n % 50 == 0 else (str(uuid.uuid4()), 25 + n % 400)
                 payer, device = accounts[n % len(accounts)]
                 rows.append((f"E13140088{uuid.uuid4().hex}"[:32], payer, key, "60701190", amount, "app",
                              "completed", device))  # fmt: skip
@@ -105,6 +105,7 @@ def run_rate(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], 
     for t in threads:
         t.start()
     latency: dict[int, float] = {}
+    second: dict[int, int] = {}  # transfer -> second of its source commit, from the start of the run
     alert_latency: list[float] = []
     last_commit = 0.0
     deadline = time.time() + seconds + 120
@@ -117,6 +118,7 @@ def run_rate(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], 
                 v = json.loads(m.value())
                 if v["created_at_ms"] >= started * 1000:
                     latency[v["transfer_id"]] = now - v["source_commit_ms"]
+                    second[v["transfer_id"]] = int(v["source_commit_ms"] / 1000 - started)
         for m in alerts.consume(num_messages=1000, timeout=0):
             now = time.time() * 1000
             if m.error() is None and m.value():
@@ -141,9 +143,18 @@ def run_rate(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], 
         "alerts": len(alert_latency),
         "alert_latency_ms": {"p50": percentile(alert_latency, 50), "p95": percentile(alert_latency, 95),
                              "p99": percentile(alert_latency, 99)},
+        # Whether the tail is spread evenly or made of stalls (a few seconds where everything waited).
+        "max_ms_by_second": by_second(latency, second),
         "kept_up": caught_up_s is not None and caught_up_s <= 10 and set(ids) <= latency.keys(),
         "last_score_after_last_commit_s": caught_up_s,
     }  # fmt: skip
+
+
+def by_second(latency: dict[int, float], second: dict[int, int]) -> list[float]:
+    worst: dict[int, float] = {}
+    for tid, ms in latency.items():
+        worst[second[tid]] = max(worst.get(second[tid], 0.0), ms)
+    return [round(worst.get(s, 0.0)) for s in range(max(worst, default=-1) + 1)]
 
 
 # With one partition the processor scores straight from the change topics (no stage topic on the way).
