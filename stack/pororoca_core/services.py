@@ -58,7 +58,6 @@ class Service:
     stopsignal: str = "TERM"
     run_as: str = ""  # the system user to run as when started by root
     started: str = ""  # regex of the log line that says it is up
-    nice: int = 0  # CPU priority below the real-time path (0: none); children (Spark jobs) inherit it
 
     def port_key(self, port: Port) -> str:
         return f"{self.name}_port" if port.name == "main" else f"{self.name}_{port.name}_port"
@@ -134,7 +133,6 @@ def parse(data: dict) -> StackConfig:
             stopsignal=s.get("stopsignal", "TERM"),
             run_as=s.get("run_as", ""),
             started=s.get("started", ""),
-            nice=int(s.get("nice", 0)),
         )
     for svc in services.values():
         unknown = set(svc.depends_on) - services.keys()

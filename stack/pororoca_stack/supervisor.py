@@ -53,11 +53,9 @@ def config_text(paths: Paths, services: list[RenderedService], run_as: dict[str,
     for rs in services:
         svc = rs.service
         env = ",".join(f'{k}="{_q(v)}"' for k, v in rs.env.items())
-        # nice(1) execs the command: same pid, so supervisord's signals still reach the service itself.
-        command = ["/usr/bin/nice", "-n", str(svc.nice), *rs.command] if svc.nice else rs.command
         lines += [
             f"[program:{svc.name}]",
-            f"command={_q(shlex.join(command))}",
+            f"command={_q(shlex.join(rs.command))}",
             f"directory={paths.data / svc.name}",
             # A crash stays visible in `status` (and `up` restarts it) instead of being papered over.
             "autostart=false",

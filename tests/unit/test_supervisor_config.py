@@ -21,12 +21,3 @@ def test_programs_are_manual_start_logged_and_percent_escaped():
     assert "stdout_logfile=/s/logs/postgres.log" in block
     assert "file=/s/run/supervisor.sock" in text and "chmod=0700" in text
     assert "inet_http_server" not in text  # the control channel is a private unix socket, never TCP
-
-
-def test_a_batch_service_runs_niced_under_its_own_pid():
-    paths = Paths(cache=Path("/c"), state=Path("/s"))
-    svc = Service(name="trino", component="trino", command=["/t/launcher", "run"], health={}, ports=(), nice=10)
-    rs = RenderedService(service=svc, command=["/t/launcher", "run"], env={}, health={})
-    text = config_text(paths, [rs, _rs("kafka", ["/bin/kafka"])], {})
-    assert "command=/usr/bin/nice -n 10 /t/launcher run" in text.split("[program:trino]")[1]
-    assert "command=/bin/kafka\n" in text.split("[program:kafka]")[1]
