@@ -7,7 +7,9 @@ changes): a thread reads the accounts change topic from its start into a local R
 compacted topic `fraud.accounts`, which outlives the change topic's three days; a (re)started replica loads
 that topic first, and follows it (`pororoca fraud bootstrap` fills it from the lake for a processor started
 after the change topic's retention dropped older accounts). Entries are immutable facts keyed by account, so
-writing the same entry twice is harmless. The topic carries ids and an opening time, no personal data.
+writing the same entry twice is harmless. The topic carries ids and an opening time (a customer's accounts:
+personal data, if pseudonymous): erasing a data subject writes a tombstone for each of their accounts, which the
+directories apply and compaction applies to the topic.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def decode(value: bytes) -> Entry:
 
 def encode(entry: Entry) -> bytes:
     return json.dumps({"customer_id": entry[0], "opened_ms": entry[1]}).encode()
+
+
+# Compaction may only rewrite closed segments: a day-long segment lets an erased account's entry (and then its
+# tombstone) leave the topic within about two days rather than whenever a week's segment fills.
+TOPIC_CONFIG = {"cleanup.policy": "compact", "segment.ms": "86400000", "delete.retention.ms": "86400000"}
 
 
 def high_watermarks(consumer: Any, topic: str) -> dict[int, int]:
@@ -113,7 +120,7 @@ class AccountDirectory:
 
         from pororoca_core import kafka_topics
 
-        kafka_topics.create_missing(self._kafka, [TOPIC], config={"cleanup.policy": "compact"})
+        kafka_topics.create_missing(self._kafka, [TOPIC], config=TOPIC_CONFIG)
         group = {"group.id": "pororoca-fraud-directory", "enable.auto.commit": False, "log_level": 2}
         self._probe = Consumer({**self._kafka, **group})
         self._producer = Producer({**self._kafka, "linger.ms": 5, "compression.type": "lz4", "log_level": 2})
@@ -166,10 +173,14 @@ class AccountDirectory:
                 self._changed.notify_all()
 
     def _keep(self, m: Any) -> int:
-        """One `fraud.accounts` record into the directory; 1 if it held an entry."""
+        """One `fraud.accounts` record into the directory; 1 if it held an entry. A tombstone (an erased data
+        subject's account, `lgpd erase`) removes the entry."""
+        account = int(json.loads(m.key()))
         if m.value() is None:
+            if self._db.get(account) is not None:
+                del self._db[account]
             return 0
-        self._db[int(json.loads(m.key()))] = decode(m.value())
+        self._db[account] = decode(m.value())
         return 1
 
     def _apply(self, raw: bytes | None) -> None:

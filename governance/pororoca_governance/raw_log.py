@@ -4,6 +4,7 @@ deletes by offset, never by key)."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,39 @@ def prefixes() -> tuple[str, ...]:
     return tuple(tomllib.loads(SUBJECTS_PATH.read_text()).get("raw_change_topics", ()))
 
 
+def keyed_topics() -> dict[str, tuple[str, str]]:
+    """Compacted topic -> (entity, column) of the subject's values that key its records."""
+    raw = tomllib.loads(SUBJECTS_PATH.read_text()).get("keyed_topics", {})
+    return {topic: tuple(ref.split(".", 1)) for topic, ref in raw.items()}
+
+
+def tombstones(found: dict[str, dict[str, set]]) -> dict[str, list[bytes]]:
+    """topic -> the keys (JSON, as their writers encode them) to write a tombstone for (pure)."""
+    keys = {
+        topic: [json.dumps(v).encode() for v in sorted(found.get(entity, {}).get(column, set()))]
+        for topic, (entity, column) in keyed_topics().items()
+    }
+    return {t: k for t, k in keys.items() if k}
+
+
+def forget(kafka: dict[str, str], keys: dict[str, list[bytes]]) -> int:
+    """Write the tombstones to the topics that exist; returns how many were written."""
+    from confluent_kafka import Producer
+
+    existing = set(kafka_topics.admin(kafka).list_topics(timeout=10).topics)
+    producer = Producer({**kafka, "log_level": 2})
+    written = 0
+    for topic, ks in keys.items():
+        if topic not in existing:
+            continue
+        for k in ks:
+            producer.produce(topic, key=k, value=None)
+            written += 1
+    if producer.flush(30):
+        raise RuntimeError(f"tombstones to {sorted(keys)} were not all acknowledged by the broker")
+    return written
+
+
 def spans(kafka: dict[str, str]) -> list[TopicSpan]:
     """Every partition of the raw change topics with its offsets and its topic's retention."""
     admin = kafka_topics.admin(kafka)
@@ -44,7 +78,7 @@ def _family(topic: str) -> str:
     return topic if topic.startswith("fraud.") else topic.split(".")[0] + ".*"
 
 
-def residual_statement(found: list[TopicSpan], erased_at: datetime) -> str:
+def residual_statement(found: list[TopicSpan], erased_at: datetime, tombstones: int = 0) -> str:
     """What the receipt says about copies outside the lake (pure)."""
     held = [s for s in found if s.records]
     if not held:
@@ -58,8 +92,13 @@ def residual_statement(found: list[TopicSpan], erased_at: datetime) -> str:
         names = sorted({_family(s.topic) for s in held})
         topics = (f"the subject's past changes may remain in the raw change topics ({', '.join(names)}) {until}, "
                   "unless purged with `lgpd erase --purge-topics`")  # fmt: skip
-    return (f"{topics}; the source systems (core banking, acquiring) keep their own records: erasing there is "
-            "their owner's duty (this platform captures them)")  # fmt: skip
+    directory = (f"; {tombstones} of the subject's keys were removed from the fraud processor's account directory "
+                 "(fraud.accounts: tombstones; the topic's compaction drops them within about two days)"
+                 if tombstones else "")  # fmt: skip
+    return (f"{topics}{directory}; the fraud processor's feature state (its RocksDB stores and changelog topics) "
+            "keeps the subject's devices, limit versions and recent transfers under internal ids (not yet erased "
+            "per subject); the source systems (core banking, acquiring) keep their own records: erasing "
+            "there is their owner's duty (this platform captures them)")  # fmt: skip
 
 
 def purge(kafka: dict[str, str], found: list[TopicSpan]) -> int:

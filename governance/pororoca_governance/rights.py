@@ -60,6 +60,7 @@ class Receipt:
     tables: list[TableResult] = field(default_factory=list)
     residual_copies: str = ""
     topics_purged: int = 0  # raw change records removed by --purge-topics
+    tombstones: int = 0  # the subject's keys removed from compacted topics (the fraud account directory)
 
     @property
     def rows_deleted(self) -> int:
@@ -179,13 +180,14 @@ class Rights:
             result.snapshot_after = self.lake.current_snapshot(table)
             self.progress(f"erase: {table}: {n} rows deleted, files rewritten ({time.monotonic() - t0:.1f}s)")
         self.verify(subject, receipt)
+        receipt.tombstones = raw_log.forget(self.ep.kafka, raw_log.tombstones(subject.found))
         completed = datetime.now(UTC)
         receipt.completed_at = completed.isoformat()
         spans = raw_log.spans(self.ep.kafka)
         if purge_topics:
             receipt.topics_purged = raw_log.purge(self.ep.kafka, spans)
             spans = raw_log.spans(self.ep.kafka)
-        receipt.residual_copies = raw_log.residual_statement(spans, completed)
+        receipt.residual_copies = raw_log.residual_statement(spans, completed, receipt.tombstones)
         self._record(receipt)
         return receipt
 

@@ -329,3 +329,26 @@ def test_a_malformed_context_event_is_a_dead_letter_with_its_reason():
     assert step({"kind": "device", "customer_id": 1})["reason"] == "device_id, registered_ms, trusted missing"
     assert step({"kind": "avatar"})["reason"] == "unknown kind 'avatar'"
     assert step("text")["kind"] == "dead" and counters.dead_letters == 3
+
+
+def test_the_account_directory_drops_an_account_at_its_tombstone():
+    """`lgpd erase` writes a tombstone to fraud.accounts for each of the subject's accounts."""
+    from pororoca_fraud.directory import AccountDirectory, encode
+
+    class Record:
+        def __init__(self, key: bytes, value: bytes | None) -> None:
+            self._key, self._value = key, value
+
+        def key(self) -> bytes:
+            return self._key
+
+        def value(self) -> bytes | None:
+            return self._value
+
+    directory = AccountDirectory.__new__(AccountDirectory)  # its RocksDB stands in as a dict: same get/set/del
+    directory._db = {}
+    assert directory._keep(Record(b"12", encode((7, 1_000)))) == 1
+    assert directory.get(12) == (7, 1_000)
+    assert directory._keep(Record(b"12", None)) == 0
+    assert directory.get(12) is None
+    assert directory._keep(Record(b"13", None)) == 0  # a tombstone of an account never seen: nothing to do

@@ -140,3 +140,17 @@ def test_the_file_check_compares_uuid_columns_by_their_bytes():
     column = pa.array([consent.bytes, uuid.uuid4().bytes], type=pa.binary(16))
     assert _is_uuid(column.type) and not _is_uuid(pa.string())
     assert pc.sum(pc.is_in(column, value_set=_uuid_array([str(consent)]))).as_py() == 1
+
+
+def test_erasure_writes_a_tombstone_for_each_of_the_subjects_accounts_in_the_fraud_account_directory():
+    from pororoca_governance.raw_log import keyed_topics, prefixes, residual_statement, tombstones
+
+    assert keyed_topics() == {"fraud.accounts": ("accounts", "account_id")}
+    assert "fraud.context" in prefixes()  # the devices and limits `fraud bootstrap` publishes: purged too
+    found = {"customers": {"customer_id": {7}}, "accounts": {"account_id": {12, 3}, "customer_id": {7}}}
+    assert tombstones(found) == {"fraud.accounts": [b"3", b"12"]}  # the keys as the directory writes them
+    assert tombstones({"customers": {"customer_id": {8}}}) == {}  # no account: nothing to write
+    said = residual_statement([], datetime(2026, 12, 1, tzinfo=UTC), tombstones=2)
+    assert "2 of the subject's keys were removed from the fraud processor's account directory" in said
+    assert "feature state" in said and "not yet erased per subject" in said
+    assert "account directory" not in residual_statement([], datetime(2026, 12, 1, tzinfo=UTC))
