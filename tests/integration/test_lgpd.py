@@ -8,6 +8,7 @@ import csv
 import json
 import random
 import re
+import time
 from datetime import UTC, timedelta
 
 import pyarrow.compute as pc
@@ -327,6 +328,30 @@ def test_the_subject_gets_their_data_as_json_and_csv(ep, paths, subject, tmp_pat
         assert len(list(csv.DictReader(f))) == accounts[0][0]
 
 
+def _last_values(kafka: dict, topic: str, keys: set[int]) -> dict[int, bytes | None]:
+    """The last record of each of `keys` (JSON keys) on a topic, read to its end; every key must be there."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({**kafka, "group.id": "pororoca-test-last-values", "enable.auto.commit": False})
+    ends = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in c.list_topics(topic, timeout=10).topics[topic].partitions}  # fmt: skip
+    c.assign([TopicPartition(topic, p, 0) for p in ends])
+    last: dict[int, bytes | None] = {}
+    left = {p for p, end in ends.items() if end > 0}
+    deadline = time.monotonic() + 60
+    while left and time.monotonic() < deadline:
+        for m in c.consume(num_messages=10_000, timeout=1):
+            if m.error() is not None:
+                continue
+            if int(json.loads(m.key())) in keys:
+                last[int(json.loads(m.key()))] = m.value()
+            if m.offset() + 1 >= ends[m.partition()]:
+                left.discard(m.partition())
+    c.close()
+    assert not left and last.keys() == keys, (left, sorted(keys - last.keys()))
+    return last
+
+
 def _data_files(ep, table: str) -> list[str]:
     ns, name = table.split(".")
     location = lakehouse.iceberg_catalog(ep, "lgpd").load_table((ns, name)).location()
@@ -401,6 +426,9 @@ def test_erasure_leaves_no_copy_in_tables_time_travel_or_files(ep, paths, subjec
     out = pororoca("lgpd", "erase", "--cpf", cpf, timeout=1800).stdout
     # The fraud processor's scores and alerts name the subject's account too (and its dead letters, if any).
     assert "receipt" in out and "raw change topics (acquiring.*, core.*, fraud." in out and "fraud.scores" in out, out
+    # The fraud processor's account directory (a compacted topic) loses the subject's accounts by tombstone.
+    assert f"{len(accounts)} of the subject's keys were removed from the fraud processor's account directory" in out
+    assert all(v is None for v in _last_values(ep.kafka, "fraud.accounts", accounts).values())
 
     for table, cond in checks.items():
         assert rows(ep, "pororoca", f"SELECT count(*) FROM {table} WHERE {cond}")[0][0] == 0, table
