@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
+
 from pororoca_core.pseudonym import token
 from pororoca_fraud import events as ev
 from pororoca_fraud import features as ft
@@ -67,16 +69,29 @@ def topic_prefix() -> str:
 
 
 def _dead(table: str, value: Any, reason: str) -> dict[str, Any]:
-    raw = json.dumps(value, default=str)[:2000] if value is not None else None
+    if isinstance(value, bytes):
+        raw: str | None = value.decode(errors="replace")[:2000]
+    else:
+        raw = json.dumps(value, default=str)[:2000] if value is not None else None
     return {"kind": "dead", "table": table, "reason": reason, "raw": raw, "at_ms": int(time.time() * 1000)}
+
+
+def _json(raw: bytes | None) -> Any:
+    """Inputs are read as bytes and parsed here, so a value that is not JSON is a dead letter like any other
+    malformed event, not an exception inside the consumer that would stop the processor at the same offset on
+    every restart."""
+    try:
+        return None if raw is None else orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise ev.Malformed(f"not JSON: {e}") from None
 
 
 def parse(table: str, pseudonym_key: str, counters: Counters):
     """The first step of each input: a change event -> a typed, JSON-able event, or a dead letter."""
 
-    def step(value: Any) -> dict[str, Any]:
+    def step(value: bytes | None) -> dict[str, Any]:
         try:
-            change = ev.read_change(f"x.{table}", value)
+            change = ev.read_change(f"x.{table}", _json(value))
             # A transfer is scored when it is created (later status changes are not new transfers); a deleted
             # row adds nothing to any history.
             if change is None or change.op == "d" or (change.op == "u" and table == "pix_transfers"):
@@ -102,7 +117,12 @@ def bootstrapped(counters: Counters):
     fields = {"device": ("customer_id", "device_id", "registered_ms", "trusted"),
               "limits": ("customer_id", "updated_ms", "per_tx", "daily", "nightly")}  # fmt: skip
 
-    def step(value: Any) -> dict[str, Any]:
+    def step(raw: bytes | None) -> dict[str, Any]:
+        try:
+            value = _json(raw)
+        except ev.Malformed as e:
+            counters.dead_letters += 1
+            return _dead("fraud.context", raw, str(e))
         kind = value.get("kind") if isinstance(value, dict) else None
         missing = [f for f in fields.get(str(kind), ()) if value.get(f) is None] if kind in fields else None
         if missing is None or missing:
@@ -220,14 +240,15 @@ def shadow_verdict(features: dict[str, Any], config: ScoringConfig, champion: st
     return {"shadow_model_version": v.model_version, "shadow_score": v.score, "shadow_decision": v.decision}
 
 
-def internal(app: Any, name: str, partitions: int, retention_ms: int = DAY_MS, key_deserializer: str = "json") -> Any:
+def internal(app: Any, name: str, partitions: int, retention_ms: int = DAY_MS, key_deserializer: str = "json",
+             value_deserializer: str = "json") -> Any:  # fmt: skip
     """A topic of ours: JSON, `partitions`, kept `retention_ms`."""
     from quixstreams.models import TopicConfig
 
     config = TopicConfig(num_partitions=partitions, replication_factor=1,
                          extra_config={"retention.ms": str(retention_ms)})  # fmt: skip
     return app.topic(name, key_serializer="json", value_serializer="json", key_deserializer=key_deserializer,
-                     value_deserializer="json", config=config)  # fmt: skip
+                     value_deserializer=value_deserializer, config=config)  # fmt: skip
 
 
 def payee_stage(value: dict[str, Any], state: Any) -> dict[str, Any]:
@@ -276,7 +297,7 @@ def build(app: Any, counters: Counters, directory: Accounts, partitions: int) ->
     alerts = internal(app, ALERTS, partitions, retention_ms=PII_RETENTION_MS)
 
     def changes(table: str) -> Any:
-        topic = app.topic(prefix + table, value_deserializer="json", key_deserializer="bytes")
+        topic = app.topic(prefix + table, value_deserializer="bytes", key_deserializer="bytes")
         sdf = app.dataframe(topic).apply(parse(table, key, counters)).filter(lambda v: v["kind"] != "skip")
         if table == "pix_transfers":
             route = with_payer_account(directory)
@@ -298,7 +319,8 @@ def build(app: Any, counters: Counters, directory: Accounts, partitions: int) ->
 
     tables = ("pix_transfers", "devices", "transaction_limits", "auth_events")
     # Written by the operator's CLI: its keys (only for compaction) are never read as JSON.
-    context = app.dataframe(internal(app, CONTEXT, partitions, key_deserializer="bytes")).apply(bootstrapped(counters))
+    context_topic = internal(app, CONTEXT, partitions, key_deserializer="bytes", value_deserializer="bytes")
+    context = app.dataframe(context_topic).apply(bootstrapped(counters))
     if partitions == 1:
         inputs = [*(changes(t) for t in tables), context]
         merged = inputs[0]

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from pororoca_core import credentials, kafka_topics, lakehouse, services
@@ -301,6 +301,33 @@ def test_no_raw_pix_key_reaches_any_topic_of_the_processor(scoring, scenario):
         for key, value in read_all(scoring.kafka, topic, committed=False):
             blob = (key or b"") + (value or b"")
             assert not any(k.encode() in blob for k in scenario.raw_keys), topic
+
+
+def test_a_malformed_event_is_a_dead_letter_with_its_reason_counted_and_scoring_goes_on(scoring, scenario):
+    """On the processor's own input topic (the change topics have other readers): one value that is not JSON at
+    all, one that is JSON without the fields its kind needs."""
+
+    def dead_letters() -> int:
+        return int(json.loads(pororoca("fraud", "status", "--json").stdout.strip().splitlines()[-1])["dead_letters"])
+
+    before = dead_letters()
+    marker = uuid.uuid4().hex
+    producer = Producer({**scoring.kafka, "log_level": 2})
+    producer.produce("fraud.context", key=b"test", value=f"\x00 not json {marker}".encode())
+    producer.produce("fraud.context", key=b"test", value=json.dumps({"kind": "device", "customer_id": 1,
+                                                                      "note": marker}).encode())  # fmt: skip
+    assert producer.flush(30) == 0
+
+    def ours(records: list) -> list[str]:
+        return sorted(v["reason"] for _, v, _ in records if marker in (v.get("raw") or ""))
+
+    reasons = ours(read_topic(scoring.kafka, "fraud.dlq", lambda rs: len(ours(rs)) >= 2))
+    assert reasons[0] == "device_id, registered_ms, trusted missing" and reasons[1].startswith("not JSON"), reasons
+    poll(lambda: dead_letters() >= before + 2, timeout=60, what="the processor counts both dead letters")
+    with scoring.src.core(autocommit=True) as conn:
+        _, account, device = new_customer(conn)
+        after = insert_transfer(conn, account, str(uuid.uuid4()), 12.5, device)
+    assert len(scores_for(scoring, {after})[after]) == 1  # the poison stopped nothing
 
 
 def test_online_features_equal_the_offline_ones_computed_from_the_lake(scoring, scenario):

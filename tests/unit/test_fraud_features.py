@@ -1,6 +1,7 @@
 """The fraud features' definitions: windows, point in time, and one definition online (the processor's stage
 functions on a key's state) and offline (replay)."""
 
+import json
 import math
 import random
 from pathlib import Path
@@ -231,11 +232,15 @@ def test_change_events_are_read_and_bad_ones_named():
 def test_the_processor_sends_a_malformed_event_to_the_dead_letters_and_counts_it():
     counters = Counters()
     step = processor.parse("pix_transfers", "k" * 32, counters)
-    dead = step({"payload": {"op": "c", "after": {"transfer_id": "x"}, "source": {"ts_ms": 1}}})
+    dead = step(json.dumps({"payload": {"op": "c", "after": {"transfer_id": "x"}, "source": {"ts_ms": 1}}}).encode())
     assert dead["kind"] == "dead" and dead["reason"] == "payee_key is missing" and counters.dead_letters == 1
+    # Not JSON at all: a dead letter too (the raw bytes as text), not an exception that stops the consumer.
+    garbled = step(b"\x00\xffnot json")
+    assert garbled["reason"].startswith("not JSON") and garbled["raw"].endswith("not json")
+    assert counters.dead_letters == 2 and step(None) == {"kind": "skip"}  # a tombstone: nothing to do
     row = {"transfer_id": 1, "created_at": "2026-12-02T10:00:00Z", "payer_account_id": 3, "payee_key": "a@b.c",
            "amount": 1, "status": "completed"}  # fmt: skip
-    ok = step({"payload": {"op": "c", "after": row, "source": {"ts_ms": 1}}})
+    ok = step(json.dumps({"payload": {"op": "c", "after": row, "source": {"ts_ms": 1}}}).encode())
     assert ok["kind"] == "transfer" and ok["tx"]["payee_token"] != "a@b.c" and len(ok["tx"]["payee_token"]) == 32
 
 
@@ -315,7 +320,7 @@ def test_lake_context_reaches_the_customer_stage_as_the_change_topics_would_brin
     step = processor.bootstrapped(Counters())
     store: dict = {}
     for e in events:
-        v = step(e)
+        v = step(json.dumps(e).encode())
         processor.customer_stage(v, FakeState(store, processor.customer_key(v)))
     state = store[(7, processor.STATE)]
     want = ft.limits_changed(ft.device_seen({}, 5, ft.millis(registered), True), ft.millis(registered), 500.0,
@@ -326,9 +331,10 @@ def test_lake_context_reaches_the_customer_stage_as_the_change_topics_would_brin
 def test_a_malformed_context_event_is_a_dead_letter_with_its_reason():
     counters = Counters()
     step = processor.bootstrapped(counters)
-    assert step({"kind": "device", "customer_id": 1})["reason"] == "device_id, registered_ms, trusted missing"
-    assert step({"kind": "avatar"})["reason"] == "unknown kind 'avatar'"
-    assert step("text")["kind"] == "dead" and counters.dead_letters == 3
+    assert step(b'{"kind": "device", "customer_id": 1}')["reason"] == "device_id, registered_ms, trusted missing"
+    assert step(b'{"kind": "avatar"}')["reason"] == "unknown kind 'avatar'"
+    assert step(b'"text"')["kind"] == "dead" and step(b"{not json")["reason"].startswith("not JSON")
+    assert counters.dead_letters == 4
 
 
 def test_the_account_directory_drops_an_account_at_its_tombstone():
