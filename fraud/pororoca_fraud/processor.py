@@ -120,16 +120,16 @@ def bootstrapped(counters: Counters):
     def step(raw: bytes | None) -> dict[str, Any]:
         try:
             value = _json(raw)
+            kind = value.get("kind") if isinstance(value, dict) else None
+            if kind not in fields:
+                raise ev.Malformed(f"unknown kind {kind!r}")
+            missing = [f for f in fields[kind] if value.get(f) is None]
+            if missing:
+                raise ev.Malformed(f"{', '.join(missing)} missing")
         except ev.Malformed as e:
             counters.dead_letters += 1
             return _dead("fraud.context", raw, str(e))
-        kind = value.get("kind") if isinstance(value, dict) else None
-        missing = [f for f in fields.get(str(kind), ()) if value.get(f) is None] if kind in fields else None
-        if missing is None or missing:
-            counters.dead_letters += 1
-            reason = f"unknown kind {kind!r}" if missing is None else f"{', '.join(missing)} missing"
-            return _dead("fraud.context", value, reason)
-        return {f: value[f] for f in ("kind", *fields[str(kind)])}
+        return {f: value[f] for f in ("kind", *fields[kind])}
 
     return step
 

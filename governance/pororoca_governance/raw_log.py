@@ -26,13 +26,17 @@ class TopicSpan:
         return self.high - self.low
 
 
+def _topics_config() -> dict:
+    return tomllib.loads(SUBJECTS_PATH.read_text())
+
+
 def prefixes() -> tuple[str, ...]:
-    return tuple(tomllib.loads(SUBJECTS_PATH.read_text()).get("raw_change_topics", ()))
+    return tuple(_topics_config().get("raw_change_topics", ()))
 
 
 def keyed_topics() -> dict[str, tuple[str, str]]:
     """Compacted topic -> (entity, column) of the subject's values that key its records."""
-    raw = tomllib.loads(SUBJECTS_PATH.read_text()).get("keyed_topics", {})
+    raw = _topics_config().get("keyed_topics", {})
     return {topic: tuple(ref.split(".", 1)) for topic, ref in raw.items()}
 
 

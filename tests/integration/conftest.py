@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,35 @@ def pororoca(*args: str, check: bool = True, timeout: float = 900) -> subprocess
     if check and result.returncode != 0:
         raise AssertionError(f"pororoca {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def read_all(kafka: dict[str, str], topic: str, committed: bool = True) -> list[tuple[bytes | None, bytes | None]]:
+    """(key, value) of every record up to the end of `topic` as it is now."""
+    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import AdminClient
+
+    consumer = Consumer({
+        **kafka, "group.id": f"pororoca-read-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
+        "auto.offset.reset": "earliest", "isolation.level": "read_committed" if committed else "read_uncommitted",
+    })  # fmt: skip
+    parts = [
+        TopicPartition(topic, p, 0) for p in AdminClient(kafka).list_topics(topic, timeout=10).topics[topic].partitions
+    ]
+    consumer.assign(parts)
+    ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in parts}
+    out: list[tuple[bytes | None, bytes | None]] = []
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            for m in consumer.consume(num_messages=5000, timeout=0.5):
+                if m.error() is None:
+                    out.append((m.key(), m.value()))
+            positions = consumer.position(parts)
+            if all(p.offset >= ends[p.partition] or ends[p.partition] == 0 for p in positions):
+                return out
+    finally:
+        consumer.close()
+    raise AssertionError(f"{topic}: could not read to its end within 120s")
 
 
 def poll(predicate, timeout: float, what: str, interval: float = 0.5):

@@ -28,7 +28,7 @@ from pororoca_fraud import features as ft
 from pororoca_sources.connections import Sources
 from pororoca_stack.supervisor import Supervisor
 
-from .conftest import ensure_gold, poll, pororoca
+from .conftest import ensure_gold, poll, pororoca, read_all
 from .fraud_source import insert_transfer, new_customer
 
 pytestmark = pytest.mark.integration
@@ -70,32 +70,6 @@ def read_topic(kafka: dict[str, str], topic: str, until, timeout: float = 90) ->
     finally:
         consumer.close()
     raise AssertionError(f"{topic}: condition not met within {timeout}s ({len(out)} records read)")
-
-
-def read_all(kafka: dict[str, str], topic: str, committed: bool = True) -> list[tuple[bytes | None, bytes | None]]:
-    """(key, value) of every record up to the end of `topic` as it is now."""
-    consumer = Consumer({
-        **kafka, "group.id": f"pororoca-read-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
-        "auto.offset.reset": "earliest", "isolation.level": "read_committed" if committed else "read_uncommitted",
-    })  # fmt: skip
-    parts = [
-        TopicPartition(topic, p, 0) for p in AdminClient(kafka).list_topics(topic, timeout=10).topics[topic].partitions
-    ]
-    consumer.assign(parts)
-    ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in parts}
-    out: list[tuple[bytes | None, bytes | None]] = []
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            for m in consumer.consume(num_messages=5000, timeout=0.5):
-                if m.error() is None:
-                    out.append((m.key(), m.value()))
-            positions = consumer.position(parts)
-            if all(p.offset >= ends[p.partition] or ends[p.partition] == 0 for p in positions):
-                return out
-    finally:
-        consumer.close()
-    raise AssertionError(f"{topic}: could not read to its end within 120s")
 
 
 def scores_for(s: Scoring, ids: set[int], topic: str = "fraud.scores", timeout: float = 90) -> dict[int, list[dict]]:

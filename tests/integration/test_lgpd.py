@@ -8,7 +8,6 @@ import csv
 import json
 import random
 import re
-import time
 from datetime import UTC, timedelta
 
 import pyarrow.compute as pc
@@ -24,7 +23,7 @@ from pororoca_core.pseudonym import token
 from pororoca_governance.classification import CLASSIFICATION_PATH
 from pororoca_stack.supervisor import Supervisor
 
-from .conftest import ensure_gold, poll, pororoca
+from .conftest import ensure_gold, poll, pororoca, read_all
 
 pytestmark = pytest.mark.integration
 
@@ -329,26 +328,9 @@ def test_the_subject_gets_their_data_as_json_and_csv(ep, paths, subject, tmp_pat
 
 
 def _last_values(kafka: dict, topic: str, keys: set[int]) -> dict[int, bytes | None]:
-    """The last record of each of `keys` (JSON keys) on a topic, read to its end; every key must be there."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    c = Consumer({**kafka, "group.id": "pororoca-test-last-values", "enable.auto.commit": False})
-    ends = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            for p in c.list_topics(topic, timeout=10).topics[topic].partitions}  # fmt: skip
-    c.assign([TopicPartition(topic, p, 0) for p in ends])
-    last: dict[int, bytes | None] = {}
-    left = {p for p, end in ends.items() if end > 0}
-    deadline = time.monotonic() + 60
-    while left and time.monotonic() < deadline:
-        for m in c.consume(num_messages=10_000, timeout=1):
-            if m.error() is not None:
-                continue
-            if int(json.loads(m.key())) in keys:
-                last[int(json.loads(m.key()))] = m.value()
-            if m.offset() + 1 >= ends[m.partition()]:
-                left.discard(m.partition())
-    c.close()
-    assert not left and last.keys() == keys, (left, sorted(keys - last.keys()))
+    """The last record of each of `keys` (JSON keys) on a topic as it is now; every key must be there."""
+    last = {int(json.loads(k)): v for k, v in read_all(kafka, topic) if k is not None and int(json.loads(k)) in keys}
+    assert last.keys() == keys, sorted(keys - last.keys())
     return last
 
 
