@@ -8,10 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
 TABLE = "lakehouse.gold.pipeline_runs"
+
+# Curation, the KPIs, rollbacks and maintenance record here from separate processes, and the MERGE fails
+# Iceberg's validation when another commit added rows in between; the MERGE read again then succeeds.
+MERGE_ATTEMPTS = 5
 
 SCHEMA = T.StructType(
     [
@@ -73,8 +79,20 @@ def record(spark: SparkSession, rows: list[ControlRow]) -> None:
         if f.name not in have:  # a table created by an older release
             spark.sql(f"ALTER TABLE {TABLE} ADD COLUMN {f.name} {f.dataType.simpleString()}")
     spark.createDataFrame([r.as_tuple() for r in rows], SCHEMA).createOrReplaceTempView("control_rows")
-    spark.sql(
-        f"MERGE INTO {TABLE} t USING control_rows s "
-        "ON t.run_id = s.run_id AND t.job = s.job AND t.table_name = s.table_name "
-        "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
-    )
+    for attempt in range(1, MERGE_ATTEMPTS + 1):
+        try:
+            spark.sql(
+                f"MERGE INTO {TABLE} t USING control_rows s "
+                "ON t.run_id = s.run_id AND t.job = s.job AND t.table_name = s.table_name "
+                "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
+            )
+            return
+        except (Py4JJavaError, PySparkException) as e:
+            if attempt == MERGE_ATTEMPTS or not concurrent_commit(str(e)):
+                raise
+            print(f"control: {TABLE} changed during the write (attempt {attempt}); writing again")
+
+
+def concurrent_commit(error: str) -> bool:
+    """Iceberg's words for another writer's commit landing between this write's read and its commit."""
+    return "ValidationException: Found conflicting files" in error or "CommitFailedException" in error

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import requests
 
@@ -68,6 +69,15 @@ class Airflow:
 
     def set_paused(self, dag_id: str, paused: bool) -> None:
         self._call("PATCH", f"/dags/{dag_id}", json={"is_paused": paused})
+
+    def due(self, dag_id: str) -> bool:
+        """Whether the scheduler creates a run as soon as the DAG is unpaused: without catch-up, Airflow runs the
+        most recent scheduled time once if no scheduled run covered it."""
+        after = self._call("GET", f"/dags/{dag_id}").get("next_dagrun_run_after")
+        return after is not None and datetime.fromisoformat(after) <= datetime.now(UTC)
+
+    def delete_run(self, dag_id: str, run_id: str) -> None:
+        self._call("DELETE", f"/dags/{dag_id}/dagRuns/{run_id}")
 
     def trigger(self, dag_id: str, conf: dict | None = None) -> str:
         run = self._call("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {}})

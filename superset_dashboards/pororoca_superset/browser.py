@@ -43,15 +43,30 @@ _SETTLED = f"""n => {{
 }}"""
 
 
-# A screenshot whose pixels are nearly all one or two colours (the grid's grey, the cards' white) shows no chart.
+# Where the charts are on the screen: the smallest box holding every chart card, in CSS pixels.
+_CHARTS_BOX = """() => {
+  const r = [...document.querySelectorAll('[data-test="chart-grid-component"]')].map(h => h.getBoundingClientRect());
+  if (!r.length) return null;
+  const left = Math.min(...r.map(b => b.left)), top = Math.min(...r.map(b => b.top));
+  return [left, top, Math.max(...r.map(b => b.right)), Math.max(...r.map(b => b.bottom))];
+}"""
+
+# Charts whose pixels are nearly all one or two colours (the grid's grey, the cards' white) show nothing.
 MIN_INK = 0.02
 
 
-def ink_fraction(png: bytes) -> float:
-    """The share of pixels that are neither of the two commonest grey levels: near 0 for a blank page."""
+def ink_fraction(png: bytes, box: tuple[float, float, float, float] | None = None) -> float:
+    """The share of pixels that are neither of the two commonest grey levels, within `box` (left, top, right,
+    bottom) if given: near 0 for a blank page. Measured over the charts only, since the filter bar and the
+    empty page below a short dashboard would dilute a sparse but drawn one below the threshold."""
     from PIL import Image
 
-    with Image.open(io.BytesIO(png)) as img:
+    with Image.open(io.BytesIO(png)) as shot:
+        img: Image.Image = shot
+        if box:  # cards may reach below the viewport: only what the screenshot holds
+            left, top, right, bottom = box
+            img = img.crop((max(0, round(left)), max(0, round(top)),
+                            min(img.width, round(right)), min(img.height, round(bottom))))  # fmt: skip
         hist = img.convert("L").histogram()
     top_two = sum(sorted(hist)[-2:])
     return 1 - top_two / sum(hist)
@@ -155,5 +170,5 @@ class DashboardBrowser:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             png = self.page.screenshot(path=str(screenshot), full_page=False)
             screenshot.chmod(0o600)
-            ink = ink_fraction(png)
+            ink = ink_fraction(png, self.page.evaluate(_CHARTS_BOX))
         return DashboardRender(slug, seconds, charts, expected, ink)

@@ -54,3 +54,29 @@ def test_a_live_only_dashboard_with_nothing_to_draw_may_look_blank_but_not_when_
     blank = DashboardRender("alertas-de-fraude", 1.0, [empty, drawn], 2, ink=0.001).problems_besides(empty=True)
     assert blank and "looks blank" in blank[0]
     assert "looks blank" in DashboardRender("alertas-de-fraude", 1.0, [empty], 1, ink=0.01).problems[0]
+
+
+def _sparse_dashboard() -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """A short dashboard on a tall page: two cards with a flat line each, much empty grey below them."""
+    img = Image.new("RGB", (1600, 2400), (245, 245, 245))
+    d = ImageDraw.Draw(img)
+    for left in (280, 940):
+        d.rectangle((left, 140, left + 640, 540), fill=(255, 255, 255))
+        d.text((left + 20, 160), "PSI do Score por Dia", fill=(0, 0, 0))
+        d.line((left + 60, 480, left + 600, 480), fill=(32, 160, 200), width=6)
+        for y in range(220, 480, 60):
+            d.text((left + 10, y), "2,000", fill=(90, 90, 90))
+            d.line((left + 60, y + 6, left + 600, y + 6), fill=(225, 225, 225), width=1)
+    return img, (280, 140, 1580, 540)
+
+
+def test_a_sparse_but_drawn_dashboard_is_judged_by_its_charts_not_the_empty_page_below():
+    img, charts = _sparse_dashboard()
+    png = _png(img)
+    assert ink_fraction(png) < MIN_INK < ink_fraction(png, charts)
+
+
+def test_blank_cards_stay_blank_and_a_box_past_the_screenshot_adds_no_ink():
+    img = Image.new("RGB", (1600, 2400), (245, 245, 245))
+    ImageDraw.Draw(img).rectangle((280, 140, 1580, 2400), fill=(255, 255, 255))
+    assert ink_fraction(_png(img), (280, 140, 1580, 3900)) < 0.001
