@@ -131,8 +131,8 @@ bench-feeds: venv ## partner files: files/s and rows/s per format, drop -> query
 bench-incremental: install ## bronze's new changes by offset watermark vs incremental snapshot scan (bench/results/incremental.json)
 	$(VENV)/bin/python bench/incremental_bench.py --scale $(or $(SCALE),0.2)
 
-bench-dashboards: install ## warm render time of every Superset dashboard in Chromium (bench/results/dashboards.json)
-	$(VENV)/bin/python bench/dashboards_bench.py --scales $(or $(SCALES),1)
+bench-dashboards: install ## dashboards in Chromium as an analyst works (in-app navigation and filters), full loads and server alone, per scale; RUNNING=1: the stack that is up (bench/results/dashboards.json)
+	$(VENV)/bin/python bench/dashboards_bench.py --scales $(or $(SCALES),1) $(if $(RUNNING),--running)
 
 bench-newcomer: venv ## a fresh clone's `make demo`, again after `make down` (FRESH_CACHE=1, WITH_TEST=1) -> bench/results/newcomer.json
 	$(VENV)/bin/python bench/newcomer_bench.py $(if $(FRESH_CACHE),--fresh-cache,) $(if $(WITH_TEST),--with-test,)

@@ -37,7 +37,7 @@ _CHART_STATES = """() => [...document.querySelectorAll('[data-test="chart-grid-c
     text: text.slice(0, 300),
   };
 })"""
-_SETTLED = f"""n => {{
+SETTLED = f"""n => {{
   const s = ({_CHART_STATES})();
   return s.length >= n && s.every(c => c.drawn || c.error || c.empty) && !s.some(c => c.loading && !c.drawn);
 }}"""
@@ -155,7 +155,7 @@ class DashboardBrowser:
         self.page.goto(f"{self.url}/superset/dashboard/{slug}/")
         while (left := deadline - time.monotonic()) > 0:
             try:
-                self.page.wait_for_function(_SETTLED, arg=expected, polling=50, timeout=left * 1000)
+                self.page.wait_for_function(SETTLED, arg=expected, polling=50, timeout=left * 1000)
                 break
             except TimeoutError:
                 break  # report what the page shows

@@ -1,0 +1,120 @@
+"""An analyst's session in Superset as people use it: sign in and open the dashboard list once, then open each
+dashboard from the list, change its period filter and go back to the list, all inside the single-page app (no
+page reload). Per step: the browser's time (click -> every chart settled) and the server's (each chart data
+request: sent -> first byte of its answer), measured apart because both share this machine's cores."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from pororoca_superset.browser import SETTLED, DashboardBrowser
+
+# The period filter's choices (Superset's "Last" range type), alternated so that each change is a change.
+PERIODS = ("Last quarter", "Last year")
+
+_MARK = "window.__pororocaSession = true"
+_RELOADED = "() => !window.__pororocaSession"  # a full page load starts a new window object
+
+
+@dataclass
+class Step:
+    slug: str
+    action: str  # "open" (from the list) or "filter" (the period changed)
+    seconds: float = 0.0
+    server_seconds: list[float] = field(default_factory=list)
+    reloaded: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+class ChartRequests:
+    """Counts the chart data requests the page sends and keeps how long the server took to start answering each."""
+
+    def __init__(self, page) -> None:
+        self.sent = 0
+        self.done = 0
+        self.server_seconds: list[float] = []
+        page.on("request", self._sent)
+        page.on("requestfinished", self._finished)
+        page.on("requestfailed", self._failed)
+
+    @staticmethod
+    def _is_chart_data(request) -> bool:
+        return "/api/v1/chart/data" in request.url
+
+    def _sent(self, request) -> None:
+        if self._is_chart_data(request):
+            self.sent += 1
+
+    def _finished(self, request) -> None:
+        if self._is_chart_data(request):
+            self.done += 1
+            t = request.timing  # milliseconds from the request's start
+            if t["responseStart"] >= 0 and t["requestStart"] >= 0:
+                self.server_seconds.append((t["responseStart"] - t["requestStart"]) / 1000)
+
+    def _failed(self, request) -> None:
+        if self._is_chart_data(request):
+            self.done += 1
+
+    def mark(self) -> tuple[int, int]:
+        return self.sent, len(self.server_seconds)
+
+
+class AnalystSession(DashboardBrowser):
+    """`with AnalystSession(url, user, password) as s: s.open_list(); s.open_and_filter(slug, n, period)`."""
+
+    def __enter__(self) -> AnalystSession:
+        super().__enter__()
+        self.requests = ChartRequests(self.page)
+        return self
+
+    def open_list(self) -> None:
+        """The one full page load of the session."""
+        self.page.goto(f"{self.url}/dashboard/list/?viewMode=table")
+        self.page.wait_for_selector('a[href^="/superset/dashboard/"]', timeout=60_000)
+        self.page.evaluate(_MARK)
+
+    def open_and_filter(self, slug: str, expected: int, period: str, timeout: float = 60.0) -> tuple[Step, Step]:
+        """Open the dashboard from the list, set its period filter, apply it, then back to the list."""
+        opened = Step(slug, "open")
+        link = self.page.locator(f'a[href="/superset/dashboard/{slug}/"]').first
+        self._timed(opened, expected, timeout, link.click)
+        filtered = Step(slug, "filter")
+        self._set_period(period)
+        self._timed(filtered, expected, timeout, self.page.locator('[data-test="filter-bar__apply-button"]').click)
+        self.page.locator('a[href="/dashboard/list/"]').first.click()
+        self.page.wait_for_selector(f'a[href="/superset/dashboard/{slug}/"]', timeout=timeout * 1000)
+        if self.page.evaluate(_RELOADED):
+            filtered.reloaded = True
+        return opened, filtered
+
+    def _set_period(self, period: str) -> None:
+        """Superset's time range control: the trigger, range type "Last", the period, the popover's apply."""
+        self.page.locator('[data-test="time-range-trigger"]').first.click()
+        popover = self.page.locator(".ant-popover:visible").last
+        popover.locator(".ant-select").first.click()
+        self.page.locator(".ant-select-item-option").first.click()  # "Last", the first range type
+        choices = popover.locator('[data-test="common-frame"] label')  # in this order, whatever the language
+        choices.nth(["Last day", "Last week", "Last month", "Last quarter", "Last year"].index(period)).click()
+        popover.locator('[data-test="date-filter-control__apply-button"]').click()
+
+    def _timed(self, step: Step, expected: int, timeout: float, action) -> None:
+        sent, answered = self.requests.mark()
+        start = time.monotonic()
+        action()
+        deadline = start + timeout
+        while time.monotonic() < deadline:
+            # every chart asked for its data, every answer arrived, and the page shows them all
+            if (
+                self.requests.sent > sent
+                and self.requests.done >= self.requests.sent
+                and self.page.evaluate(f"({SETTLED})({expected})")
+            ):
+                break
+            self.page.wait_for_timeout(20)
+        else:
+            step.problems.append(f"not settled within {timeout:.0f}s")
+        step.seconds = time.monotonic() - start
+        step.server_seconds = self.requests.server_seconds[answered:]
+        step.reloaded = bool(self.page.evaluate(_RELOADED))
