@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pororoca_core import services
 from pororoca_core.paths import Paths
+from pororoca_stack.airflow import Airflow
 
 CLI = str(Path(sys.executable).parent / "pororoca")
 RESULTS = Path(__file__).parent / "results"
@@ -42,3 +43,23 @@ def write(name: str, result: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+
+
+def pause_batch(paths: Paths, paused: bool, timeout: float = 1800, only: list[str] | None = None) -> list[str]:
+    """Pause (or resume) the stack's DAGs (all batch work); when pausing, wait until none of their runs is still
+    going. Returns the DAGs whose state this changed (only those are to be resumed)."""
+    airflow = Airflow.connect(paths)
+    dags = only or [d["dag_id"] for d in airflow._call("GET", "/dags", params={"limit": 100})["dags"]]
+    changed = []
+    for dag in dags:
+        if airflow._call("GET", f"/dags/{dag}").get("is_paused") != paused:
+            airflow.set_paused(dag, paused)
+            changed.append(dag)
+    deadline = time.time() + timeout
+    while paused and time.time() < deadline:
+        running = [d for d in dags if any(r.get("state") in ("running", "queued") for r in airflow.runs(d, 5))]
+        if not running:
+            break
+        print(f"bench: waiting for {running} to finish ...", flush=True)
+        time.sleep(15)
+    return changed

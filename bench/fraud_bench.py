@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 
-from common import CLI, percentile, write
+from common import CLI, pause_batch, percentile, write
 from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
@@ -30,7 +30,6 @@ from pororoca_core.paths import Paths
 from pororoca_fraud.cli import processor_health
 from pororoca_sources.connections import Sources
 from pororoca_sources.simulate import usual_devices
-from pororoca_stack.airflow import Airflow
 
 TICK = 0.05  # seconds between source transactions of one writer
 WRITER_RATE = 500  # transfers per second one writer (one connection) commits
@@ -190,26 +189,6 @@ def hops(src: Sources, kafka: dict, accounts: list[tuple[int, int | None]], coun
         "transfers": len(done),
         "median_ms_after_commit": {h: percentile([seen[h][t] - commits[t] for t in done], 50) for h in HOPS},
     }
-
-
-def pause_batch(paths: Paths, paused: bool, timeout: float = 1800, only: list[str] | None = None) -> list[str]:
-    """Pause (or resume) the stack's DAGs (all batch work); when pausing, wait until none of their runs is still
-    going. Returns the DAGs whose state this changed (only those are to be resumed)."""
-    airflow = Airflow.connect(paths)
-    dags = only or [d["dag_id"] for d in airflow._call("GET", "/dags", params={"limit": 100})["dags"]]
-    changed = []
-    for dag in dags:
-        if airflow._call("GET", f"/dags/{dag}").get("is_paused") != paused:
-            airflow.set_paused(dag, paused)
-            changed.append(dag)
-    deadline = time.time() + timeout
-    while paused and time.time() < deadline:
-        running = [d for d in dags if any(r.get("state") in ("running", "queued") for r in airflow.runs(d, 5))]
-        if not running:
-            break
-        print(f"bench-fraud: waiting for {running} to finish ...", flush=True)
-        time.sleep(15)
-    return changed
 
 
 def quality() -> dict:

@@ -12,6 +12,8 @@ from pororoca_superset.browser import SETTLED, DashboardBrowser
 
 # The period filter's choices (Superset's "Last" range type), alternated so that each change is a change.
 PERIODS = ("Last quarter", "Last year")
+RANGE_TYPE_LAST = "Last"
+LAST_PERIODS = ("Last day", "Last week", "Last month", "Last quarter", "Last year")  # the radios' order
 
 _MARK = "window.__pororocaSession = true"
 _RELOADED = "() => !window.__pororocaSession"  # a full page load starts a new window object
@@ -90,13 +92,15 @@ class AnalystSession(DashboardBrowser):
         return opened, filtered
 
     def _set_period(self, period: str) -> None:
-        """Superset's time range control: the trigger, range type "Last", the period, the popover's apply."""
+        """Superset's time range control: the trigger, range type "Last", the period, the popover's apply.
+        Superset 6.1 in pt-BR keeps "Last" in English and mistranslates the rest ("No filter" reads "Adicionar
+        filtro", "last day" "Cluster"), so the range type is found by that label and the period by position."""
         self.page.locator('[data-test="time-range-trigger"]').first.click()
         popover = self.page.locator(".ant-popover:visible").last
         popover.locator(".ant-select").first.click()
-        self.page.locator(".ant-select-item-option").first.click()  # "Last", the first range type
-        choices = popover.locator('[data-test="common-frame"] label')  # in this order, whatever the language
-        choices.nth(["Last day", "Last week", "Last month", "Last quarter", "Last year"].index(period)).click()
+        options = self.page.locator(".ant-select-dropdown:visible .ant-select-item-option")
+        options.filter(has_text=RANGE_TYPE_LAST).first.click()
+        popover.locator(".ant-radio-wrapper").nth(LAST_PERIODS.index(period)).click()
         popover.locator('[data-test="date-filter-control__apply-button"]').click()
 
     def _timed(self, step: Step, expected: int, timeout: float, action) -> None:
