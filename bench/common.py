@@ -49,10 +49,10 @@ def pause_batch(paths: Paths, paused: bool, timeout: float = 1800, only: list[st
     """Pause (or resume) the stack's DAGs (all batch work); when pausing, wait until none of their runs is still
     going. Returns the DAGs whose state this changed (only those are to be resumed)."""
     airflow = Airflow.connect(paths)
-    dags = only or [d["dag_id"] for d in airflow._call("GET", "/dags", params={"limit": 100})["dags"]]
+    dags = only or airflow.dag_ids()
     changed = []
     for dag in dags:
-        if airflow._call("GET", f"/dags/{dag}").get("is_paused") != paused:
+        if airflow.dag(dag).get("is_paused") != paused:
             airflow.set_paused(dag, paused)
             changed.append(dag)
     deadline = time.time() + timeout

@@ -69,9 +69,8 @@ def prepare(scale: str) -> None:
     run("dashboards", "apply")
 
 
-def in_app(paths, counts: dict[str, int]) -> dict:
+def in_app(password: str, counts: dict[str, int]) -> dict:
     """ROUNDS rounds over every dashboard in one signed-in page; the first round fills the caches."""
-    password = credentials.load(paths.credentials)["superset_analyst_password"]
     steps: list[Step] = []
     with AnalystSession(superset_url(), "analyst", password) as s:
         s.open_list()
@@ -115,7 +114,7 @@ def scale_run(paths, scale: str, running: bool) -> dict:
         prepare(scale)
     counts = dashboards.chart_counts(dashboards.read_dir())
     password = credentials.load(paths.credentials)["superset_analyst_password"]
-    result: dict = {"scale": scale, "in_app": in_app(paths, counts), "dashboards": {}}
+    result: dict = {"scale": scale, "in_app": in_app(password, counts), "dashboards": {}}
     every: list[float] = []
     ss = Superset.connect(paths, "analyst")
     api_every: list[float] = []

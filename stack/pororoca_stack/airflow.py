@@ -57,7 +57,7 @@ class Airflow:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                self._call("GET", f"/dags/{dag_id}")
+                self.dag(dag_id)
                 return
             except AirflowError as e:
                 if time.monotonic() > deadline:
@@ -70,10 +70,16 @@ class Airflow:
     def set_paused(self, dag_id: str, paused: bool) -> None:
         self._call("PATCH", f"/dags/{dag_id}", json={"is_paused": paused})
 
+    def dag_ids(self) -> list[str]:
+        return [d["dag_id"] for d in self._call("GET", "/dags", params={"limit": 100})["dags"]]
+
+    def dag(self, dag_id: str) -> dict:
+        return self._call("GET", f"/dags/{dag_id}")
+
     def due(self, dag_id: str) -> bool:
         """Whether the scheduler creates a run as soon as the DAG is unpaused: without catch-up, Airflow runs the
         most recent scheduled time once if no scheduled run covered it."""
-        after = self._call("GET", f"/dags/{dag_id}").get("next_dagrun_run_after")
+        after = self.dag(dag_id).get("next_dagrun_run_after")
         return after is not None and datetime.fromisoformat(after) <= datetime.now(UTC)
 
     def delete_run(self, dag_id: str, run_id: str) -> None:

@@ -87,8 +87,7 @@ class AnalystSession(DashboardBrowser):
         self._timed(filtered, expected, timeout, self.page.locator('[data-test="filter-bar__apply-button"]').click)
         self.page.locator('a[href="/dashboard/list/"]').first.click()
         self.page.wait_for_selector(f'a[href="/superset/dashboard/{slug}/"]', timeout=timeout * 1000)
-        if self.page.evaluate(_RELOADED):
-            filtered.reloaded = True
+        filtered.reloaded |= bool(self.page.evaluate(_RELOADED))  # going back reloaded nothing either
         return opened, filtered
 
     def _set_period(self, period: str) -> None:
@@ -113,7 +112,7 @@ class AnalystSession(DashboardBrowser):
             if (
                 self.requests.sent > sent
                 and self.requests.done >= self.requests.sent
-                and self.page.evaluate(f"({SETTLED})({expected})")
+                and self.page.evaluate(SETTLED, expected)
             ):
                 break
             self.page.wait_for_timeout(20)
