@@ -8,7 +8,7 @@ export PATH := $(CACHE_DIR)/bin:$(PATH)
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help prereqs doctor urls venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-incremental bench-fraud bench-fraud-train bench-feeds bench-dashboards bench-newcomer test-charts kind-up kind-down images
+.PHONY: help prereqs doctor urls venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-incremental bench-fraud bench-fraud-train bench-feeds bench-dashboards bench-scale bench-newcomer test-charts kind-up kind-down images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -133,6 +133,9 @@ bench-incremental: install ## bronze's new changes by offset watermark vs increm
 
 bench-dashboards: install ## dashboards in Chromium as an analyst works (in-app navigation and filters), full loads and server alone, per scale; RUNNING=1: the stack that is up (bench/results/dashboards.json)
 	$(VENV)/bin/python bench/dashboards_bench.py --scales $(or $(SCALES),1) $(if $(RUNNING),--running)
+
+bench-scale: install ## the whole lake per source scale, a fresh stack each (load, capture, curation, KPIs, dashboards, maintenance) and each stage's growth (bench/results/scale.json)
+	$(VENV)/bin/python bench/scale_bench.py --scales $(or $(SCALES),1,10)
 
 bench-newcomer: venv ## a fresh clone's `make demo`, again after `make down` (FRESH_CACHE=1, WITH_TEST=1) -> bench/results/newcomer.json
 	$(VENV)/bin/python bench/newcomer_bench.py $(if $(FRESH_CACHE),--fresh-cache,) $(if $(WITH_TEST),--with-test,)

@@ -69,18 +69,18 @@ def prepare(scale: str) -> None:
     run("dashboards", "apply")
 
 
-def in_app(password: str, counts: dict[str, int]) -> dict:
-    """ROUNDS rounds over every dashboard in one signed-in page; the first round fills the caches."""
+def in_app(password: str, counts: dict[str, int], rounds: int = ROUNDS) -> dict:
+    """`rounds` rounds over every dashboard in one signed-in page, after one that fills the caches."""
     steps: list[Step] = []
     with AnalystSession(superset_url(), "analyst", password) as s:
         s.open_list()
-        for n in range(ROUNDS + 1):
+        for n in range(rounds + 1):
             for slug, expected in counts.items():
                 opened, filtered = s.open_and_filter(slug, expected, PERIODS[n % len(PERIODS)])
                 if n:
                     steps += [opened, filtered]
             print(f"in app: round {n} done{' (warm-up)' if n == 0 else ''}")
-    out: dict = {"rounds": ROUNDS, "dashboards": {}}
+    out: dict = {"rounds": rounds, "dashboards": {}}
     for slug in counts:
         mine = [st for st in steps if st.slug == slug]
         opened = [st.seconds for st in mine if st.action == "open"]
@@ -109,21 +109,27 @@ def in_app(password: str, counts: dict[str, int]) -> dict:
     return out
 
 
+def server_alone(paths: Paths, counts: dict[str, int], loads: int) -> dict:
+    """Each dashboard's chart data requests through the API, `loads` times after one that fills the cache."""
+    ss = Superset.connect(paths, "analyst")
+    out: dict = {"dashboards": {}}
+    every: list[float] = []
+    for slug in counts:
+        api_seconds(ss, slug)
+        api = [api_seconds(ss, slug) for _ in range(loads)]
+        every += api
+        out["dashboards"][slug] = {"api_p50_s": round(statistics.median(api), 3), "api_p95_s": p95(api)}
+    out["api_p95_s"] = p95(every)
+    return out
+
+
 def scale_run(paths, scale: str, running: bool) -> dict:
     if not running:
         prepare(scale)
     counts = dashboards.chart_counts(dashboards.read_dir())
     password = credentials.load(paths.credentials)["superset_analyst_password"]
-    result: dict = {"scale": scale, "in_app": in_app(password, counts), "dashboards": {}}
+    result: dict = {"scale": scale, "in_app": in_app(password, counts)} | server_alone(paths, counts, LOADS)
     every: list[float] = []
-    ss = Superset.connect(paths, "analyst")
-    api_every: list[float] = []
-    for slug in counts:
-        api_seconds(ss, slug)  # fills the cache
-        api = [api_seconds(ss, slug) for _ in range(LOADS)]
-        api_every += api
-        result["dashboards"][slug] = {"api_p50_s": round(statistics.median(api), 3), "api_p95_s": p95(api)}
-    result["api_p95_s"] = p95(api_every)
     with DashboardBrowser(superset_url(), "analyst", password) as browser:
         for slug, expected in counts.items():
             cold = browser.render(slug, expected, timeout=120)
