@@ -104,8 +104,9 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
             created = change_topics.ensure(cap.kafka, mine, c.config)
             if created:
                 print(f"  {c.name}: created {len(created)} change topic(s) before their first change")
-    # Sources first, then the sinks that read their topics.
-    for c in sorted(connectors, key=_is_sink):
+    # Sinks first: their topics and tables exist already, and an updated sink must read what its updated source
+    # writes (from the first record on) before that source starts.
+    for c in sorted(connectors, key=lambda c: not _is_sink(c)):
         action = connect.apply_one(api, c)
         connect.wait_running(api, c.name, args.timeout)
         print(f"  {c.name:<20} {action:<9} RUNNING")

@@ -26,7 +26,7 @@ def parse(key: bytes | None, value: bytes, offset: int = -1) -> Change:
     # Decimals arrive as JSON numbers (decimal.format=NUMERIC): parse them as Decimal to stay exact.
     k = json.loads(key, parse_float=Decimal) if key else {}
     v = json.loads(value, parse_float=Decimal)
-    p = v["payload"]
+    p = v.get("payload", v)  # records written by earlier versions embed their schema beside the payload
     return Change(k.get("payload", k), p["op"], p.get("before"), p.get("after"), p["source"], offset)
 
 

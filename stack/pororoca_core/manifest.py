@@ -51,6 +51,8 @@ class Component:
     source: str
     java: int | None = None
     artifacts: tuple[MavenArtifact, ...] = ()
+    # What our sources (`sources`) compile against and the runtime provides: fetched alone, never installed.
+    compile_against: tuple[MavenArtifact, ...] = ()
     transitive: bool = False
     exclude: tuple[str, ...] = ()
     module: str = ""
@@ -129,6 +131,7 @@ def parse(data: dict) -> Manifest:
             source=spec["source"],
             java=spec.get("java"),
             artifacts=tuple(MavenArtifact.parse(expand(a, versions)) for a in spec.get("artifacts", [])),
+            compile_against=tuple(MavenArtifact.parse(expand(a, versions)) for a in spec.get("compile_against", [])),
             transitive=spec.get("transitive", False),
             exclude=tuple(spec.get("exclude", [])),
             module=spec.get("module", ""),

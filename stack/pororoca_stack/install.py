@@ -99,14 +99,11 @@ def _layout_trino(c: Component, dl: Path, home: Path) -> None:
             cli.chmod(0o755)
 
 
-def _layout_trino_audit(c: Component, dl: Path, home: Path) -> None:
-    """Compile our event listener against Trino's SPI; the plugin directory holds it and the Kafka client
-    with its own dependencies, never the SPI (Trino provides that to every plugin)."""
-    javac = jdk.find_javac(c.java or 24)
+def _compile(c: Component, dl: Path) -> Path:
+    """Our Java sources of component `c` compiled against the jars downloaded for it, with their service files."""
+    javac = jdk.find_javac(c.java or 17)
     if javac is None:
-        raise InstallError(
-            f"{c.name}: needs a JDK with javac >= {c.java} under /usr/lib/jvm (Trino's SPI is Java {c.java})"
-        )
+        raise InstallError(f"{c.name}: needs a JDK with javac >= {c.java} under /usr/lib/jvm")
     src = c.source_dir
     assert src is not None
     classes = dl / "_classes"
@@ -119,20 +116,41 @@ def _layout_trino_audit(c: Component, dl: Path, home: Path) -> None:
     if r.returncode != 0:
         raise InstallError(f"{c.name}: javac failed:\n{r.stderr[-3000:]}")
     shutil.copytree(src / "src" / "META-INF", classes / "META-INF")
+    return classes
+
+
+def _jar(classes: Path, jar: Path) -> None:
+    jar.parent.mkdir(parents=True, exist_ok=True)
+    shutil.make_archive(str(jar.with_suffix("")), "zip", classes)
+    jar.with_suffix(".zip").rename(jar)
+
+
+def _layout_trino_audit(c: Component, dl: Path, home: Path) -> None:
+    """Compile our event listener against Trino's SPI; the plugin directory holds it and the Kafka client
+    with its own dependencies, never the SPI (Trino provides that to every plugin)."""
     plugin = home / "plugin" / "pororoca-audit"
-    plugin.mkdir(parents=True)
-    shutil.make_archive(str(plugin / "pororoca-trino-audit"), "zip", classes)
-    (plugin / "pororoca-trino-audit.zip").rename(plugin / "pororoca-trino-audit.jar")
+    _jar(_compile(c, dl), plugin / "pororoca-trino-audit.jar")
     spi_side = ("trino-spi-", "slice-", "jackson-annotations-", "opentelemetry-", "jol-core-", "error_prone")
     for jar in dl.glob("*.jar"):
         if not jar.name.startswith(spi_side):
             shutil.copy2(jar, plugin / jar.name)
 
 
+def _layout_iceberg_sink(c: Component, dl: Path, home: Path) -> None:
+    """The sink's jars plus our schemaless change-event reader (cdc/connect-transforms), compiled against the
+    Connect API, which is left out: the worker provides it to every plugin."""
+    plugin = home / "iceberg-kafka-connect"
+    _jar(_compile(c, dl), plugin / "pororoca-connect-transforms.jar")
+    provided = {a.file_name for a in c.compile_against}
+    for jar in dl.glob("*.jar"):
+        if jar.name not in provided:
+            jar.rename(plugin / jar.name)
+
+
 LAYOUTS: dict[str, Callable[[Component, Path, Path], None]] = {
     "kafka": _layout_jars("lib"),
     "debezium": _layout_debezium,
-    "iceberg_sink": _layout_jars("iceberg-kafka-connect"),
+    "iceberg_sink": _layout_iceberg_sink,
     "trino": _layout_trino,
     "trino_audit": _layout_trino_audit,
     "spark": _layout_jars("jars"),

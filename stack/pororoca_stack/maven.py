@@ -20,14 +20,15 @@ def pom(component: Component) -> str:
         f"<exclusion><groupId>{escape(g)}</groupId><artifactId>{escape(a)}</artifactId></exclusion>"
         for g, a in (e.split(":") for e in exclusions)
     )
+    alone = "<exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion>"
     deps = []
-    for art in component.artifacts:
+    for art, excl in [*((a, excl_xml) for a in component.artifacts), *((a, alone) for a in component.compile_against)]:
         classifier = f"<classifier>{escape(art.classifier)}</classifier>" if art.classifier else ""
         deps.append(
             "    <dependency>"
             f"<groupId>{escape(art.group)}</groupId><artifactId>{escape(art.artifact)}</artifactId>"
             f"<version>{escape(art.version)}</version><type>{escape(art.type)}</type>{classifier}"
-            f"{'<exclusions>' + excl_xml + '</exclusions>' if excl_xml else ''}</dependency>"
+            f"{'<exclusions>' + excl + '</exclusions>' if excl else ''}</dependency>"
         )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from pyiceberg.types import (
@@ -99,17 +100,32 @@ def test_every_field_the_sink_adds_is_declared_in_the_contract(sink, source):
     cfg = defs[sink].config
     captured = bronze.captured_source(defs[source])
     assert captured is not None
-    added = [pair.split(":")[1] for pair in cfg["transforms.unwrap.add.fields"].split(",")]
+    added = [pair.split(":")[1] for pair in cfg["transforms.unwrap.fields"].split(",")]
     added += [
         cfg[k]
         for k in cfg
         if k.startswith("transforms.") and k.endswith((".topic.field", ".partition.field", ".offset.field"))
     ]
-    assert cfg["transforms.unwrap.add.fields.prefix"] == ""  # otherwise every name above gets a "__" prefix
     assert sorted(added) == sorted(cdc_columns(captured.dialect))
     assert cfg["iceberg.tables.route-field"] in added
     # The routed name is the contract's identifier.
     assert cfg["transforms.route.replacement"].replace("$1", "x") == captured.bronze_table("x")
+
+
+@pytest.mark.parametrize(
+    ("sink", "source"), [("bronze-core", "core-postgres"), ("bronze-acquiring", "acquiring-mariadb")]
+)
+def test_sinks_read_the_plain_json_their_sources_write_with_our_classes(sink, source):
+    defs = _definitions()
+    assert defs[source].config["value.converter.schemas.enable"] == "false"
+    assert defs[source].config["value.converter.decimal.format"] == "NUMERIC"  # exact decimals, not base64
+    sink_cfg = defs[sink].config
+    ours = [sink_cfg["value.converter"], sink_cfg["transforms.unwrap.type"]]
+    assert ours == ["io.pororoca.connect.ExactJsonConverter", "io.pororoca.connect.ChangeRow"]
+    src = Path(__file__).parents[2] / "cdc" / "connect-transforms" / "src"
+    for cls in ours:
+        assert (src / (cls.replace(".", "/") + ".java")).is_file(), cls
+    assert sink_cfg["transforms"].split(",")[0] == "unwrap"  # the row first: the others work on it
 
 
 def test_no_secret_is_inlined_in_any_connector():
