@@ -113,8 +113,8 @@ bench-stack: install ## time cold/warm `up` and measure RSS per service (bench/r
 bench-sources: install ## initial load time at scale 1 and the live workload's rate (bench/results/sources.json)
 	$(VENV)/bin/python bench/sources_bench.py
 
-bench-cdc: install ## change rate into bronze and freshness at rising rates (bench/results/cdc.json)
-	$(VENV)/bin/python bench/cdc_bench.py
+bench-cdc: install ## change rate into bronze and freshness at rising rates, and the sinks' drain rate alone, per topic format side by side (FORMATS=, RATES=) (bench/results/cdc.json)
+	$(VENV)/bin/python bench/cdc_bench.py $(if $(FORMATS),--formats $(FORMATS)) $(if $(RATES),--rates $(RATES))
 
 bench-curation: install ## curation throughput, KPI time, Trino on silver before/after maintenance (bench/results/curation.json)
 	$(VENV)/bin/python bench/curation_bench.py --scales $(or $(SCALES),1)
