@@ -47,7 +47,8 @@ def stage(result: dict, name: str, work: Callable[[], str]) -> str:
 
 
 def lake_size(paths: Paths) -> dict:
-    """Rows, data files and bytes per layer, from each table's current snapshot."""
+    """Rows, data files and bytes per layer, from each table's current snapshot (rows as the data files hold
+    them: before maintenance, rows that delete files remove are still counted)."""
     cur = lakehouse.trino_connection(lakehouse.Endpoints.of(paths)).cursor()
     out = {}
     for layer in LAYERS:
@@ -100,7 +101,7 @@ def one_scale(scale: str, state: Path, result: dict) -> None:
     result["lake_before_maintenance"] = lake_size(paths)
     stage(result, "maintain", lambda: run("maintain"))
     result["lake"] = lake_size(paths)
-    result["capture_rows_per_s"] = round(result["lake"]["bronze"]["rows"] / result["capture_s"])
+    result["capture_rows_per_s"] = round(result["source_rows"] / result["capture_s"]) if result["source_rows"] else None
     result["curate_full_rows_per_s"] = round(result["curate_full_changes"] / result["curate_full_s"])
 
 
