@@ -23,7 +23,7 @@ from common import timed, use_bench_stack, write
 from confluent_kafka import Consumer, TopicPartition
 
 from pororoca_cdc import connect, feed, lag
-from pororoca_cdc.cli import _context
+from pororoca_cdc.cli import connector_context
 from pororoca_core import lakehouse
 from pororoca_sources.connections import Sources
 from pororoca_sources.simulate import simulate
@@ -74,7 +74,7 @@ def set_state(api: connect.Api, names: tuple[str, ...] | list[str], verb: str) -
 
 def use_format(api: connect.Api, kafka: dict[str, str], fmt: str) -> None:
     """Switch the topics' format without a record in the wrong one: sources paused, sinks drained first."""
-    wanted = [c for c in connect.definitions(_context()) if c.name in SOURCES or c.name in SINKS]
+    wanted = [c for c in connect.definitions(connector_context()) if c.name in SOURCES or c.name in SINKS]
     set_state(api, SOURCES, "pause")
     wait_drained(kafka)
     for c in sorted(wanted, key=lambda c: c.name in SOURCES):  # sinks first: they must read the new format

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,10 +19,25 @@ CLI = str(Path(sys.executable).parent / "pororoca")
 RESULTS = Path(__file__).parent / "results"
 
 
-def use_bench_stack() -> Paths:
+def use_bench_stack(suffix: str = "-bench") -> Paths:
+    """A stack of its own (state `<state><suffix>`, ports +2000) for the rest of this process and its commands."""
     base = Paths.from_env().state
-    os.environ.update(services.isolated_env(services.load(), base.with_name(base.name + "-bench"), 2000))
+    os.environ.update(services.isolated_env(services.load(), base.with_name(base.name + suffix), 2000))
     return Paths.from_env()
+
+
+def fresh_state(paths: Paths) -> None:
+    """The stack stopped and its state gone: the next `up` starts an empty lake."""
+    subprocess.run([CLI, "down"], capture_output=True, check=False)
+    shutil.rmtree(paths.state, ignore_errors=True)
+
+
+def run(*args: str, timeout: float = 7200) -> str:
+    """One `pororoca` command's output; its output tails in the error if it fails."""
+    r = subprocess.run([CLI, *args], capture_output=True, text=True, env=os.environ.copy(), timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"pororoca {' '.join(args)}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+    return r.stdout
 
 
 def timed(*args: str, check: bool = True) -> float:

@@ -10,14 +10,12 @@ and delete files. Writes bench/results/curation.json; never fails on timing.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
-import subprocess
 import threading
 import time
 
-from common import CLI, timed, use_bench_stack, write
+from common import run, timed, use_bench_stack, write
 
 from pororoca_core import lakehouse
 
@@ -30,13 +28,6 @@ QUERIES = {
     "point_lookups": "SELECT count(*) FROM silver.{t} WHERE transfer_id IN (7, 70, 700, 7000, 70000)",
     "last_week": "SELECT status, count(*) FROM silver.{t} WHERE created_at > now() - INTERVAL '7' DAY GROUP BY 1",
 }
-
-
-def run(*args: str, timeout: float = 7200) -> str:
-    r = subprocess.run([CLI, *args], capture_output=True, text=True, env=os.environ.copy(), timeout=timeout)
-    if r.returncode != 0:
-        raise RuntimeError(f"pororoca {' '.join(args)}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
-    return r.stdout
 
 
 def merged(out: str) -> tuple[int, int]:

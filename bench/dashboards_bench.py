@@ -17,13 +17,11 @@ as it is, with its DAGs paused meanwhile. Writes bench/results/dashboards.json; 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from common import CLI, pause_batch, use_bench_stack, write
+from common import pause_batch, run, use_bench_stack, write
 
 from pororoca_core import credentials
 from pororoca_core.errors import OperationFailed
@@ -37,13 +35,6 @@ LOADS = 10
 ROUNDS = 5
 TARGET_P95_S = 2.0
 TARGET_SERVER_P95_S = 1.0
-
-
-def run(*args: str, timeout: float = 7200) -> str:
-    r = subprocess.run([CLI, *args], capture_output=True, text=True, env=os.environ.copy(), timeout=timeout)
-    if r.returncode != 0:
-        raise RuntimeError(f"pororoca {' '.join(args)}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
-    return r.stdout
 
 
 def p95(values: list[float]) -> float:

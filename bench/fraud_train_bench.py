@@ -11,19 +11,14 @@ never fails on timing.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shutil
 import subprocess
 import tempfile
 import time
 
 import psutil
-from common import CLI, write
-from curation_bench import run, scale_run
-
-from pororoca_core import services
-from pororoca_core.paths import Paths
+from common import CLI, fresh_state, run, use_bench_stack, write
+from curation_bench import scale_run
 
 
 def tree_rss(proc: psutil.Process) -> int:
@@ -65,14 +60,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", default="1,10", help="comma-separated source scales")
     args = parser.parse_args()
-    base = Paths.from_env().state
-    os.environ.update(services.isolated_env(services.load(), base.with_name(base.name + "-train-bench"), 2000))
-    state = Paths.from_env().state
+    paths = use_bench_stack("-train-bench")
     result: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "scales": []}
     for scale in args.scales.split(","):
         # A fresh lake per scale: a reset of the sources would leave the previous scale's rows in the lake.
-        subprocess.run([CLI, "down"], capture_output=True, check=False)
-        shutil.rmtree(state, ignore_errors=True)
+        fresh_state(paths)
         run("up")
         lake = scale_run(scale)
         result["scales"].append({"scale": float(scale), "lake": lake, "train": train()})

@@ -13,19 +13,16 @@ never fails on timing.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from common import CLI, write
-from curation_bench import merged, query_times, run
+from common import CLI, fresh_state, run, use_bench_stack, write
+from curation_bench import merged, query_times
 from dashboards_bench import in_app, server_alone
 
-from pororoca_core import credentials, lakehouse, services
+from pororoca_core import credentials, lakehouse
 from pororoca_core.paths import Paths
 from pororoca_superset import dashboards
 
@@ -66,12 +63,10 @@ def lake_size(paths: Paths) -> dict:
     return out
 
 
-def one_scale(scale: str, state: Path, result: dict) -> None:
+def one_scale(scale: str, paths: Paths, result: dict) -> None:
     """Fills `result` stage by stage, so a stage that fails leaves the ones before it on record."""
-    subprocess.run([CLI, "down"], capture_output=True, check=False)
-    shutil.rmtree(state, ignore_errors=True)
+    fresh_state(paths)
     stage(result, "up", lambda: run("up"))
-    paths = Paths.from_env()
     loaded = stage(result, "load", lambda: run("sources", "load", "--scale", scale, "--seed", "42", "--reset"))
     m = re.search(r"generated ([\d,]+) rows", loaded)
     result["source_rows"] = int(m.group(1).replace(",", "")) if m else None
@@ -126,15 +121,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", default="1,10", help="comma-separated source scales, the first is the base")
     args = parser.parse_args()
-    base = Paths.from_env().state
-    os.environ.update(services.isolated_env(services.load(), base.with_name(base.name + "-scale-bench"), 2000))
-    state = Paths.from_env().state
+    paths = use_bench_stack("-scale-bench")
     result: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "scales": [], "growth": {}}
     for scale in args.scales.split(","):
         measured: dict = {"scale": float(scale)}
         result["scales"].append(measured)
         try:
-            one_scale(scale, state, measured)
+            one_scale(scale, paths, measured)
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             measured["failed"] = str(e)[-3000:]
         finally:

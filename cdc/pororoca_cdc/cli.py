@@ -19,7 +19,8 @@ from pororoca_core.rows import scalar
 from pororoca_sources import Sources
 
 
-def _context() -> dict[str, str]:
+def connector_context() -> dict[str, str]:
+    """What the connector definitions' `${...}` placeholders are filled from (this stack's hosts and ports)."""
     config = services.load()
     ports = services.port_values(config)
     return {
@@ -48,7 +49,7 @@ class _Capture:
 
 def _capture(paths: Paths) -> _Capture:
     """Fail fast and say what to do, instead of Kafka clients retrying a closed port for minutes."""
-    ctx = _context()
+    ctx = connector_context()
     for name in ("kafka", "connect"):
         host, port = ctx[f"{name}_host"], int(ctx[f"{name}_port"])
         with socket.socket() as s:
