@@ -11,8 +11,8 @@ from psycopg import sql
 
 from pororoca_catalog import apply as apply_contracts
 from pororoca_catalog import monitoring_contracts, stream_contracts
-from pororoca_cdc import bronze, change_topics, connect, lag, prepare, replay, retention
-from pororoca_core import lakehouse, progress, services
+from pororoca_cdc import bronze, change_topics, connect, initial_snapshot, lag, prepare, replay, retention
+from pororoca_core import credentials, lakehouse, progress, services
 from pororoca_core.errors import ServiceUnreachable
 from pororoca_core.paths import Paths
 from pororoca_core.rows import scalar
@@ -107,10 +107,20 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
                 print(f"  {c.name}: created {len(created)} change topic(s) before their first change")
     # Sinks first: their topics and tables exist already, and an updated sink must read what its updated source
     # writes (from the first record on) before that source starts.
+    # A source new to Connect takes its initial snapshot (in bulk when it can) before it streams.
+    new = initial_snapshot.pending(api, [c for c in connectors if bronze.captured_source(c) is not None], print)
     for c in sorted(connectors, key=lambda c: not _is_sink(c)):
+        if c in new:
+            continue
         action = connect.apply_one(api, c)
         connect.wait_running(api, c.name, args.timeout)
         print(f"  {c.name:<20} {action:<9} RUNNING")
+    if new:
+        secrets = credentials.load(paths.credentials)
+        initial_snapshot.start(api, new, catalog, secrets, args.initial_snapshot, args.timeout, print)
+        for c in new:
+            connect.wait_running(api, c.name, args.timeout)
+            print(f"  {c.name:<20} {'created':<9} RUNNING")
     kafka = cap.kafka
     for c in connectors:
         if "topic.creation.default.retention.ms" in c.config:

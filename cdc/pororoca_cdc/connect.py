@@ -134,3 +134,75 @@ def status(api: Api) -> list[ConnectorState]:
         tasks = [(t["id"], t["state"], (t.get("trace") or "").split("\n")[0]) for t in st["tasks"]]
         out.append(ConnectorState(name, st.get("type", "?"), st["connector"]["state"], tasks, sorted(topics)))
     return out
+
+
+def exists(api: Api, name: str) -> bool:
+    r = api.call("GET", f"/connectors/{name}", timeout=TIMEOUT)
+    if r.status_code not in (200, 404):
+        raise ConnectError(f"GET {name}: HTTP {r.status_code} {r.text[:300]}")
+    return r.status_code == 200
+
+
+def create_stopped(api: Api, connector: Connector) -> None:
+    """Create a connector that does not start yet: its stored offsets can be read, and set, first."""
+    body = {"name": connector.name, "config": connector.config, "initial_state": "STOPPED"}
+    r = api.call("POST", "/connectors", json=body, timeout=60)
+    if r.status_code not in (200, 201):
+        raise ConnectError(f"POST {connector.name}: HTTP {r.status_code} {r.text[:500]}")
+
+
+def stored_offsets(api: Api, name: str) -> list[dict]:
+    r = api.call("GET", f"/connectors/{name}/offsets", timeout=TIMEOUT)
+    r.raise_for_status()
+    return r.json().get("offsets") or []
+
+
+def set_offset(api: Api, name: str, partition: dict, offset: dict) -> None:
+    """Only while the connector is STOPPED (Connect refuses otherwise)."""
+    body = {"offsets": [{"partition": partition, "offset": offset}]}
+    r = api.call("PATCH", f"/connectors/{name}/offsets", json=body, timeout=60)
+    if r.status_code != 200:
+        raise ConnectError(f"PATCH {name} offsets: HTTP {r.status_code} {r.text[:500]}")
+
+
+def reconfigure(api: Api, name: str, config: dict[str, str]) -> None:
+    r = api.call("PUT", f"/connectors/{name}/config", json=config, timeout=60)
+    if r.status_code not in (200, 201):
+        raise ConnectError(f"PUT {name}: HTTP {r.status_code} {r.text[:500]}")
+
+
+def resume(api: Api, name: str) -> None:
+    r = api.call("PUT", f"/connectors/{name}/resume", timeout=TIMEOUT)
+    if r.status_code not in (200, 202, 204):
+        raise ConnectError(f"resume {name}: HTTP {r.status_code} {r.text[:300]}")
+
+
+def config(api: Api, name: str) -> dict[str, str] | None:
+    r = api.call("GET", f"/connectors/{name}/config", timeout=TIMEOUT)
+    if r.status_code == 404:
+        return None
+    if r.status_code != 200:
+        raise ConnectError(f"GET {name} config: HTTP {r.status_code} {r.text[:300]}")
+    return {k: v for k, v in r.json().items() if k != "name"}
+
+
+def state(api: Api, name: str) -> str:
+    return str(connector_status(api, name)["connector"]["state"])
+
+
+def stop(api: Api, name: str) -> None:
+    r = api.call("PUT", f"/connectors/{name}/stop", timeout=60)
+    if r.status_code not in (200, 202, 204):
+        raise ConnectError(f"stop {name}: HTTP {r.status_code} {r.text[:300]}")
+
+
+def forget_offsets(api: Api, name: str, timeout: float = 60) -> None:
+    """Delete a stopped connector's stored offsets (Connect refuses until its tasks are gone: retried)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = api.call("DELETE", f"/connectors/{name}/offsets", timeout=60)
+        if r.status_code == 200:
+            return
+        if time.monotonic() > deadline:
+            raise ConnectError(f"DELETE {name} offsets: HTTP {r.status_code} {r.text[:300]}")
+        time.sleep(1)

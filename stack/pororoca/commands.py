@@ -134,6 +134,9 @@ NOUNS: tuple[Noun, ...] = (
              "cdc/connectors and wait until each runs", "pororoca_cdc.cli:cmd_apply", (
             arg("--timeout", type=positive_float, default=180.0,
                 help="seconds to wait for each connector (default 180)"),
+            arg("--initial-snapshot", choices=("bulk", "debezium"), default="bulk",
+                help="how a source new to Connect is first read: straight from the source into bronze, then "
+                     "streamed from that point (bulk, the default), or through Debezium and Kafka"),
         )),
         Verb("status", "connectors, tasks, errors, consumer lag and dead letters; exit 3 when not all is well",
              "pororoca_cdc.cli:cmd_status"),

@@ -29,7 +29,8 @@ CLI = str(Path(sys.executable).parent / "pororoca")
 
 # Modules that run before another rather than in alphabetical order: the fraud module leaves a champion, a
 # challenger in the shadow and drift, which the dashboards module's model dashboard then shows.
-RUNS_BEFORE = {"test_fraud.py": "test_dashboards.py"}
+# The initial snapshot module takes the session's first capture, before any other module captures.
+RUNS_BEFORE = {"test_fraud.py": "test_dashboards.py", "test_initial_snapshot.py": "test_capture_ready.py"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

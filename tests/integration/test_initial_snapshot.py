@@ -1,0 +1,163 @@
+"""The first capture of the sources: a bulk snapshot straight into bronze, handed off to Debezium's streaming
+while the sources keep changing. Every change made before, during and after the snapshot is in bronze exactly
+once as far as curation can tell: the newest row per key, by the source log's position, equals the source.
+
+This module runs first (conftest's RUNS_BEFORE): on a fresh test stack it takes the session's first capture; on a
+reused one it first undoes the capture (connectors, offsets, slot, bronze rows) to start from nothing again."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from ipaddress import IPv4Address, IPv6Address
+from uuid import UUID
+
+import psycopg
+import pytest
+from pyiceberg.expressions import AlwaysTrue
+
+from pororoca_cdc import connect
+from pororoca_core import credentials, lakehouse
+from pororoca_sources.connections import Sources
+
+from .conftest import CLI, pororoca
+
+pytestmark = pytest.mark.integration
+
+SOURCES = ("core-postgres", "acquiring-mariadb")
+SLOT = "pororoca_core"
+
+
+def _undo_capture(paths, ep: lakehouse.Endpoints) -> None:
+    api = connect.Api(ep.connect_url, ep.connect_auth)
+    for name in SOURCES:
+        if connect.config(api, name) is not None:
+            connect.stop(api, name)
+            connect.forget_offsets(api, name)
+            api.call("DELETE", f"/connectors/{name}")
+    secrets = credentials.load(paths.credentials)
+    src = Sources.of(paths)
+    with psycopg.connect(host="127.0.0.1", port=src.pg_port, user="cdc", password=secrets["postgres_cdc_password"],
+                         dbname="core", autocommit=True) as conn:  # fmt: skip
+        deadline = time.monotonic() + 60
+        while row := conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (SLOT,)).fetchone():
+            if not row[0]:
+                conn.execute("SELECT pg_drop_replication_slot(%s)", (SLOT,))
+                break
+            assert time.monotonic() < deadline, f"slot {SLOT} still in use after its connector was deleted"
+            time.sleep(1)
+    catalog = lakehouse.iceberg_catalog(ep, "contracts")
+    for ns, name in catalog.list_tables("bronze"):
+        if name.startswith(("core_", "acquiring_")):
+            table = catalog.load_table(f"{ns}.{name}")
+            if table.current_snapshot() is not None:
+                table.delete(AlwaysTrue())
+
+
+@pytest.fixture(scope="module")
+def first_capture(paths):
+    ep = lakehouse.Endpoints.of(paths)
+    _undo_capture(paths, ep)
+    pororoca("sources", "load", "--scale", "0.02", "--seed", "42", "--as-of", "2026-11-22", "--reset")
+    src = Sources.of(paths)
+    with src.core() as conn:
+        before = conn.execute("SELECT count(*) FROM pix_transfers").fetchone()[0]
+    workload = subprocess.Popen([CLI, "sources", "simulate", "--rate", "300", "--duration", "300", "--seed", "7"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # the workload writes before the snapshot starts...
+            with src.core() as conn:
+                if conn.execute("SELECT count(*) FROM pix_transfers").fetchone()[0] > before:
+                    break
+            assert workload.poll() is None and time.monotonic() < deadline, "the workload wrote nothing"
+            time.sleep(0.5)
+        applied = pororoca("cdc", "apply").stdout
+        # ...during it, and after the hand-off, for a few seconds more
+        with src.core() as conn:
+            mark = conn.execute("SELECT count(*) FROM pix_transfers").fetchone()[0]
+            deadline = time.monotonic() + 60
+            while conn.execute("SELECT count(*) FROM pix_transfers").fetchone()[0] < mark + 200:
+                assert workload.poll() is None and time.monotonic() < deadline, "the workload stopped writing"
+                time.sleep(0.5)
+        assert workload.poll() is None, "the workload must still run when the capture has started"
+    finally:
+        workload.send_signal(signal.SIGINT)
+        workload.wait(timeout=60)
+    pororoca("cdc", "wait", "--timeout", "600", timeout=700)
+    return applied, src, lakehouse.trino_connection(ep)
+
+
+def _norm(v):
+    if isinstance(v, datetime):
+        return (v if v.tzinfo else v.replace(tzinfo=UTC)).timestamp()
+    if isinstance(v, (IPv4Address, IPv6Address, UUID)):
+        return str(v)
+    if isinstance(v, str):
+        return v.rstrip()
+    return v
+
+
+def _latest(trino, table: str, key: str, columns: list[str], order: str) -> Counter:
+    cur = trino.cursor()
+    cols = ", ".join(columns)
+    cur.execute(
+        f"SELECT {cols} FROM (SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {order}) AS rn "
+        f"FROM bronze.{table}) WHERE rn = 1 AND _op <> 'd'"
+    )
+    return Counter(tuple(_norm(v) for v in row) for row in cur.fetchall())
+
+
+def _assert_same(name: str, expected: Counter, got: Counter) -> None:
+    missing, extra = expected - got, got - expected
+    assert not missing and not extra, (
+        f"{name}: {sum(missing.values())} source rows missing or different in bronze's newest rows, "
+        f"{sum(extra.values())} extra; e.g. missing {list(missing)[:2]}, extra {list(extra)[:2]}"
+    )
+
+
+def test_both_sources_are_snapshotted_in_bulk_and_then_stream(first_capture):
+    applied, _, trino = first_capture
+    assert re.search(r"core-postgres: bulk snapshot of \d+ tables, [\d,]+ rows into bronze \(slot", applied), applied
+    assert re.search(r"acquiring-mariadb: bulk snapshot of \d+ tables, [\d,]+ rows into bronze \(binlog", applied)
+    assert re.search(r"initial snapshot: [\d,]+ rows in [\d.]+s", applied), applied
+    cur = trino.cursor()
+    for table in ("core_pix_transfers", "acquiring_pos_transactions"):
+        cur.execute(f"SELECT _kafka_partition = -1, min(_op), max(_op), count(*), count(DISTINCT _kafka_offset) "
+                    f"FROM bronze.{table} GROUP BY 1 ORDER BY 1")  # fmt: skip
+        (streamed, smin, _, n_streamed, _), (bulk, bmin, bmax, n_bulk, offsets) = cur.fetchall()
+        assert bulk and (bmin, bmax) == ("r", "r") and offsets == n_bulk > 0  # (partition, offset) stays unique
+        assert not streamed and smin in ("c", "d", "u") and n_streamed > 0  # the workload's changes, streamed
+
+
+def test_changes_made_during_the_snapshot_count_once_postgres(first_capture):
+    _, src, trino = first_capture
+    with src.core() as conn:
+        cur = conn.execute("SELECT * FROM pix_transfers")
+        columns = [d.name for d in cur.description]
+        expected = Counter(tuple(_norm(v) for v in row) for row in cur.fetchall())
+    got = _latest(trino, "core_pix_transfers", "transfer_id", columns, "_source_lsn DESC, _kafka_offset DESC")
+    _assert_same("pix_transfers", expected, got)
+    # The snapshot's rows sit before every streamed change, after every change they already contain.
+    cur = trino.cursor()
+    cur.execute("SELECT max(_source_lsn) FILTER (WHERE _kafka_partition = -1), "
+                "min(_source_lsn) FILTER (WHERE _kafka_partition <> -1) FROM bronze.core_pix_transfers")  # fmt: skip
+    bulk, first_streamed = cur.fetchone()
+    assert bulk < first_streamed
+
+
+def test_changes_made_during_the_snapshot_count_once_mariadb(first_capture):
+    _, src, trino = first_capture
+    conn = src.acquiring()
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT * FROM pos_transactions")
+        columns = [d[0] for d in cur.description]
+        expected = Counter(tuple(_norm(v) for v in row) for row in cur.fetchall())
+    order = ("CAST(regexp_extract(_source_file, '([0-9]+)$', 1) AS bigint) DESC, _source_pos DESC, "
+             "coalesce(_source_row, 0) DESC, _kafka_offset DESC")  # fmt: skip
+    got = _latest(trino, "acquiring_pos_transactions", "pos_tx_id", columns, order)
+    _assert_same("pos_transactions", expected, got)
