@@ -8,7 +8,7 @@ export PATH := $(CACHE_DIR)/bin:$(PATH)
 PORO := $(VENV)/bin/pororoca
 S ?= trino
 
-.PHONY: help prereqs doctor urls venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-curation bench-incremental bench-fraud bench-fraud-train bench-feeds bench-dashboards bench-scale bench-newcomer test-charts kind-up kind-down images
+.PHONY: help prereqs doctor urls venv lock install up down status logs reset demo test test-unit test-integration lint fmt bench-stack bench-sources bench-cdc bench-snapshot bench-curation bench-incremental bench-fraud bench-fraud-train bench-feeds bench-dashboards bench-scale bench-newcomer test-charts kind-up kind-down images
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -115,6 +115,9 @@ bench-sources: install ## initial load time at scale 1 and the live workload's r
 
 bench-cdc: install ## change rate into bronze and freshness at rising rates, and the sinks' drain rate alone, per topic format side by side (FORMATS=, RATES=) (bench/results/cdc.json)
 	$(VENV)/bin/python bench/cdc_bench.py $(if $(FORMATS),--formats $(FORMATS)) $(if $(RATES),--rates $(RATES))
+
+bench-snapshot: install ## the sources' initial snapshot into bronze per scale and mode (bulk, debezium), a fresh stack each (SCALES=, MODES=) (bench/results/snapshot.json)
+	$(VENV)/bin/python bench/snapshot_bench.py --scales $(or $(SCALES),1,10) --modes $(or $(MODES),bulk,debezium)
 
 bench-curation: install ## curation throughput, KPI time, Trino on silver before/after maintenance (bench/results/curation.json)
 	$(VENV)/bin/python bench/curation_bench.py --scales $(or $(SCALES),1)

@@ -42,6 +42,9 @@ SNAPSHOT_OP = "r"
 _PG_TEXT = frozenset({"text", "character varying", "character", "inet", "cidr", "macaddr", "json", "jsonb"})
 _MARIADB_TEXT = frozenset({"varchar", "char", "text", "tinytext", "mediumtext", "longtext", "enum", "json"})
 
+# MariaDB prints FLOAT with fewer digits than a float holds (Debezium reads the binlog's binary value).
+_MARIADB_INEXACT = frozenset({"float", "double", "real"})
+
 Reader = Literal["value", "epoch_micros", "epoch_days", "uuid_text", "hex_bytes", "null"]
 
 
@@ -81,6 +84,8 @@ def pg_lsn(text: str) -> int:
 def unsupported(dialect: Dialect, column: SourceColumn) -> str | None:
     """Why a source column cannot be bulk-read exactly as the sink would store it, or None."""
     t = iceberg_type(dialect, column)
+    if dialect == "mariadb" and column.data_type in _MARIADB_INEXACT:
+        return f"{column.name} ({column.data_type})"
     if isinstance(t, StringType):
         text = _PG_TEXT if dialect == "postgres" else _MARIADB_TEXT
         if column.data_type not in text:

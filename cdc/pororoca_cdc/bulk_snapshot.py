@@ -15,6 +15,8 @@ keeps the newest, so nothing is lost or doubled in silver.
 from __future__ import annotations
 
 import io
+import queue
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,6 +28,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pymysql
+import pymysql.converters
 import pymysql.cursors
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import CommitFailedException
@@ -38,6 +41,7 @@ from pororoca_cdc import bulk_plan
 from pororoca_cdc.bulk_plan import BULK_PARTITION, ColumnRead, Position
 from pororoca_core.errors import OperationFailed
 
+PG_WORKERS = 2  # tables read at once, each in its own session on the same snapshot
 BATCH_ROWS = 250_000  # rows per bronze append: one Parquet file each, and what one append holds in memory
 Progress = Callable[[int], None]  # rows written so far, for the caller's progress bar
 
@@ -252,24 +256,67 @@ def postgres(
         consistent_point = bulk_plan.pg_lsn((result.get_value(0, 1) or b"").decode())
         snapshot = (result.get_value(0, 2) or b"").decode()
         source_ts = datetime.now(UTC).replace(microsecond=0)
-        written = []
-        with login.connect(autocommit=True) as conn:
-            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-            for table, columns in sorted(tables.items()):
-                identifier = source.bronze_table(table)
-                writer = _Writer(catalog, identifier, "postgres", position, source_ts, progress)
-                reads = bulk_plan.column_reads("postgres", writer.fields, columns)
-                target = {f.name: f.type for f in writer.schema}
-                with conn.cursor().copy(bulk_plan.postgres_copy_sql(source.schema, table, reads)) as copy:
-                    for batch in csv_batches(copy, reads):
-                        writer.write({c.name: from_csv(c, batch.column(c.name), target[c.name]) for c in reads})
-                written.append(Written(identifier, writer.rows))
-            conn.execute("COMMIT")
+        todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+        for table in _largest_first(login, source.schema, list(tables)):
+            todo.put(table)
+        written: list[Written] = []
+
+        def worker() -> None:
+            # Every worker reads in a transaction of its own that imports the slot's snapshot: the same data.
+            with login.connect(autocommit=True) as conn:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                while True:
+                    try:
+                        table = todo.get_nowait()
+                    except queue.Empty:
+                        break
+                    identifier = source.bronze_table(table)
+                    writer = _Writer(catalog, identifier, "postgres", position, source_ts, progress)
+                    reads = bulk_plan.column_reads("postgres", writer.fields, tables[table])
+                    target = {f.name: f.type for f in writer.schema}
+                    with conn.cursor().copy(bulk_plan.postgres_copy_sql(source.schema, table, reads)) as copy:
+                        for batch in csv_batches(copy, reads):
+                            writer.write({c.name: from_csv(c, batch.column(c.name), target[c.name]) for c in reads})
+                    written.append(Written(identifier, writer.rows))
+                conn.execute("COMMIT")
+
+        in_parallel([worker] * PG_WORKERS)
     finally:
         replication.close()
     offset = {"lsn": consistent_point, "ts_usec": int(source_ts.timestamp() * 1_000_000)}
     return offset, written
+
+
+def _largest_first(login: PostgresLogin, schema: str, tables: list[str]) -> list[str]:
+    """The tables by the planner's row estimate, largest first: the workers finish together."""
+    with login.connect(autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = ANY(%s)",
+            (schema, tables),
+        ).fetchall()
+    size = {name: float(n) for name, n in rows}
+    return sorted(tables, key=lambda t: (-size.get(t, 0.0), t))
+
+
+def in_parallel(works: list[Callable[[], None]]) -> None:
+    """Each of `works` in a thread of its own; the first error is raised once all have stopped."""
+    errors: list[BaseException] = []
+
+    def guarded(work: Callable[[], None]) -> None:
+        try:
+            work()
+        except BaseException as e:  # handed to the caller's thread below
+            errors.append(e)
+
+    threads = [threading.Thread(target=guarded, args=(w,), daemon=True) for w in works]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 # ---- MariaDB ---------------------------------------------------------------------------------------------------
@@ -300,6 +347,8 @@ def mariadb(
         charset="utf8mb4",
         autocommit=True,
         cursorclass=pymysql.cursors.SSCursor,
+        # Values as the server's text, no Python objects: Arrow converts whole columns at once, far faster.
+        conv=dict(pymysql.converters.encoders),
     )
     written = []
     with conn, conn.cursor() as cur:
@@ -318,17 +367,18 @@ def mariadb(
             cur.execute(bulk_plan.mariadb_select_sql(table, reads))
             while rows := cur.fetchmany(BATCH_ROWS):
                 values = list(zip(*rows, strict=True))
-                writer.write(
-                    {c.name: from_python(c, list(v), target[c.name]) for c, v in zip(reads, values, strict=True)}
-                )
+                writer.write({c.name: from_text(list(v), target[c.name]) for c, v in zip(reads, values, strict=True)})
             written.append(Written(identifier, writer.rows))
         cur.execute("COMMIT")
     return position, written
 
 
-def from_python(c: ColumnRead, values: list[Any], target: pa.DataType) -> pa.Array:
-    if isinstance(c.type, DecimalType):  # an unsigned BIGINT arrives as int, its bronze column is decimal(20,0)
-        from decimal import Decimal
-
-        values = [Decimal(v) if isinstance(v, int) else v for v in values]
-    return pa.array(values, target)
+def from_text(values: list[str | bytes | None], target: pa.DataType) -> pa.Array:
+    """One column of MariaDB's text protocol as its bronze type (DATETIME and TIMESTAMP are UTC: the server's and
+    this session's zone)."""
+    if pa.types.is_binary(target) or pa.types.is_large_binary(target):
+        return pa.array(values, target)
+    text = pa.array(values, pa.string())
+    if pa.types.is_timestamp(target):
+        return text.cast(pa.timestamp(target.unit)).cast(target)
+    return text.cast(target)

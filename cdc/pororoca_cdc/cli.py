@@ -13,7 +13,7 @@ from pororoca_catalog import apply as apply_contracts
 from pororoca_catalog import monitoring_contracts, stream_contracts
 from pororoca_cdc import bronze, change_topics, connect, initial_snapshot, lag, prepare, replay, retention
 from pororoca_core import credentials, lakehouse, progress, services
-from pororoca_core.errors import ServiceUnreachable
+from pororoca_core.errors import ServiceUnreachable, UsageError
 from pororoca_core.paths import Paths
 from pororoca_core.rows import scalar
 from pororoca_sources import Sources
@@ -117,10 +117,12 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
         print(f"  {c.name:<20} {action:<9} RUNNING")
     if new:
         secrets = credentials.load(paths.credentials)
-        initial_snapshot.start(api, new, catalog, secrets, args.initial_snapshot, args.timeout, print)
+        bulk = initial_snapshot.start(api, cap.kafka, new, catalog, secrets, args.initial_snapshot, args.timeout, print)
         for c in new:
             connect.wait_running(api, c.name, args.timeout)
             print(f"  {c.name:<20} {'created':<9} RUNNING")
+        if any(s.dialect == "postgres" for s in bulk):
+            _bootstrap_fraud(cap.ep)
     kafka = cap.kafka
     for c in connectors:
         if "topic.creation.default.retention.ms" in c.config:
@@ -130,6 +132,19 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
                 days = int(wanted) / 86_400_000
                 print(f"  {c.name}: retention of {len(changed)} existing topic(s) set to {days:g} days")
     return 0
+
+
+def _bootstrap_fraud(ep: lakehouse.Endpoints) -> None:
+    """Debezium's snapshot put every account, device and limit on the change topics, where the fraud processor
+    learns its customers; a bulk snapshot does not, so the processor gets them from bronze instead."""
+    from pororoca_fraud.cli import bootstrap
+
+    try:
+        for line in bootstrap(ep, "bronze"):
+            print(f"  fraud processor: {line}")
+    except UsageError as e:
+        print(f"  fraud processor: not told the customers yet ({e}); once it runs: `pororoca fraud bootstrap "
+              "--from bronze`")  # fmt: skip
 
 
 def cmd_status(args: argparse.Namespace, paths: Paths) -> int:

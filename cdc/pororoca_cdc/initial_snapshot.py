@@ -8,18 +8,22 @@ already holds streamed changes (a bulk snapshot must be the start of the change 
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from psycopg import sql
 from pyiceberg.catalog import Catalog
 
 from pororoca_catalog import CapturedSource, mariadb_tables, postgres_tables
 from pororoca_catalog.types import SourceColumn
 from pororoca_cdc import bulk_plan, bulk_snapshot, connect
 from pororoca_cdc.bronze import captured_source
-from pororoca_cdc.bulk_snapshot import MariadbLogin, PostgresLogin, Written
-from pororoca_core import progress
+from pororoca_cdc.bulk_snapshot import MariadbLogin, PostgresLogin
+from pororoca_core import kafka_topics, progress
+from pororoca_core.rows import scalar
 
 Say = Callable[[str], None]
 
@@ -93,13 +97,20 @@ def _refusal(mode: str, source: CapturedSource, tables: dict[str, list[SourceCol
     return None
 
 
-def _wait_streaming(api: connect.Api, name: str, timeout: float) -> None:
-    """Until the connector stored an offset outside a snapshot: it has read its start position and streams."""
+def _history_end(kafka: dict[str, str], topic: str) -> int:
+    admin = kafka_topics.admin(kafka)
+    parts = kafka_topics.partitions(admin, lambda t: t == topic)
+    return sum(high for _, high in kafka_topics.watermarks(kafka, parts).values())
+
+
+def _wait_start_position(kafka: dict[str, str], topic: str, before: int, timeout: float) -> None:
+    """Until the MariaDB connector has read the binlog position it streams from: it writes its schema history
+    (`topic`) right after, so a history record newer than `before` (the topic's end before it started) says so."""
     deadline = time.monotonic() + timeout
-    while connect.snapshotting(api, name):
+    while _history_end(kafka, topic) <= before:
         if time.monotonic() > deadline:
-            raise bulk_snapshot.BulkSnapshotError(f"{name} stored no streaming offset within {timeout:.0f}s")
-        time.sleep(1)
+            raise bulk_snapshot.BulkSnapshotError(f"the MariaDB connector wrote no schema history in {timeout:.0f}s")
+        time.sleep(0.2)
 
 
 def pending(api: connect.Api, sources: list[connect.Connector], say: Say) -> list[connect.Connector]:
@@ -124,14 +135,16 @@ def pending(api: connect.Api, sources: list[connect.Connector], say: Say) -> lis
 
 def start(
     api: connect.Api,
+    kafka: dict[str, str],
     new: list[connect.Connector],
     catalog: Catalog,
     secrets: dict[str, str],
     mode: str,
     timeout: float,
     say: Say,
-) -> None:
-    """Create each new source connector, take its initial snapshot, and leave it streaming."""
+) -> list[CapturedSource]:
+    """Create each new source connector, take its initial snapshot, and leave it streaming. Returns the sources
+    read in bulk."""
     planned: list[NewSource] = []
     for c in new:
         if connect.config(api, c.name) is None:
@@ -152,25 +165,29 @@ def start(
             say(f"  {s.name}: Debezium takes the initial snapshot ({s.bulk_refused})")
     bulk = [s for s in planned if not s.bulk_refused]
     if not bulk:
-        return
+        return []
     # MariaDB's connector starts first, without data: the bulk read's consistent snapshot must come after the
     # position it streams from. It gets there while PostgreSQL is read.
+    history: dict[str, int] = {}
     for s in bulk:
         if s.source.dialect == "mariadb":
+            topic = s.connector.config["schema.history.internal.kafka.topic"]
+            history[s.name] = _history_end(kafka, topic)
             connect.reconfigure(api, s.name, {**s.connector.config, "snapshot.mode": "no_data"})
             connect.resume(api, s.name)
     started = time.monotonic()
     total = sum(_estimate(s, secrets) for s in bulk)
-    done: list[Written] = []
     with progress.task("initial snapshot (bulk)", total=total or None, unit="rows") as bar:
         rows = 0
+        lock = threading.Lock()
 
         def advance(n: int) -> None:
             nonlocal rows
-            rows += n
-            bar.update(done=rows)
+            with lock:
+                rows += n
+                bar.update(done=rows)
 
-        for s in sorted(bulk, key=lambda s: s.source.dialect != "postgres"):
+        def take(s: NewSource) -> None:
             if s.source.dialect == "postgres":
                 slot = s.connector.config["slot.name"]
                 offset, written = bulk_snapshot.postgres(
@@ -180,39 +197,39 @@ def start(
                 connect.resume(api, s.name)
                 at = f"slot {slot} at LSN {offset['lsn']}"
             else:
-                _wait_streaming(api, s.name, timeout)
+                topic = s.connector.config["schema.history.internal.kafka.topic"]
+                _wait_start_position(kafka, topic, history[s.name], timeout)
                 login = _mariadb_login(s.connector, secrets, s.source.schema)
                 position, written = bulk_snapshot.mariadb(login, catalog, s.source, s.tables, advance)
                 connect.reconfigure(api, s.name, s.connector.config)  # its definition again, streaming on
                 at = f"binlog {position.file}:{(position.pos or 0) + 1}"
-            done.extend(written)
             n = sum(w.rows for w in written)
             say(f"  {s.name}: bulk snapshot of {len(written)} tables, {n:,} rows into bronze ({at}); streaming on")
+
+        # One source per thread: MariaDB's reader is bound by its client library's Python, PostgreSQL's by COPY
+        # and Arrow, so they share the cores well.
+        bulk_snapshot.in_parallel([functools.partial(take, s) for s in bulk])
         seconds = time.monotonic() - started
         bar.close(f"initial snapshot: {rows:,} rows in {seconds:.1f}s ({rows / max(seconds, 1e-9):,.0f} rows/s)")
+    return [s.source for s in bulk]
 
 
 def _estimate(s: NewSource, secrets: dict[str, str]) -> int:
-    """Rows to read, from the sources' statistics (for the progress bar only)."""
-    tables = sorted(s.tables)
+    """Rows to read (for the progress bar; exact: a freshly loaded table has no planner statistics yet)."""
+    total = 0
     if s.source.dialect == "postgres":
         with _postgres_login(s.connector, secrets).connect() as conn:
-            row = conn.execute(
-                "SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint FROM pg_class c JOIN pg_namespace n "
-                "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = ANY(%s)",
-                (s.source.schema, tables),
-            ).fetchone()
-            return int(row[0]) if row else 0
+            for t in s.tables:
+                query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(s.source.schema), sql.Identifier(t))
+                total += int(scalar(conn.execute(query).fetchone()))
+        return total
     import pymysql
 
     login = _mariadb_login(s.connector, secrets, s.source.schema)
-    conn = pymysql.connect(host=login.host, port=login.port, user=login.user, password=login.password)
+    conn = pymysql.connect(host=login.host, port=login.port, user=login.user, password=login.password,
+                           database=login.database)  # fmt: skip
     with conn, conn.cursor() as cur:
-        marks = ", ".join(["%s"] * len(tables))
-        cur.execute(
-            f"SELECT coalesce(sum(table_rows), 0) FROM information_schema.tables "
-            f"WHERE table_schema = %s AND table_name IN ({marks})",
-            (s.source.schema, *tables),
-        )
-        row = cur.fetchone()
-        return int(row[0]) if row else 0
+        for t in s.tables:
+            cur.execute(f"SELECT count(*) FROM `{t.replace('`', '``')}`")
+            total += int(scalar(cur.fetchone()))
+    return total

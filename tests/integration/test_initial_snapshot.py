@@ -20,7 +20,8 @@ import psycopg
 import pytest
 from pyiceberg.expressions import AlwaysTrue
 
-from pororoca_cdc import connect
+from pororoca_cdc import connect, lag
+from pororoca_cdc.cli import connector_context
 from pororoca_core import credentials, lakehouse
 from pororoca_sources.connections import Sources
 
@@ -50,6 +51,12 @@ def _undo_capture(paths, ep: lakehouse.Endpoints) -> None:
                 break
             assert time.monotonic() < deadline, f"slot {SLOT} still in use after its connector was deleted"
             time.sleep(1)
+    # What the sinks still hold of the old capture lands before bronze is emptied.
+    sinks = [c for c in connect.definitions(connector_context()) if c.name.startswith("bronze-")]
+    deadline = time.monotonic() + 120
+    while any(lag.sink_lag(ep.kafka, c.name, c.topics_pattern).records for c in sinks):
+        assert time.monotonic() < deadline, "the bronze sinks did not catch up"
+        time.sleep(2)
     catalog = lakehouse.iceberg_catalog(ep, "contracts")
     for ns, name in catalog.list_tables("bronze"):
         if name.startswith(("core_", "acquiring_")):

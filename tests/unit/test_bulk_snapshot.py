@@ -154,3 +154,17 @@ def test_copy_csv_reads_back_every_value_exactly():
 
 def test_an_empty_table_gives_no_batch():
     assert list(bulk_snapshot.csv_batches(_Copy(b"", 10), [ColumnRead("id", LongType(), "value")])) == []
+
+
+def test_mariadb_text_becomes_the_bronze_types():
+    at = bulk_snapshot.from_text(["2026-10-25 12:28:17.850431", "2026-10-25 00:00:00", None],
+                                 pa.timestamp("us", tz="UTC"))  # fmt: skip
+    assert at.to_pylist()[:2] == [datetime(2026, 10, 25, 12, 28, 17, 850431, tzinfo=UTC),
+                                  datetime(2026, 10, 25, tzinfo=UTC)]  # fmt: skip
+    assert bulk_snapshot.from_text(["107.32", "-0.01"], pa.decimal128(12, 2)).to_pylist() == [
+        Decimal("107.32"), Decimal("-0.01")]  # fmt: skip
+    assert bulk_snapshot.from_text(["18446744073709551615"], pa.decimal128(20, 0)).to_pylist() == [
+        Decimal(2**64 - 1)]  # an unsigned BIGINT  # fmt: skip
+    assert bulk_snapshot.from_text(["2026-10-25"], pa.date32()).to_pylist() == [date(2026, 10, 25)]
+    assert bulk_snapshot.from_text([b"\x00\xff", None], pa.large_binary()).to_pylist() == [b"\x00\xff", None]
+    assert bulk_snapshot.from_text(["NULL", ""], pa.large_string()).to_pylist() == ["NULL", ""]
