@@ -21,7 +21,9 @@ from pororoca_core.paths import Paths
 
 
 def source_rows(load_output: str) -> int:
-    return sum(int(n.replace(",", "")) for n in re.findall(r"\s([\d,]+) rows\s", load_output))
+    """Rows loaded, from `sources load`'s one line per table (which its progress log may repeat)."""
+    per_table = dict(re.findall(r"\s(\w+\.\w+)\s+([\d,]+) rows\s", load_output))
+    return sum(int(n.replace(",", "")) for n in per_table.values())
 
 
 def one(scale: str, mode: str, paths: Paths) -> dict:

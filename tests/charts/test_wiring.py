@@ -105,3 +105,15 @@ def test_the_project_image_gets_every_endpoint_setting_of_the_local_runtime(prof
             assert not [o for o in rendered.workloads() if o["metadata"]["name"] == host], component
         else:  # an external database, from the values
             assert "." in host, f"POROROCA_{name.upper()}_HOST={host} is neither a Service nor an external host"
+
+
+def test_the_connectors_job_takes_the_initial_snapshot_as_configured_with_room_for_it(profile):
+    """The bulk initial snapshot runs inside the Job: its mode is a value, its memory fits two readers' batches."""
+    job = render(profile).named("Job", f"{RELEASE}-connectors")
+    (apply,) = pod_spec(job)["containers"]
+    command = apply["command"]
+    assert command[command.index("--initial-snapshot") + 1] == "bulk"
+    assert apply["resources"]["limits"]["memory"] == "1536Mi"
+    rendered = render(profile, "connect.initialSnapshot=debezium")
+    (apply,) = pod_spec(rendered.named("Job", f"{RELEASE}-connectors"))["containers"]
+    assert apply["command"][-1] == "debezium"

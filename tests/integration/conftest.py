@@ -29,13 +29,16 @@ CLI = str(Path(sys.executable).parent / "pororoca")
 
 # Modules that run before another rather than in alphabetical order: the fraud module leaves a champion, a
 # challenger in the shadow and drift, which the dashboards module's model dashboard then shows.
-# The initial snapshot module takes the session's first capture, before any other module captures.
-RUNS_BEFORE = {"test_fraud.py": "test_dashboards.py", "test_initial_snapshot.py": "test_capture_ready.py"}
+RUNS_BEFORE = {"test_fraud.py": "test_dashboards.py"}
+# Modules that run after all others: the initial snapshot module undoes the capture to take a first one again.
+RUNS_LAST = frozenset({"test_initial_snapshot.py"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def key(item: pytest.Item) -> tuple[str, int]:
         name = item.path.name
+        if name in RUNS_LAST:
+            return ("~" + name, 1)  # "~" sorts after every test_ name
         return (RUNS_BEFORE[name], 0) if name in RUNS_BEFORE else (name, 1)
 
     slots = [i for i, item in enumerate(items) if item.path.parent == Path(__file__).parent]

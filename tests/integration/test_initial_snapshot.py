@@ -2,8 +2,9 @@
 while the sources keep changing. Every change made before, during and after the snapshot is in bronze exactly
 once as far as curation can tell: the newest row per key, by the source log's position, equals the source.
 
-This module runs first (conftest's RUNS_BEFORE): on a fresh test stack it takes the session's first capture; on a
-reused one it first undoes the capture (connectors, offsets, slot, bronze rows) to start from nothing again."""
+The session's first capture (test_cdc's) is a bulk snapshot already, of sources at rest. This module runs last
+(conftest's RUNS_LAST): it undoes the capture (connectors, offsets, slot, bronze rows), reloads the sources, and
+takes a first capture again while a workload writes, before, during and after the snapshot."""
 
 from __future__ import annotations
 
