@@ -20,12 +20,18 @@ a row's identity in bronze and curation's offset watermark reads them like a par
 
 from __future__ import annotations
 
+import base64
+import tomllib
 from dataclasses import dataclass
-from typing import Literal
+from datetime import UTC, date
+from pathlib import Path
+from typing import Any, Literal
 
+import orjson
 from pyiceberg.types import (
     BinaryType,
     DateType,
+    DecimalType,
     IcebergType,
     StringType,
     TimestamptzType,
@@ -166,3 +172,63 @@ def capture_values(dialect: Dialect, position: Position, bronze_table: str) -> d
         "_source_row": 0,
         "_source_gtid": None,
     }
+
+
+# ---- tables whose snapshot goes through their change topics (cdc/initial_snapshot.toml) -----------------------
+
+THROUGH_TOPICS_TOML = Path(__file__).resolve().parent.parent / "initial_snapshot.toml"
+# Connect's schema types of a key column, as Debezium declares them (the key converter embeds the key's schema).
+_KEY_TYPES = {"smallint": "int16", "integer": "int32", "bigint": "int64", "text": "string",
+              "character varying": "string", "character": "string"}  # fmt: skip
+EPOCH = date(1970, 1, 1)
+
+
+def through_topics(prefix: str, path: Path = THROUGH_TOPICS_TOML) -> frozenset[str]:
+    """The tables of the source with this topic prefix whose snapshot rows are published on their topics."""
+    with path.open("rb") as f:
+        return frozenset(tomllib.load(f).get("through_topics", {}).get(prefix, ()))
+
+
+def key_unsupported(key: list[SourceColumn]) -> str | None:
+    if not key:
+        return "no primary key"
+    odd = [f"{c.name} ({c.data_type})" for c in key if c.data_type not in _KEY_TYPES]
+    return f"key column(s) {', '.join(odd)}" if odd else None
+
+
+def debezium_key(topic: str, key: list[SourceColumn], values: list[Any]) -> bytes:
+    """A row's key as Debezium's JSON key converter writes it: the key's schema, then its values."""
+    fields = [{"type": _KEY_TYPES[c.data_type], "optional": False, "field": c.name} for c in key]
+    schema = {"type": "struct", "fields": fields, "optional": False, "name": f"{topic}.Key"}
+    return orjson.dumps({"schema": schema, "payload": {c.name: v for c, v in zip(key, values, strict=True)}})
+
+
+def envelope_value(type_: IcebergType, value: Any) -> Any:
+    """A bronze value (as Arrow gives it to Python) in the form Debezium's JSON carries it (cdc/README.md, Types)."""
+    if value is None:
+        return None
+    if isinstance(type_, TimestamptzType):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(type_, DateType):
+        return (value - EPOCH).days
+    if isinstance(type_, DecimalType):
+        return orjson.Fragment(str(value))  # the exact digits, as a JSON number
+    if isinstance(type_, UUIDType):
+        return str(value)
+    if isinstance(type_, BinaryType):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def debezium_value(after: dict[str, Any], source: dict[str, Any], ts_us: int) -> bytes:
+    """A snapshot read as Debezium's envelope, without embedded schema (the sources' value converter)."""
+    envelope = {"before": None, "after": after, "source": source, "transaction": None, "op": SNAPSHOT_OP,
+                "ts_ms": ts_us // 1000, "ts_us": ts_us, "ts_ns": ts_us * 1000}  # fmt: skip
+    return orjson.dumps(envelope)
+
+
+def postgres_source(prefix: str, db: str, schema: str, table: str, position: Position, ts_us: int) -> dict[str, Any]:
+    """The envelope's `source` block for a row of the bulk snapshot (`version` says who wrote it)."""
+    return {"version": "pororoca-bulk-snapshot", "connector": "postgresql", "name": prefix, "ts_ms": ts_us // 1000,
+            "snapshot": "true", "db": db, "sequence": None, "ts_us": ts_us, "ts_ns": ts_us * 1000, "schema": schema,
+            "table": table, "txId": None, "lsn": position.lsn, "xmin": None}  # fmt: skip

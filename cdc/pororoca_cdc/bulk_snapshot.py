@@ -41,6 +41,7 @@ from pororoca_cdc import bulk_plan
 from pororoca_cdc.bulk_plan import BULK_PARTITION, ColumnRead, Position
 from pororoca_core.errors import OperationFailed
 
+THROUGH_TOPICS = "cdc/initial_snapshot.toml"
 PG_WORKERS = 2  # tables read at once, each in its own session on the same snapshot
 BATCH_ROWS = 250_000  # rows per bronze append: one Parquet file each, and what one append holds in memory
 Progress = Callable[[int], None]  # rows written so far, for the caller's progress bar
@@ -54,6 +55,7 @@ class BulkSnapshotError(OperationFailed):
 class Written:
     table: str
     rows: int
+    through_topic: bool = False  # published on its change topic, for the sink to land (else written to bronze)
 
 
 # ---- bronze ----------------------------------------------------------------------------------------------------
@@ -124,6 +126,64 @@ class _Writer:
         _append(self.catalog, self.identifier, pa.Table.from_arrays(arrays, schema=self.schema))
         self.rows += n
         self.progress(n)
+
+
+class _Publisher:
+    """Snapshot rows of one table published on its change topic as Debezium's snapshot publishes them."""
+
+    def __init__(self, catalog: Catalog, identifier: str, topic: str, key: list[SourceColumn],
+                 source_block: dict[str, Any], producer: Any, progress: Progress) -> None:  # fmt: skip
+        table = catalog.load_table(identifier)
+        self.schema = table.schema().as_arrow()
+        self.fields = [(f.name, f.field_type) for f in table.schema().fields]
+        self.types = dict(self.fields)
+        self.topic, self.key, self.source, self.producer, self.progress = topic, key, source_block, producer, progress
+        self.rows = 0
+        self.failed: list[str] = []
+
+    def _delivered(self, err: Any, _msg: Any) -> None:
+        if err is not None:
+            self.failed.append(str(err))
+
+    def write(self, columns: dict[str, pa.Array]) -> None:
+        names = list(columns)
+        values = {n: columns[n].cast(self.schema.field(n).type).to_pylist() for n in names}
+        n = len(values[names[0]]) if names else 0
+        ts_us = time.time_ns() // 1000
+        for i in range(n):
+            after = {name: bulk_plan.envelope_value(self.types[name], values[name][i]) for name in names}
+            key = bulk_plan.debezium_key(self.topic, self.key, [values[c.name][i] for c in self.key])
+            value = bulk_plan.debezium_value(after, self.source, ts_us)
+            while True:
+                try:
+                    self.producer.produce(self.topic, value=value, key=key, on_delivery=self._delivered)
+                    break
+                except BufferError:  # the producer's queue is full: let it send
+                    self.producer.poll(0.5)
+            self.producer.poll(0)
+        self.rows += n
+        self.progress(n)
+
+    def close(self) -> None:
+        if self.producer.flush(300) or self.failed:
+            raise BulkSnapshotError(f"{self.topic}: {len(self.failed)} snapshot records not acknowledged "
+                                    f"({self.failed[:1]})")  # fmt: skip
+
+
+def postgres_keys(login: PostgresLogin, schema: str) -> dict[str, list[str]]:
+    """Each table's primary key columns, in key order."""
+    with login.connect(autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indisprimary AND n.nspname = %s "
+            "ORDER BY c.relname, array_position(i.indkey::int2[], a.attnum)",
+            (schema,),
+        ).fetchall()
+    keys: dict[str, list[str]] = {}
+    for table, column in rows:
+        keys.setdefault(table, []).append(column)
+    return keys
 
 
 # ---- PostgreSQL ------------------------------------------------------------------------------------------------
@@ -234,8 +294,11 @@ def postgres(
     source: CapturedSource,
     tables: dict[str, list[SourceColumn]],
     progress: Progress,
+    kafka: dict[str, str] | None = None,
+    through: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], list[Written]]:
-    """Bulk-read every captured table into bronze. Returns the connector's offset to start streaming from."""
+    """Bulk-read every captured table into bronze, those in `through` onto their change topics instead (with
+    `kafka`, the operator's client settings). Returns the connector's offset to start streaming from."""
     with login.connect(autocommit=True) as conn:
         held = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
         if held and held[0]:
@@ -256,6 +319,14 @@ def postgres(
         consistent_point = bulk_plan.pg_lsn((result.get_value(0, 1) or b"").decode())
         snapshot = (result.get_value(0, 2) or b"").decode()
         source_ts = datetime.now(UTC).replace(microsecond=0)
+        keys = postgres_keys(login, source.schema) if through else {}
+        producer = None
+        if through:
+            from confluent_kafka import Producer
+
+            producer = Producer({**(kafka or {}), "enable.idempotence": True, "acks": "all", "linger.ms": 50,
+                                 "compression.type": "lz4", "queue.buffering.max.messages": 500_000,
+                                 "log_level": 2})  # fmt: skip
         todo: queue.SimpleQueue[str] = queue.SimpleQueue()
         for table in _largest_first(login, source.schema, list(tables)):
             todo.put(table)
@@ -272,13 +343,25 @@ def postgres(
                     except queue.Empty:
                         break
                     identifier = source.bronze_table(table)
-                    writer = _Writer(catalog, identifier, "postgres", position, source_ts, progress)
+                    writer: _Writer | _Publisher
+                    if table in through:
+                        by_name = {c.name: c for c in tables[table]}
+                        key = [by_name[k] for k in keys[table]]
+                        block = bulk_plan.postgres_source(source.prefix, login.dbname, source.schema, table, position,
+                                                          int(source_ts.timestamp() * 1_000_000))  # fmt: skip
+                        writer = _Publisher(catalog, identifier, source.topic(table), key, block, producer, progress)
+                    else:
+                        writer = _Writer(catalog, identifier, "postgres", position, source_ts, progress)
                     reads = bulk_plan.column_reads("postgres", writer.fields, tables[table])
+                    reads_present = [c for c in reads if c.reader != "null" or table not in through]
                     target = {f.name: f.type for f in writer.schema}
                     with conn.cursor().copy(bulk_plan.postgres_copy_sql(source.schema, table, reads)) as copy:
                         for batch in csv_batches(copy, reads):
-                            writer.write({c.name: from_csv(c, batch.column(c.name), target[c.name]) for c in reads})
-                    written.append(Written(identifier, writer.rows))
+                            writer.write({c.name: from_csv(c, batch.column(c.name), target[c.name])
+                                          for c in reads_present})  # fmt: skip
+                    if isinstance(writer, _Publisher):
+                        writer.close()
+                    written.append(Written(identifier, writer.rows, isinstance(writer, _Publisher)))
                 conn.execute("COMMIT")
 
         in_parallel([worker] * PG_WORKERS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pororoca_catalog import apply as apply_contracts
 from pororoca_catalog import monitoring_contracts, stream_contracts
 from pororoca_cdc import bronze, change_topics, connect, initial_snapshot, lag, prepare, replay, retention
 from pororoca_core import credentials, lakehouse, progress, services
-from pororoca_core.errors import ServiceUnreachable, UsageError
+from pororoca_core.errors import ServiceUnreachable
 from pororoca_core.paths import Paths
 from pororoca_core.rows import scalar
 from pororoca_sources import Sources
@@ -117,12 +118,10 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
         print(f"  {c.name:<20} {action:<9} RUNNING")
     if new:
         secrets = credentials.load(paths.credentials)
-        bulk = initial_snapshot.start(api, cap.kafka, new, catalog, secrets, args.initial_snapshot, args.timeout, print)
+        initial_snapshot.start(api, cap.kafka, new, catalog, secrets, args.initial_snapshot, args.timeout, print)
         for c in new:
             connect.wait_running(api, c.name, args.timeout)
             print(f"  {c.name:<20} {'created':<9} RUNNING")
-        if any(s.dialect == "postgres" for s in bulk):
-            _bootstrap_fraud(cap.ep)
     kafka = cap.kafka
     for c in connectors:
         if "topic.creation.default.retention.ms" in c.config:
@@ -132,19 +131,6 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
                 days = int(wanted) / 86_400_000
                 print(f"  {c.name}: retention of {len(changed)} existing topic(s) set to {days:g} days")
     return 0
-
-
-def _bootstrap_fraud(ep: lakehouse.Endpoints) -> None:
-    """Debezium's snapshot put every account, device and limit on the change topics, where the fraud processor
-    learns its customers; a bulk snapshot does not, so the processor gets them from bronze instead."""
-    from pororoca_fraud.cli import bootstrap
-
-    try:
-        for line in bootstrap(ep, "bronze"):
-            print(f"  fraud processor: {line}")
-    except UsageError as e:
-        print(f"  fraud processor: not told the customers yet ({e}); once it runs: `pororoca fraud bootstrap "
-              "--from bronze`")  # fmt: skip
 
 
 def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
@@ -198,10 +184,13 @@ def cmd_wait(args: argparse.Namespace, paths: Paths) -> int:
     deadline = time.monotonic() + args.timeout
     started, steady = time.monotonic(), 0
     expected = _source_rows(Sources.of(paths))  # what an initial snapshot has to bring
+    # A heartbeat row every 10 s is not a change anyone waits for: counted, it kept the backlog from reading 0
+    # twice in a row for up to a minute with bronze complete.
+    heartbeats = frozenset(t for c in connectors if (t := heartbeat_topic(c)))
     with progress.task("cdc wait", unit="changes in bronze") as bar:
         while True:
             snapshotting = [c.name for c in connectors if not _is_sink(c) and connect.snapshotting(api, c.name)]
-            lags = {c.name: lag.sink_lag(kafka, c.name, c.topics_pattern)
+            lags = {c.name: lag.sink_lag(kafka, c.name, c.topics_pattern, heartbeats)
                     for c in connectors if _is_cdc_sink(c)}  # fmt: skip
             behind = {name: x.records for name, x in lags.items()}
             backlog, landed = sum(behind.values()), sum(x.landed for x in lags.values())
@@ -217,6 +206,13 @@ def cmd_wait(args: argparse.Namespace, paths: Paths) -> int:
             note = f"snapshotting: {', '.join(snapshotting) or 'none'}; not yet in bronze: {backlog:,}"
             bar.update(done=landed, total=total or None, note=note)
             time.sleep(5)
+
+
+def heartbeat_topic(c: connect.Connector) -> str | None:
+    """The change topic of the table a source's heartbeat query writes to (`heartbeat.action.query`)."""
+    found = re.search(r"INSERT INTO (\w+)", c.config.get("heartbeat.action.query", ""), re.IGNORECASE)
+    source = bronze.captured_source(c)
+    return source.topic(found.group(1)) if found and source else None
 
 
 def _source_rows(sources: Sources) -> int:

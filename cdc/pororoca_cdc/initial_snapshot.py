@@ -78,20 +78,32 @@ def _source_tables(
     return {t: cols for t, cols in tables.items() if t not in source.excluded}
 
 
-def _refusal(mode: str, source: CapturedSource, tables: dict[str, list[SourceColumn]], catalog: Catalog) -> str | None:
+def _refusal(
+    mode: str,
+    c: connect.Connector,
+    source: CapturedSource,
+    tables: dict[str, list[SourceColumn]],
+    catalog: Catalog,
+    secrets: dict[str, str],
+) -> str | None:
     if mode != "bulk":
         return f"--initial-snapshot {mode}"
-    odd = [
-        f"{t}.{why}"
-        for t, cols in sorted(tables.items())
-        for c in cols
-        if (why := bulk_plan.unsupported(source.dialect, c))
-    ]
+    odd = [f"{t}.{why}" for t, cols in sorted(tables.items()) for col in cols
+           if (why := bulk_plan.unsupported(source.dialect, col))]  # fmt: skip
     if odd:
         return f"column type(s) the bulk reader does not convert: {', '.join(odd[:5])}"
-    streamed = [
-        t for t in sorted(tables) if bulk_snapshot.bronze_holds_changes(catalog.load_table(source.bronze_table(t)))
-    ]
+    through = bulk_plan.through_topics(source.prefix) & set(tables)
+    if through and source.dialect != "postgres":
+        return f"{bulk_snapshot.THROUGH_TOPICS} lists tables of {source.prefix}: only PostgreSQL's go through topics"
+    if through:
+        keys = bulk_snapshot.postgres_keys(_postgres_login(c, secrets), source.schema)
+        for t in sorted(through):
+            by_name = {col.name: col for col in tables[t]}
+            why = bulk_plan.key_unsupported([by_name[k] for k in keys.get(t, [])])
+            if why:
+                return f"{t} goes through its topic but has {why}"
+    streamed = [t for t in sorted(tables)
+                if bulk_snapshot.bronze_holds_changes(catalog.load_table(source.bronze_table(t)))]  # fmt: skip
     if streamed:
         return f"bronze already holds streamed changes of {', '.join(streamed[:5])}"
     return None
@@ -142,9 +154,8 @@ def start(
     mode: str,
     timeout: float,
     say: Say,
-) -> list[CapturedSource]:
-    """Create each new source connector, take its initial snapshot, and leave it streaming. Returns the sources
-    read in bulk."""
+) -> None:
+    """Create each new source connector, take its initial snapshot, and leave it streaming."""
     planned: list[NewSource] = []
     for c in new:
         if connect.config(api, c.name) is None:
@@ -158,14 +169,14 @@ def start(
         source = captured_source(c)
         assert source is not None
         tables = _source_tables(c, source, secrets)
-        planned.append(NewSource(c, source, tables, _refusal(mode, source, tables, catalog)))
+        planned.append(NewSource(c, source, tables, _refusal(mode, c, source, tables, catalog, secrets)))
     for s in planned:
         if s.bulk_refused:
             connect.resume(api, s.name)
             say(f"  {s.name}: Debezium takes the initial snapshot ({s.bulk_refused})")
     bulk = [s for s in planned if not s.bulk_refused]
     if not bulk:
-        return []
+        return
     # MariaDB's connector starts first, without data: the bulk read's consistent snapshot must come after the
     # position it streams from. It gets there while PostgreSQL is read.
     history: dict[str, int] = {}
@@ -190,8 +201,9 @@ def start(
         def take(s: NewSource) -> None:
             if s.source.dialect == "postgres":
                 slot = s.connector.config["slot.name"]
+                through = bulk_plan.through_topics(s.source.prefix) & set(s.tables)
                 offset, written = bulk_snapshot.postgres(
-                    _postgres_login(s.connector, secrets), slot, catalog, s.source, s.tables, advance
+                    _postgres_login(s.connector, secrets), slot, catalog, s.source, s.tables, advance, kafka, through
                 )
                 connect.set_offset(api, s.name, {"server": s.source.prefix}, offset)
                 connect.resume(api, s.name)
@@ -203,15 +215,17 @@ def start(
                 position, written = bulk_snapshot.mariadb(login, catalog, s.source, s.tables, advance)
                 connect.reconfigure(api, s.name, s.connector.config)  # its definition again, streaming on
                 at = f"binlog {position.file}:{(position.pos or 0) + 1}"
-            n = sum(w.rows for w in written)
-            say(f"  {s.name}: bulk snapshot of {len(written)} tables, {n:,} rows into bronze ({at}); streaming on")
+            direct = [w for w in written if not w.through_topic]
+            topics = [w for w in written if w.through_topic]
+            n = sum(w.rows for w in direct)
+            also = f", {len(topics)} through their topics ({sum(w.rows for w in topics):,} rows)" if topics else ""
+            say(f"  {s.name}: bulk snapshot of {len(direct)} tables, {n:,} rows into bronze{also} ({at}); streaming on")
 
         # One source per thread: MariaDB's reader is bound by its client library's Python, PostgreSQL's by COPY
         # and Arrow, so they share the cores well.
         bulk_snapshot.in_parallel([functools.partial(take, s) for s in bulk])
         seconds = time.monotonic() - started
         bar.close(f"initial snapshot: {rows:,} rows in {seconds:.1f}s ({rows / max(seconds, 1e-9):,.0f} rows/s)")
-    return [s.source for s in bulk]
 
 
 def _estimate(s: NewSource, secrets: dict[str, str]) -> int:

@@ -35,11 +35,13 @@ def committed(admin: AdminClient, group: str, partitions: list[TopicPartition]) 
     return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions if tp.offset >= 0}
 
 
-def sink_lag(kafka: dict[str, str], connector: str, topics_regex: str) -> SinkLag:
+def sink_lag(kafka: dict[str, str], connector: str, topics_regex: str, ignore: frozenset[str] = frozenset()) -> SinkLag:
     """Kafka Connect consumes for sink `x` as group `connect-x`; the Iceberg sink commits that group's offsets
-    only after the data is committed to Iceberg, so lag here is what bronze does not show yet."""
+    only after the data is committed to Iceberg, so lag here is what bronze does not show yet (topics in `ignore`
+    left out)."""
     admin = kafka_topics.admin(kafka)
-    parts = kafka_topics.partitions(admin, re.compile(topics_regex).fullmatch)
+    wanted = re.compile(topics_regex).fullmatch
+    parts = kafka_topics.partitions(admin, lambda t: t not in ignore and wanted(t))
     marks = kafka_topics.watermarks(kafka, parts, "pororoca-lag")
     done = committed(admin, f"connect-{connector}", parts)
     behind = sum(high - done.get(key, low) for key, (low, high) in marks.items())

@@ -201,14 +201,16 @@ def cmd_status(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def context_events(query: dataset.Query, layer: str = "silver") -> list[tuple[bytes, dict[str, Any]]]:
+def context_events(query: dataset.Query) -> list[tuple[bytes, dict[str, Any]]]:
     """The lake's devices and limit versions as the processor's context events, keyed for compaction."""
     out: list[tuple[bytes, dict[str, Any]]] = []
-    for device_id, customer_id, registered, trusted in query(dataset.context_sql("devices", layer)):
+    devices = dataset.QUERIES["devices"].format(t=dataset.TABLES["devices"])
+    for device_id, customer_id, registered, trusted in query(devices):
         out.append((json.dumps(f"device:{device_id}").encode(), {"kind": "device", "customer_id": int(customer_id),
                     "device_id": int(device_id), "registered_ms": dataset.millis(registered),
                     "trusted": bool(trusted)}))  # fmt: skip
-    for customer_id, updated, per_tx, daily, nightly in query(dataset.context_sql("limits", layer)):
+    limits = dataset.QUERIES["limits"].format(t=dataset.TABLES["limits"])
+    for customer_id, updated, per_tx, daily, nightly in query(limits):
         at = dataset.millis(updated)
         key = json.dumps(f"limits:{customer_id}:{at}").encode()
         out.append((key, {"kind": "limits", "customer_id": int(customer_id), "updated_ms": at,
@@ -216,15 +218,16 @@ def context_events(query: dataset.Query, layer: str = "silver") -> list[tuple[by
     return out
 
 
-def bootstrap(ep: lakehouse.Endpoints, layer: str = "silver") -> list[str]:
-    """Every account into the processor's account directory (`fraud.accounts`), every device and limit version
-    into `fraud.context`, read from `layer`: silver, or bronze's newest row per key (right after a bulk initial
-    snapshot, before any curation). Idempotent (the same facts again change nothing). Returns what it did."""
+def cmd_bootstrap(args: argparse.Namespace, paths: Paths) -> int:
+    """What the processor knows of customers older than the change topics' retention, from the lake: every account
+    into its account directory (`fraud.accounts`), every device and limit version into `fraud.context`. For a
+    processor started on a lake older than three days. Idempotent (the same facts again change nothing)."""
     from confluent_kafka import Producer
 
     from pororoca_core import kafka_topics
     from pororoca_fraud.processor import CONTEXT
 
+    ep = lakehouse.Endpoints.of(paths)
     topics = kafka_topics.admin(ep.kafka).list_topics(timeout=15).topics
     missing = [t for t in (account_directory.TOPIC, CONTEXT) if t not in topics]
     if missing:
@@ -243,24 +246,17 @@ def bootstrap(ep: lakehouse.Endpoints, layer: str = "silver") -> list[str]:
 
     with lakehouse.trino_connection(ep) as conn:
         query = _query(conn)
-        accounts = query(dataset.context_sql("accounts", layer))
+        accounts = query(dataset.QUERIES["accounts"].format(t=dataset.TABLES["accounts"]))
         for account_id, customer_id, opened in accounts:
             entry = (int(customer_id), dataset.millis(opened))
             send(account_directory.TOPIC, json.dumps(int(account_id)).encode(), account_directory.encode(entry))
-        context = context_events(query, layer)
+        print(f"fraud bootstrap: {len(accounts)} accounts -> {account_directory.TOPIC}", flush=True)
+        context = context_events(query)
         for key, event in context:
             send(CONTEXT, key, json.dumps(event).encode())
+        print(f"fraud bootstrap: {len(context)} devices and limit versions -> {CONTEXT}", flush=True)
     if producer.flush(60) or failed:
         raise OperationFailed(f"fraud bootstrap: {len(failed)} records not written ({failed[:1]})")
-    return [f"{len(accounts)} accounts -> {account_directory.TOPIC}",
-            f"{len(context)} devices and limit versions -> {CONTEXT}"]  # fmt: skip
-
-
-def cmd_bootstrap(args: argparse.Namespace, paths: Paths) -> int:
-    """What the processor knows of customers older than the change topics' retention, from the lake. For a
-    processor started on a lake older than three days, or after a bulk initial snapshot (`--from bronze`)."""
-    for line in bootstrap(lakehouse.Endpoints.of(paths), args.layer):
-        print(f"fraud bootstrap: {line}", flush=True)
     print("fraud bootstrap: done; the running processor reads them as they arrive")
     return 0
 

@@ -36,23 +36,6 @@ QUERIES = {
     "labels": "SELECT transfer_id, fraud_type, detected_at FROM {t} WHERE transfer_id IS NOT NULL",
     "dispositions": "SELECT transfer_id, label, decided_at FROM {t} WHERE transfer_id IS NOT NULL",
 }
-# The processor's context from bronze: the newest row per key (bronze is a change log), for a bootstrap right after a
-# bulk initial snapshot, before curation made silver.
-_BRONZE = {"accounts": ("bronze.core_accounts", "account_id"), "devices": ("bronze.core_devices", "device_id")}
-
-
-def context_sql(name: str, layer: str = "silver") -> str:
-    """What `fraud bootstrap` reads for accounts, devices or limits (limits are read from bronze in any case)."""
-    if layer == "silver" or name not in _BRONZE:
-        return QUERIES[name].format(t=TABLES[name])
-    table, key = _BRONZE[name]
-    columns = QUERIES[name].removeprefix("SELECT ").split(" FROM ")[0]
-    return (
-        f"SELECT {columns} FROM (SELECT *, row_number() OVER (PARTITION BY {key} "
-        f"ORDER BY _source_lsn DESC, _kafka_offset DESC) AS _newest FROM {table}) WHERE _newest = 1 AND _op <> 'd'"
-    )
-
-
 # A run recorded before dispositions were read has no snapshot for them: it is rebuilt without them.
 OPTIONAL = frozenset({"gold.fraud_dispositions"})
 CONFIRMED = "confirmed_fraud"  # an analyst's disposition that makes a transfer a fraud

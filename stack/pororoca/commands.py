@@ -302,11 +302,7 @@ NOUNS: tuple[Noun, ...] = (
         Verb("bootstrap", "what the processor knows of customers from the lake: accounts into its account "
              "directory (fraud.accounts), devices and limit versions into fraud.context; for a processor started "
              "after the change topics' three days dropped older changes. Idempotent",
-             f"{FRAUD}:cmd_bootstrap", (
-            arg("--from", dest="layer", choices=("silver", "bronze"), default="silver",
-                help="read silver (default), or bronze's newest row per key (`cdc apply` does, after a bulk "
-                     "initial snapshot)"),
-        )),
+             f"{FRAUD}:cmd_bootstrap", ()),
         Verb("drifted", "exit 0 when `fraud monitor` found drift on one of the days, 99 otherwise (the retraining "
              "DAG's trigger)", f"{FRAUD}:cmd_drifted", MONITOR_DAYS),
         Verb("status", "the processor's counters: transfers scored, alerts, dead letters, model version",

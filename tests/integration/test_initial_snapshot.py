@@ -8,6 +8,7 @@ takes a first capture again while a workload writes, before, during and after th
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -26,7 +27,7 @@ from pororoca_cdc.cli import connector_context
 from pororoca_core import credentials, lakehouse
 from pororoca_sources.connections import Sources
 
-from .conftest import CLI, pororoca
+from .conftest import CLI, pororoca, read_all
 
 pytestmark = pytest.mark.integration
 
@@ -130,30 +131,52 @@ def _assert_same(name: str, expected: Counter, got: Counter) -> None:
 
 def test_both_sources_are_snapshotted_in_bulk_and_then_stream(first_capture):
     applied, _, trino = first_capture
-    assert re.search(r"core-postgres: bulk snapshot of \d+ tables, [\d,]+ rows into bronze \(slot", applied), applied
+    assert re.search(r"core-postgres: bulk snapshot of \d+ tables, [\d,]+ rows into bronze, 5 through their topics "
+                     r"\([\d,]+ rows\) \(slot", applied), applied  # fmt: skip
     assert re.search(r"acquiring-mariadb: bulk snapshot of \d+ tables, [\d,]+ rows into bronze \(binlog", applied)
     assert re.search(r"initial snapshot: [\d,]+ rows in [\d.]+s", applied), applied
     cur = trino.cursor()
-    for table in ("core_pix_transfers", "acquiring_pos_transactions"):
+    for table in ("core_installments", "acquiring_pos_transactions"):
         cur.execute(f"SELECT _kafka_partition = -1, min(_op), max(_op), count(*), count(DISTINCT _kafka_offset) "
                     f"FROM bronze.{table} GROUP BY 1 ORDER BY 1")  # fmt: skip
         (streamed, smin, _, n_streamed, _), (bulk, bmin, bmax, n_bulk, offsets) = cur.fetchall()
         assert bulk and (bmin, bmax) == ("r", "r") and offsets == n_bulk > 0  # (partition, offset) stays unique
         assert not streamed and smin in ("c", "d", "u") and n_streamed > 0  # the workload's changes, streamed
+    # A table the fraud processor reads: its snapshot went through its topic, before any streamed change.
+    cur.execute("SELECT _op, count(*), min(_kafka_offset), max(_kafka_offset) FROM bronze.core_pix_transfers "
+                "WHERE _kafka_partition = 0 GROUP BY 1")  # fmt: skip
+    ops = {op: (n, first, last) for op, n, first, last in cur.fetchall()}
+    assert ops["r"][0] > 0 and "c" in ops and ops["c"][1] > ops["r"][2], ops
 
 
-def test_changes_made_during_the_snapshot_count_once_postgres(first_capture):
-    _, src, trino = first_capture
+def test_snapshot_records_on_a_topic_carry_debezium_s_keys(first_capture, paths):
+    """A row published by the bulk snapshot and then changed at the source: Debezium's key for the change is the
+    snapshot record's key, byte for byte (consumers that key by it see one row)."""
+    ep = lakehouse.Endpoints.of(paths)
+    records = [(k, json.loads(v)) for k, v in read_all(ep.kafka, "core.public.transaction_limits") if v]
+    at = max(v["source"]["lsn"] for _, v in records if v["op"] == "r")  # this capture's snapshot (the topic is older)
+    snapshot_keys = {k for k, v in records if v["op"] == "r" and v["source"]["lsn"] == at}
+    updated = {k for k, v in records if v["op"] == "u" and v["source"]["lsn"] > at}
+    assert snapshot_keys and updated, "the workload updates limits of customers loaded before the capture"
+    assert updated <= snapshot_keys, f"e.g. {sorted(updated - snapshot_keys)[:1]} not among the snapshot's keys"
+
+
+def _latest_postgres(src, trino, table: str, key: str) -> tuple[Counter, Counter]:
     with src.core() as conn:
-        cur = conn.execute("SELECT * FROM pix_transfers")
+        cur = conn.execute(f"SELECT * FROM {table}")
         columns = [d.name for d in cur.description]
         expected = Counter(tuple(_norm(v) for v in row) for row in cur.fetchall())
-    got = _latest(trino, "core_pix_transfers", "transfer_id", columns, "_source_lsn DESC, _kafka_offset DESC")
-    _assert_same("pix_transfers", expected, got)
+    return expected, _latest(trino, f"core_{table}", key, columns, "_source_lsn DESC, _kafka_offset DESC")
+
+
+@pytest.mark.parametrize(("table", "key"), [("installments", "installment_id"), ("pix_transfers", "transfer_id")])
+def test_changes_made_during_the_snapshot_count_once_postgres(first_capture, table, key):
+    _, src, trino = first_capture
+    _assert_same(table, *_latest_postgres(src, trino, table, key))
     # The snapshot's rows sit before every streamed change, after every change they already contain.
     cur = trino.cursor()
-    cur.execute("SELECT max(_source_lsn) FILTER (WHERE _kafka_partition = -1), "
-                "min(_source_lsn) FILTER (WHERE _kafka_partition <> -1) FROM bronze.core_pix_transfers")  # fmt: skip
+    cur.execute(f"SELECT max(_source_lsn) FILTER (WHERE _op = 'r'), min(_source_lsn) FILTER (WHERE _op <> 'r') "
+                f"FROM bronze.core_{table}")  # fmt: skip
     bulk, first_streamed = cur.fetchone()
     assert bulk < first_streamed
 

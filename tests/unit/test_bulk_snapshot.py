@@ -1,8 +1,10 @@
 """The initial bulk snapshot's own logic: where its rows sit in the source log, which columns it can read exactly
 and how, and COPY's CSV read back into the values the sink would have written."""
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 import pyarrow as pa
 import pytest
@@ -168,3 +170,56 @@ def test_mariadb_text_becomes_the_bronze_types():
     assert bulk_snapshot.from_text(["2026-10-25"], pa.date32()).to_pylist() == [date(2026, 10, 25)]
     assert bulk_snapshot.from_text([b"\x00\xff", None], pa.large_binary()).to_pylist() == [b"\x00\xff", None]
     assert bulk_snapshot.from_text(["NULL", ""], pa.large_string()).to_pylist() == ["NULL", ""]
+
+
+def test_a_snapshot_record_on_a_topic_is_shaped_as_debezium_s():
+    key = [SourceColumn("transfer_id", "bigint")]
+    assert bulk_plan.debezium_key("core.public.pix_transfers", key, [7]) == (
+        b'{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"transfer_id"}],'
+        b'"optional":false,"name":"core.public.pix_transfers.Key"},"payload":{"transfer_id":7}}'
+    )
+    assert bulk_plan.key_unsupported(key) is None
+    assert bulk_plan.key_unsupported([SourceColumn("ref", "uuid")]) == "key column(s) ref (uuid)"
+    assert bulk_plan.key_unsupported([]) == "no primary key"
+    after = {
+        "amount": bulk_plan.envelope_value(DecimalType(18, 2), Decimal("1234567890123456.70")),
+        "at": bulk_plan.envelope_value(TimestamptzType(), datetime(2026, 11, 22, 15, 4, 5, 123456, tzinfo=UTC)),
+        "day": bulk_plan.envelope_value(DateType(), date(2026, 11, 22)),
+        "ref": bulk_plan.envelope_value(UUIDType(), UUID("0b9c4e5e-1d7a-4b4e-9d3c-2f1e0a9b8c7d")),
+        "raw": bulk_plan.envelope_value(BinaryType(), b"\x00\xff"),
+        "gone": bulk_plan.envelope_value(StringType(), None),
+    }
+    source = bulk_plan.postgres_source("core", "core", "public", "pix_transfers", Position.postgres(100), 1_000_000)
+    value = bulk_plan.debezium_value(after, source, 2_000_000)
+    envelope = json.loads(value, parse_float=Decimal)
+    assert envelope["op"] == "r" and envelope["before"] is None and envelope["ts_ms"] == 2000
+    assert envelope["after"] == {"amount": Decimal("1234567890123456.70"), "at": "2026-11-22T15:04:05.123456Z",
+                                 "day": 20779, "ref": "0b9c4e5e-1d7a-4b4e-9d3c-2f1e0a9b8c7d", "raw": "AP8=",
+                                 "gone": None}  # fmt: skip
+    assert envelope["source"]["lsn"] == 99 and envelope["source"]["ts_ms"] == 1000
+    assert envelope["source"]["snapshot"] == "true" and envelope["source"]["table"] == "pix_transfers"
+    assert b'"amount":1234567890123456.70' in value  # a JSON number with every digit, as Debezium writes money
+
+
+def test_the_tables_through_topics_are_data(tmp_path):
+    conf = tmp_path / "initial_snapshot.toml"
+    conf.write_text('[through_topics]\ncore = ["accounts", "devices"]\n')
+    assert bulk_plan.through_topics("core", conf) == {"accounts", "devices"}
+    assert bulk_plan.through_topics("acquiring", conf) == frozenset()
+    shipped = bulk_plan.through_topics("core")
+    assert {"pix_transfers", "devices", "transaction_limits", "auth_events", "accounts"} <= shipped
+
+
+def test_cdc_wait_knows_the_heartbeat_topic_from_the_connector_definition():
+    from pororoca_cdc.cli import heartbeat_topic
+    from pororoca_cdc.connect import Connector
+
+    beat = "INSERT INTO cdc_heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO NOTHING"
+    source = Connector("core-postgres", {"connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+                                         "topic.prefix": "core", "schema.include.list": "public",
+                                         "heartbeat.action.query": beat})  # fmt: skip
+    assert heartbeat_topic(source) == "core.public.cdc_heartbeat"
+    maria = "io.debezium.connector.mariadb.MariaDbConnector"
+    quiet = Connector("acquiring-mariadb", {"connector.class": maria, "topic.prefix": "acquiring",
+                                            "database.include.list": "acquiring"})  # fmt: skip
+    assert heartbeat_topic(quiet) is None

@@ -51,13 +51,3 @@ def test_every_table_is_read_at_its_snapshot_and_one_without_a_snapshot_contribu
     h = dataset.read_history(query, older_run)
     assert h.dispositions == {} and not any("fraud_dispositions" in sql for sql in asked)
     assert all("FOR VERSION AS OF 7" in sql for sql in asked) and len(asked) == len(dataset.TABLES) - 1
-
-
-def test_a_bootstrap_from_bronze_reads_the_newest_row_per_key_and_no_deleted_one():
-    silver = dataset.context_sql("accounts")
-    assert silver == "SELECT account_id, customer_id, opened_at FROM silver.accounts"
-    bronze = dataset.context_sql("devices", "bronze")
-    assert bronze.startswith("SELECT device_id, customer_id, registered_at, trusted FROM (SELECT *")
-    assert "PARTITION BY device_id ORDER BY _source_lsn DESC, _kafka_offset DESC" in bronze
-    assert "FROM bronze.core_devices" in bronze and bronze.endswith("WHERE _newest = 1 AND _op <> 'd'")
-    assert dataset.context_sql("limits", "bronze") == dataset.context_sql("limits")  # bronze in any case
