@@ -15,6 +15,7 @@ from pororoca_core.render import render
 
 DEFINITIONS = Path(__file__).resolve().parent.parent / "connectors"
 TIMEOUT = 10
+REBALANCE_WAIT = 60  # seconds a request is retried while Connect's workers rebalance
 
 
 class ConnectError(OperationFailed):
@@ -29,7 +30,14 @@ class Api:
     auth: tuple[str, str]
 
     def call(self, method: str, path: str, timeout: float = TIMEOUT, **kwargs) -> requests.Response:
-        r = requests.request(method, f"{self.url}{path}", auth=self.auth, timeout=timeout, **kwargs)
+        # While the workers rebalance (a connector was just created, stopped or deleted) Connect answers 409 or
+        # 500 "rebalance"; that passes within seconds.
+        deadline = time.monotonic() + REBALANCE_WAIT
+        while True:
+            r = requests.request(method, f"{self.url}{path}", auth=self.auth, timeout=timeout, **kwargs)
+            if r.status_code not in (409, 500) or "rebalanc" not in r.text or time.monotonic() > deadline:
+                break
+            time.sleep(1)
         if r.status_code == 401:
             raise ConnectError(f"Kafka Connect refused the credentials of user {self.auth[0]} "
                                "(connect_rest_password in the credentials file)")  # fmt: skip
