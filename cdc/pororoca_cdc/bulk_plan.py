@@ -38,8 +38,7 @@ from pyiceberg.types import (
     UUIDType,
 )
 
-from pororoca_catalog.bronze import cdc_columns
-from pororoca_catalog.types import Dialect, SourceColumn, iceberg_type
+from pororoca_catalog import Dialect, SourceColumn, cdc_columns, iceberg_type
 
 BULK_PARTITION = -1  # `_kafka_partition` of rows that never were Kafka records
 SNAPSHOT_OP = "r"

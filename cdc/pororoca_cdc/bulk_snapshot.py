@@ -35,8 +35,7 @@ from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.table import Table
 from pyiceberg.types import BooleanType, DecimalType, DoubleType, FloatType, IntegerType, LongType
 
-from pororoca_catalog import CapturedSource
-from pororoca_catalog.types import SourceColumn
+from pororoca_catalog import CapturedSource, SourceColumn
 from pororoca_cdc import bulk_plan
 from pororoca_cdc.bulk_plan import BULK_PARTITION, ColumnRead, Position
 from pororoca_core.errors import OperationFailed

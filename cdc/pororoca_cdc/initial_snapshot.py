@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from psycopg import sql
 from pyiceberg.catalog import Catalog
 
-from pororoca_catalog import CapturedSource, mariadb_tables, postgres_tables
-from pororoca_catalog.types import SourceColumn
+from pororoca_catalog import CapturedSource, SourceColumn, mariadb_tables, postgres_tables
 from pororoca_cdc import bulk_plan, bulk_snapshot, connect
 from pororoca_cdc.bronze import captured_source
 from pororoca_cdc.bulk_snapshot import MariadbLogin, PostgresLogin
