@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import base64
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyiceberg.types import (
     BinaryType,
     DateType,
@@ -195,35 +198,48 @@ def key_unsupported(key: list[SourceColumn]) -> str | None:
     return f"key column(s) {', '.join(odd)}" if odd else None
 
 
+def _key_schema(topic: str, key: list[SourceColumn]) -> bytes:
+    fields = [{"type": _KEY_TYPES[c.data_type], "optional": False, "field": c.name} for c in key]
+    return orjson.dumps({"type": "struct", "fields": fields, "optional": False, "name": f"{topic}.Key"})
+
+
 def debezium_key(topic: str, key: list[SourceColumn], values: list[Any]) -> bytes:
     """A row's key as Debezium's JSON key converter writes it: the key's schema, then its values."""
-    fields = [{"type": _KEY_TYPES[c.data_type], "optional": False, "field": c.name} for c in key]
-    schema = {"type": "struct", "fields": fields, "optional": False, "name": f"{topic}.Key"}
-    return orjson.dumps({"schema": schema, "payload": {c.name: v for c, v in zip(key, values, strict=True)}})
+    payload = orjson.dumps({c.name: v for c, v in zip(key, values, strict=True)})
+    return b'{"schema":' + _key_schema(topic, key) + b',"payload":' + payload + b"}"
 
 
-def envelope_value(type_: IcebergType, value: Any) -> Any:
-    """A bronze value (as Arrow gives it to Python) in the form Debezium's JSON carries it (cdc/README.md, Types)."""
-    if value is None:
-        return None
-    if isinstance(type_, TimestamptzType):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def envelope_column(type_: IcebergType, column: pa.Array) -> list[Any]:
+    """A column of bronze values in the form Debezium's JSON carries them (cdc/README.md, Types), converted as a
+    whole where Arrow can (timestamps, dates): one Python step per value is what publishing costs."""
+    if isinstance(type_, TimestamptzType):  # ISO-8601 in UTC with microseconds, as Debezium's ZonedTimestamp
+        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%SZ").to_pylist()
     if isinstance(type_, DateType):
-        return (value - EPOCH).days
-    if isinstance(type_, DecimalType):
-        return orjson.Fragment(str(value))  # the exact digits, as a JSON number
+        return column.cast(pa.int32()).to_pylist()
+    if isinstance(type_, DecimalType):  # the exact digits, as a JSON number
+        return [None if v is None else orjson.Fragment(v) for v in column.cast(pa.string()).to_pylist()]
     if isinstance(type_, UUIDType):
-        return str(value)
+        return [None if v is None else str(v) for v in column.to_pylist()]
     if isinstance(type_, BinaryType):
-        return base64.b64encode(value).decode()
-    return value
+        return [None if v is None else base64.b64encode(v).decode() for v in column.to_pylist()]
+    return column.to_pylist()
 
 
-def debezium_value(after: dict[str, Any], source: dict[str, Any], ts_us: int) -> bytes:
-    """A snapshot read as Debezium's envelope, without embedded schema (the sources' value converter)."""
-    envelope = {"before": None, "after": after, "source": source, "transaction": None, "op": SNAPSHOT_OP,
-                "ts_ms": ts_us // 1000, "ts_us": ts_us, "ts_ns": ts_us * 1000}  # fmt: skip
-    return orjson.dumps(envelope)
+def envelopes(topic: str, key: list[SourceColumn], columns: dict[str, tuple[IcebergType, pa.Array]],
+              source: dict[str, Any], ts_us: int) -> Iterator[tuple[bytes, bytes]]:  # fmt: skip
+    """(key, value) of each row as Debezium publishes a snapshot read: its JSON key with the key's schema, and the
+    envelope without embedded schema (the sources' value converter)."""
+    names = list(columns)
+    converted = [envelope_column(t, a) for t, a in columns.values()]
+    keys = [columns[c.name][1].to_pylist() for c in key]
+    head = b'{"before":null,"after":'
+    tail = (b',"source":' + orjson.dumps(source) + b',"transaction":null,"op":"' + SNAPSHOT_OP.encode()
+            + f'","ts_ms":{ts_us // 1000},"ts_us":{ts_us},"ts_ns":{ts_us * 1000}}}'.encode())  # fmt: skip
+    key_head = b'{"schema":' + _key_schema(topic, key) + b',"payload":'
+    key_names = [c.name for c in key]
+    for row, key_values in zip(zip(*converted, strict=True), zip(*keys, strict=True), strict=True):
+        value = head + orjson.dumps(dict(zip(names, row, strict=True))) + tail
+        yield key_head + orjson.dumps(dict(zip(key_names, key_values, strict=True))) + b"}", value
 
 
 def postgres_source(prefix: str, db: str, schema: str, table: str, position: Position, ts_us: int) -> dict[str, Any]:

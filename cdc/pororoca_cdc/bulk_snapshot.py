@@ -145,21 +145,18 @@ class _Publisher:
             self.failed.append(str(err))
 
     def write(self, columns: dict[str, pa.Array]) -> None:
-        names = list(columns)
-        values = {n: columns[n].cast(self.schema.field(n).type).to_pylist() for n in names}
-        n = len(values[names[0]]) if names else 0
-        ts_us = time.time_ns() // 1000
-        for i in range(n):
-            after = {name: bulk_plan.envelope_value(self.types[name], values[name][i]) for name in names}
-            key = bulk_plan.debezium_key(self.topic, self.key, [values[c.name][i] for c in self.key])
-            value = bulk_plan.debezium_value(after, self.source, ts_us)
+        typed = {n: (self.types[n], a.cast(self.schema.field(n).type)) for n, a in columns.items()}
+        n = 0
+        for key, value in bulk_plan.envelopes(self.topic, self.key, typed, self.source, time.time_ns() // 1000):
             while True:
                 try:
                     self.producer.produce(self.topic, value=value, key=key, on_delivery=self._delivered)
                     break
                 except BufferError:  # the producer's queue is full: let it send
                     self.producer.poll(0.5)
-            self.producer.poll(0)
+            n += 1
+            if n % 1000 == 0:
+                self.producer.poll(0)
         self.rows += n
         self.progress(n)
 

@@ -181,24 +181,31 @@ def test_a_snapshot_record_on_a_topic_is_shaped_as_debezium_s():
     assert bulk_plan.key_unsupported(key) is None
     assert bulk_plan.key_unsupported([SourceColumn("ref", "uuid")]) == "key column(s) ref (uuid)"
     assert bulk_plan.key_unsupported([]) == "no primary key"
-    after = {
-        "amount": bulk_plan.envelope_value(DecimalType(18, 2), Decimal("1234567890123456.70")),
-        "at": bulk_plan.envelope_value(TimestamptzType(), datetime(2026, 11, 22, 15, 4, 5, 123456, tzinfo=UTC)),
-        "day": bulk_plan.envelope_value(DateType(), date(2026, 11, 22)),
-        "ref": bulk_plan.envelope_value(UUIDType(), UUID("0b9c4e5e-1d7a-4b4e-9d3c-2f1e0a9b8c7d")),
-        "raw": bulk_plan.envelope_value(BinaryType(), b"\x00\xff"),
-        "gone": bulk_plan.envelope_value(StringType(), None),
-    }
+    columns = {
+        "transfer_id": (LongType(), pa.array([7, 8], pa.int64())),
+        "amount": (DecimalType(18, 2), pa.array([Decimal("1234567890123456.70"), None], pa.decimal128(18, 2))),
+        "at": (TimestamptzType(), pa.array([datetime(2026, 11, 22, 15, 4, 5, 123456, tzinfo=UTC), None],
+                                           pa.timestamp("us", tz="UTC"))),
+        "day": (DateType(), pa.array([date(2026, 11, 22), None], pa.date32())),
+        "ref": (UUIDType(), pa.ExtensionArray.from_storage(pa.uuid(), pa.array(
+            [UUID("0b9c4e5e-1d7a-4b4e-9d3c-2f1e0a9b8c7d").bytes, None], pa.binary(16)))),
+        "raw": (BinaryType(), pa.array([b"\x00\xff", None], pa.large_binary())),
+        "note": (StringType(), pa.array([None, "x"], pa.large_string())),
+    }  # fmt: skip
     source = bulk_plan.postgres_source("core", "core", "public", "pix_transfers", Position.postgres(100), 1_000_000)
-    value = bulk_plan.debezium_value(after, source, 2_000_000)
-    envelope = json.loads(value, parse_float=Decimal)
-    assert envelope["op"] == "r" and envelope["before"] is None and envelope["ts_ms"] == 2000
-    assert envelope["after"] == {"amount": Decimal("1234567890123456.70"), "at": "2026-11-22T15:04:05.123456Z",
-                                 "day": 20779, "ref": "0b9c4e5e-1d7a-4b4e-9d3c-2f1e0a9b8c7d", "raw": "AP8=",
-                                 "gone": None}  # fmt: skip
-    assert envelope["source"]["lsn"] == 99 and envelope["source"]["ts_ms"] == 1000
-    assert envelope["source"]["snapshot"] == "true" and envelope["source"]["table"] == "pix_transfers"
-    assert b'"amount":1234567890123456.70' in value  # a JSON number with every digit, as Debezium writes money
+    records = list(bulk_plan.envelopes("core.public.pix_transfers", key, columns, source, 2_000_000))
+    assert [k for k, _ in records] == [bulk_plan.debezium_key("core.public.pix_transfers", key, [n]) for n in (7, 8)]
+    first, second = (json.loads(v, parse_float=Decimal) for _, v in records)
+    assert first["op"] == "r" and first["before"] is None and first["ts_ms"] == 2000 and first["transaction"] is None
+    assert first["after"] == {"transfer_id": 7, "amount": Decimal("1234567890123456.70"),
+                              "at": "2026-11-22T15:04:05.123456Z", "day": 20779,
+                              "ref": str(UUID("0b9c4e5e-1d7a-4b4e-9d3c-2f1e0a9b8c7d")), "raw": "AP8=",
+                              "note": None}  # fmt: skip
+    assert second["after"] == {"transfer_id": 8, "amount": None, "at": None, "day": None, "ref": None, "raw": None,
+                               "note": "x"}  # fmt: skip
+    assert first["source"]["lsn"] == 99 and first["source"]["ts_ms"] == 1000
+    assert first["source"]["snapshot"] == "true" and first["source"]["table"] == "pix_transfers"
+    assert b'"amount":1234567890123456.70' in records[0][1]  # a JSON number with every digit, as Debezium writes money
 
 
 def test_the_tables_through_topics_are_data(tmp_path):
