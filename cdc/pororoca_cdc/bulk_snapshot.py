@@ -40,7 +40,6 @@ from pororoca_cdc import bulk_plan
 from pororoca_cdc.bulk_plan import BULK_PARTITION, ColumnRead, Position
 from pororoca_core.errors import OperationFailed
 
-THROUGH_TOPICS = "cdc/initial_snapshot.toml"
 PG_WORKERS = 2  # tables read at once, each in its own session on the same snapshot
 BATCH_ROWS = 250_000  # rows per bronze append: one Parquet file each, and what one append holds in memory
 Progress = Callable[[int], None]  # rows written so far, for the caller's progress bar
@@ -409,6 +408,10 @@ class MariadbLogin:
     password: str
     database: str
 
+    def connect(self, **kw: Any) -> pymysql.connections.Connection:
+        return pymysql.connect(host=self.host, port=self.port, user=self.user, password=self.password,
+                               database=self.database, **kw)  # fmt: skip
+
 
 def mariadb(
     login: MariadbLogin,
@@ -417,12 +420,7 @@ def mariadb(
     tables: dict[str, list[SourceColumn]],
     progress: Progress,
 ) -> tuple[Position, list[Written]]:
-    conn = pymysql.connect(
-        host=login.host,
-        port=login.port,
-        user=login.user,
-        password=login.password,
-        database=login.database,
+    conn = login.connect(
         charset="utf8mb4",
         autocommit=True,
         cursorclass=pymysql.cursors.SSCursor,

@@ -144,13 +144,6 @@ def status(api: Api) -> list[ConnectorState]:
     return out
 
 
-def exists(api: Api, name: str) -> bool:
-    r = api.call("GET", f"/connectors/{name}", timeout=TIMEOUT)
-    if r.status_code not in (200, 404):
-        raise ConnectError(f"GET {name}: HTTP {r.status_code} {r.text[:300]}")
-    return r.status_code == 200
-
-
 def create_stopped(api: Api, connector: Connector) -> None:
     """Create a connector that does not start yet: its stored offsets can be read, and set, first."""
     body = {"name": connector.name, "config": connector.config, "initial_state": "STOPPED"}

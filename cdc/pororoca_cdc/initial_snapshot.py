@@ -66,13 +66,7 @@ def _source_tables(
         with _postgres_login(c, secrets).connect() as conn:
             tables = postgres_tables(conn, source.schema)
     else:
-        login = _mariadb_login(c, secrets, source.schema)
-        import pymysql
-
-        conn = pymysql.connect(
-            host=login.host, port=login.port, user=login.user, password=login.password, database=login.database
-        )
-        with conn:
+        with _mariadb_login(c, secrets, source.schema).connect() as conn:
             tables = mariadb_tables(conn, source.schema)
     return {t: cols for t, cols in tables.items() if t not in source.excluded}
 
@@ -93,7 +87,7 @@ def _refusal(
         return f"column type(s) the bulk reader does not convert: {', '.join(odd[:5])}"
     through = bulk_plan.through_topics(source.prefix) & set(tables)
     if through and source.dialect != "postgres":
-        return f"{bulk_snapshot.THROUGH_TOPICS} lists tables of {source.prefix}: only PostgreSQL's go through topics"
+        return f"{bulk_plan.THROUGH_TOPICS_TOML.name} lists tables of {source.prefix}: only PostgreSQL's can"
     if through:
         keys = bulk_snapshot.postgres_keys(_postgres_login(c, secrets), source.schema)
         for t in sorted(through):
@@ -236,11 +230,7 @@ def _estimate(s: NewSource, secrets: dict[str, str]) -> int:
                 query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(s.source.schema), sql.Identifier(t))
                 total += int(scalar(conn.execute(query).fetchone()))
         return total
-    import pymysql
-
-    login = _mariadb_login(s.connector, secrets, s.source.schema)
-    conn = pymysql.connect(host=login.host, port=login.port, user=login.user, password=login.password,
-                           database=login.database)  # fmt: skip
+    conn = _mariadb_login(s.connector, secrets, s.source.schema).connect()
     with conn, conn.cursor() as cur:
         for t in s.tables:
             cur.execute(f"SELECT count(*) FROM `{t.replace('`', '``')}`")
