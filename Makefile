@@ -119,8 +119,8 @@ bench-cdc: install ## change rate into bronze and freshness at rising rates, and
 bench-snapshot: install ## the sources' initial snapshot into bronze per scale and mode (bulk, debezium), a fresh stack each (SCALES=, MODES=) (bench/results/snapshot.json)
 	$(VENV)/bin/python bench/snapshot_bench.py --scales $(or $(SCALES),1,10) --modes $(or $(MODES),bulk,debezium)
 
-bench-curation: install ## curation throughput, KPI time, Trino on silver before/after maintenance (bench/results/curation.json)
-	$(VENV)/bin/python bench/curation_bench.py --scales $(or $(SCALES),1)
+bench-curation: install ## curation throughput, KPI time, Trino on silver before/after maintenance, near-real-time silver (`curate --follow`) at 1,000 and 2,000 changes/s (PARTS=follow: only that, on the bench lake as it is) (bench/results/curation.json)
+	$(VENV)/bin/python bench/curation_bench.py --scales $(or $(SCALES),1) $(if $(PARTS),--parts $(PARTS))
 
 bench-fraud: venv ## fraud scoring latency at 500/1,000/2,000 Pix transfers/s and model quality, on the running stack after `make demo`, batch DAGs paused meanwhile (WITH_BATCH=1: not) (bench/results/fraud.json)
 	$(VENV)/bin/python bench/fraud_bench.py $(if $(RATES),--rates $(RATES)) $(if $(WITH_BATCH),,--pause-batch)

@@ -10,18 +10,26 @@ and delete files. Writes bench/results/curation.json; never fails on timing.
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import signal
 import statistics
+import subprocess
 import threading
 import time
 
-from common import run, timed, use_bench_stack, write
+from common import CLI, percentile, run, timed, use_bench_stack, write
 
 from pororoca_core import lakehouse
+from pororoca_sources.connections import Sources
 
 STREAM_S = 300
 CURATE_EVERY_S = 60
 STREAM_RATE = 1_000
+FOLLOW_RATES = (1_000, 2_000)
+FOLLOW_S = 240  # the workload's duration at each rate
+PROBE_EVERY_S = 2.0
+DRAIN_LIMIT_S = 600
 QUERIES = {
     "pix_by_day": "SELECT date(created_at), count(*), sum(amount) FROM silver.{t} GROUP BY 1 ORDER BY 1",
     "top_payers": "SELECT payer_account_id, sum(amount) s FROM silver.{t} GROUP BY 1 ORDER BY s DESC LIMIT 20",
@@ -112,14 +120,114 @@ def streaming_run(paths) -> dict:
     }
 
 
+class Follower:
+    """`pororoca curate --follow` in the background, its round lines kept with the time they were printed."""
+
+    def __init__(self, minutes: float):
+        self.proc = subprocess.Popen(
+            [CLI, "curate", "--follow", f"{minutes:.1f}", "--every", "5", "--run-id", "bench-follow"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
+        )  # fmt: skip
+        self.rounds: list[tuple[float, int, int, float]] = []  # (time, changes read, merged, seconds)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            m = re.match(r"round \d+: \d+ table\(s\), ([\d,]+) changes read, ([\d,]+) merged in ([\d.]+)s", line)
+            if m:
+                read, merged_, secs = int(m[1].replace(",", "")), int(m[2].replace(",", "")), float(m[3])
+                self.rounds.append((time.time(), read, merged_, secs))
+
+    def wait_first_round(self, timeout: float = 900) -> None:
+        deadline = time.time() + timeout
+        while not self.rounds:
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("curate --follow never finished a round")
+            time.sleep(1)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=600)
+
+
+def visible(cur, transfer_ids: list[int]) -> dict[int, float]:
+    """Which of these transfers silver holds (through Trino), with the time of asking."""
+    if not transfer_ids:
+        return {}
+    cur.execute(
+        f"SELECT transfer_id FROM silver.pix_transfers WHERE transfer_id IN ({','.join(map(str, transfer_ids))})"
+    )
+    now = time.time()
+    return {int(i): now for (i,) in cur.fetchall()}
+
+
+def follow_rate(paths, follower: Follower, rate: int) -> dict:
+    """Probes: every PROBE_EVERY_S the newest Pix transfer committed at the source; its latency is the time
+    until silver (through Trino) holds it. An upper bound by up to one poll."""
+    src = Sources.of(paths)
+    cur = lakehouse.trino_connection(lakehouse.Endpoints.of(paths)).cursor()
+    probes: dict[int, float] = {}
+    seen: dict[int, float] = {}
+    workload = subprocess.Popen([CLI, "sources", "simulate", "--rate", str(rate), "--duration", str(FOLLOW_S),
+                                 "--seed", str(rate)], stdout=subprocess.DEVNULL, env=os.environ.copy())  # fmt: skip
+    started = time.time()
+    with src.core(autocommit=True) as conn:
+        while workload.poll() is None:
+            (newest,) = conn.execute("SELECT max(transfer_id) FROM pix_transfers").fetchone()
+            probes.setdefault(int(newest), time.time())
+            seen.update(visible(cur, [i for i in probes if i not in seen]))
+            time.sleep(PROBE_EVERY_S)
+    ended = time.time()
+    while len(seen) < len(probes) and time.time() < ended + DRAIN_LIMIT_S:
+        seen.update(visible(cur, [i for i in probes if i not in seen]))
+        time.sleep(PROBE_EVERY_S)
+    latencies = [seen[i] - t for i, t in sorted(probes.items(), key=lambda kv: kv[1]) if i in seen]
+    half = len(latencies) // 2
+    window = [r for r in follower.rounds if started <= r[0] <= ended]
+    return {
+        "rate_offered": rate,
+        "seconds": FOLLOW_S,
+        "probes": len(probes),
+        "probes_never_seen": len(probes) - len(seen),
+        "latency_s": {
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "max": round(max(latencies), 1) if latencies else None,
+            "p95_first_half": percentile(latencies[:half], 95),
+            "p95_second_half": percentile(latencies[half:], 95),
+        },
+        "drain_s": round(max(seen.values()) - ended, 1) if seen else None,
+        "rounds": len(window),
+        "round_s_median": round(statistics.median(r[3] for r in window), 1) if window else None,
+        "changes_merged_per_s": round(sum(r[1] for r in window) / (ended - started)),
+    }
+
+
+def follow_run(paths) -> dict:
+    follower = Follower(minutes=len(FOLLOW_RATES) * (FOLLOW_S + DRAIN_LIMIT_S) / 60 + 15)
+    try:
+        follower.wait_first_round()
+        return {"rates": [follow_rate(paths, follower, rate) for rate in FOLLOW_RATES], "goal_p95_s": 120}
+    finally:
+        follower.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", default="1", help="comma-separated source scales (e.g. 1,10)")
+    parser.add_argument("--parts", default="scales,streaming,follow",
+                        help="what to measure: scales (then streaming, trino on silver), follow")  # fmt: skip
     args = parser.parse_args()
     paths = use_bench_stack()
     run("up")
     scales = args.scales.split(",")
-    result: dict = {"scales": [], "streaming": None, "trino_on_silver": None}
+    parts = set(args.parts.split(","))
+    result: dict = {"scales": [], "streaming": None, "trino_on_silver": None, "follow": None}
+    if "scales" not in parts:
+        result["follow"] = follow_run(paths)  # on the bench lake as the last run left it
+        write("curation_follow", result["follow"])
+        return
     # The largest first: the streaming run then works on the smallest, as loaded last.
     for scale in sorted(scales, key=float, reverse=True):
         result["scales"].append(scale_run(scale))
@@ -149,6 +257,9 @@ def main() -> None:
     }
     cur.execute("DROP TABLE silver.pix_transfers_fresh")
     write("curation", result)
+    if "follow" in parts:
+        result["follow"] = follow_run(paths)
+        write("curation", result)
     run("down")
 
 

@@ -4,6 +4,7 @@ Arguments are declared in `pororoca.commands`."""
 from __future__ import annotations
 
 import argparse
+import time
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -47,7 +48,33 @@ def _one_at_a_time(lock: str, run: Callable[[argparse.Namespace, Paths], int], a
 
 
 def cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
+    if args.follow is not None:
+        return _follow(args, paths)  # takes the lock round by round: a batch curation can run between two
     return _one_at_a_time("curate", _curate, args, paths)
+
+
+def _follow(args: argparse.Namespace, paths: Paths) -> int:
+    from pororoca_core import locks
+    from pororoca_spark import control, entities, follow, session
+
+    if args.full or args.repair_unavailable:
+        raise UsageError("--follow merges what is new; run --full or --repair-unavailable as a batch curation")
+    chosen = _pick([t.name for t in entities.load()], args.tables)
+    tables = [t for t in entities.load() if t.name in chosen]
+    key = session.pseudonymisation_key(paths)
+    spark = session.session(paths, "curate-follow", conf=follow.SESSION_CONF)
+    stop = follow.stop_on_sigterm()
+    follower = follow.Follower(spark, tables, key, lambda: locks.exclusive(paths, "curate", args.wait))
+    print(f"curate: following bronze for {args.follow:g} min, a round every {args.every:g}s at most, "
+          f"{follow.WORKERS} tables at a time")  # fmt: skip
+    try:
+        follower.run(time.monotonic() + args.follow * 60, args.every, stop)
+    finally:
+        control.record(spark, follower.control_rows(spark, _run_id(args)))
+    totals = follower.totals.values()
+    print(f"curate: {sum(t.rows_read for t in totals):,} changes read, {sum(t.rows_written for t in totals):,} "
+          f"merged in {follower.rounds} round(s)")  # fmt: skip
+    return 0
 
 
 def _curate(args: argparse.Namespace, paths: Paths) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,7 +66,15 @@ def _ensure_target(spark: SparkSession, t: SilverTable, source_view: str) -> Non
             spark.sql(f"ALTER TABLE {CATALOG}.{m.q(t.name)} ADD COLUMN `{f.name}` {f.dataType.simpleString()}")
 
 
-def curate_table(spark: SparkSession, t: SilverTable, pseudonym_key: str, full: bool = False) -> TableRun:
+def curate_table(
+    spark: SparkSession,
+    t: SilverTable,
+    pseudonym_key: str,
+    full: bool = False,
+    tombstones_guard: AbstractContextManager[object] | None = None,
+) -> TableRun:
+    """`tombstones_guard` is held around the commit to the shared tombstones table, which tables curated at
+    the same time would otherwise race on."""
     started = datetime.now().astimezone()
     stored = None if full or not _exists(spark, t.name) else stored_watermark(spark, t.name)
     old = stored or {}
@@ -92,7 +101,8 @@ def curate_table(spark: SparkSession, t: SilverTable, pseudonym_key: str, full: 
 
     latest.persist()
     latest.createOrReplaceTempView(f"{view}__latest")
-    spark.sql(m.tombstones_merge_sql(t, f"{view}__latest", f"{CATALOG}.{m.TOMBSTONES}"))
+    with tombstones_guard or nullcontext():
+        spark.sql(m.tombstones_merge_sql(t, f"{view}__latest", f"{CATALOG}.{m.TOMBSTONES}"))
     source = spark.sql(m.merge_source_sql(t, f"{view}__latest", f"{CATALOG}.{m.TOMBSTONES}"))
     source.createOrReplaceTempView(f"{view}__source")
     rows_written = source.count()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pyspark.sql import SparkSession
 
 from pororoca_core import credentials
@@ -10,8 +12,8 @@ from pororoca_core.lakehouse import spark_session
 from pororoca_core.paths import Paths
 
 
-def session(paths: Paths, app: str) -> SparkSession:
-    spark = spark_session(paths, app_name=f"pororoca-{app}")
+def session(paths: Paths, app: str, conf: Mapping[str, str] | None = None) -> SparkSession:
+    spark = spark_session(paths, app_name=f"pororoca-{app}", conf=conf)
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 

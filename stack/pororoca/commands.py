@@ -159,6 +159,10 @@ NOUNS: tuple[Noun, ...] = (
             arg("--repair-unavailable", action="store_true",
                 help="put back real values where an older curation stored Debezium's unavailable-value placeholder"),
             arg("--wait", type=float, default=1800, help="seconds to wait for a running curation (1800)"),
+            arg("--follow", type=positive_float, metavar="MINUTES",
+                help="stay up MINUTES and merge what bronze receives in rounds, back to back (near-real-time silver)"),
+            arg("--every", type=positive_float, default=10.0,
+                help="with --follow: seconds between the starts of two rounds when there is little to do (10)"),
         ), alias="curate"),
         Verb("kpis", "compute the gold KPI tables for a reference date", f"{SPARK}:cmd_kpis", (
             arg("--date", type=iso_date_text,

@@ -9,6 +9,7 @@ engine needs.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -193,7 +194,9 @@ def _pgpass_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace(":", "\\:")
 
 
-def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str = "2g") -> SparkSession:
+def spark_session(
+    paths: Paths, app_name: str = "pororoca", driver_memory: str = "2g", conf: Mapping[str, str] | None = None
+) -> SparkSession:
     from pyspark.sql import SparkSession
 
     from pororoca_core.jdk import find_jdks
@@ -209,6 +212,6 @@ def spark_session(paths: Paths, app_name: str = "pororoca", driver_memory: str =
     ep = Endpoints.of(paths)
     os.environ.update(spark_env(ep, paths))
     builder = SparkSession.builder.appName(app_name).master("local[2]").config("spark.driver.memory", driver_memory)
-    for k, v in spark_conf(ep, jars).items():
+    for k, v in {**spark_conf(ep, jars), **(conf or {})}.items():
         builder = builder.config(k, v)
     return builder.getOrCreate()

@@ -70,6 +70,15 @@ class Airflow:
     def set_paused(self, dag_id: str, paused: bool) -> None:
         self._call("PATCH", f"/dags/{dag_id}", json={"is_paused": paused})
 
+    def set_variable(self, key: str, value: str) -> None:
+        try:
+            self._call("PATCH", f"/variables/{key}", json={"key": key, "value": value})
+        except AirflowError:  # not there yet
+            self._call("POST", "/variables", json={"key": key, "value": value})
+
+    def delete_variable(self, key: str) -> None:
+        self._call("DELETE", f"/variables/{key}")
+
     def dag_ids(self) -> list[str]:
         return [d["dag_id"] for d in self._call("GET", "/dags", params={"limit": 100})["dags"]]
 

@@ -13,6 +13,8 @@ from pororoca_stack.airflow import Airflow
 
 DAGS = ("pororoca_curate", "pororoca_kpis")
 CURATE, KPIS = DAGS
+# Turned on after the first pipeline (not with `pause`): silver then follows bronze continuously.
+STREAM = "pororoca_curate_stream"
 
 # How long the scheduler may take to create the run an unpause makes due (it does so on its next loop).
 ADOPT_WITHIN_S = 60.0
@@ -50,6 +52,10 @@ def run(paths: Paths, timeout: float, pause: bool) -> None:
             kpi_run = new[-1]["dag_run_id"]  # the oldest new run: the one this curation triggered
             _finish(af, KPIS, kpi_run, "kpis", timeout, bar, note)
             bar.update(advance=1, note="done")
+        if not pause:
+            af.wait_for_dag(STREAM)
+            af.set_paused(STREAM, False)
+            print(f"pipeline: {STREAM} is on: silver now follows bronze round after round (Airflow: {af.url})")
     finally:
         if pause:
             for dag in DAGS:

@@ -40,8 +40,9 @@ def dags() -> dict:
 
 def test_every_dag_file_imports_without_errors_or_connections(dags):
     assert dags["errors"] == {}
-    assert set(dags["dags"]) == {"pororoca_curate", "pororoca_kpis", "pororoca_maintenance", "pororoca_governance",
-                                 "pororoca_fraud_train", "pororoca_fraud_monitor", "pororoca_feeds"}  # fmt: skip
+    assert set(dags["dags"]) == {"pororoca_curate", "pororoca_curate_stream", "pororoca_kpis", "pororoca_maintenance",
+                                 "pororoca_governance", "pororoca_fraud_train", "pororoca_fraud_monitor",
+                                 "pororoca_feeds"}  # fmt: skip
 
 
 def test_partner_files_start_ingestion_when_they_land_and_are_swept_every_five_minutes(dags):
@@ -92,6 +93,18 @@ def test_curation_runs_every_15_minutes_and_announces_silver(dags):
     (task,) = curate["tasks"].values()
     assert task["outlets"] == ["lakehouse://lakehouse/silver"]
     assert "pororoca.cli curate --run-id" in task["command"]
+
+
+def test_silver_streams_one_run_after_another_each_following_bronze_for_a_while(dags):
+    stream = dags["dags"]["pororoca_curate_stream"]
+    # A new run as soon as one ends, never two at once; off until the pipeline (or an operator) turns it on.
+    assert stream["timetable"] == "ContinuousTimetable" and stream["max_active_runs"] == 1 and not stream["catchup"]
+    assert stream["paused_upon_creation"] is True
+    (task,) = stream["tasks"].values()
+    # 15 minutes per run unless the operator's Airflow Variable says otherwise.
+    minutes = "{{ var.value.get('pororoca_stream_minutes', 15) }}"
+    assert f'pororoca.cli curate --follow "{minutes}" --run-id "{{{{ run_id }}}}"' in task["command"]
+    assert task["timeout"] > 90 * 60 and task["outlets"] == []  # the 15-minute curation announces silver
 
 
 def test_kpis_follow_silver_and_maintenance_runs_nightly(dags):
