@@ -125,7 +125,7 @@ class Follower:
 
     def __init__(self, minutes: float):
         self.proc = subprocess.Popen(
-            [CLI, "curate", "--follow", f"{minutes:.1f}", "--every", "5", "--run-id", "bench-follow"],
+            [CLI, "curate", "--follow", f"{minutes:.1f}", "--run-id", "bench-follow"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
         )  # fmt: skip
         self.rounds: list[tuple[float, int, int, float]] = []  # (time, changes read, merged, seconds)
