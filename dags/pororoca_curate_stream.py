@@ -5,6 +5,7 @@ one and alerts. Each run's log shows its rounds (tables, changes merged, how old
 and its totals land in gold.pipeline_runs. The 15-minute `pororoca_curate` keeps announcing silver to the KPIs;
 both take the same lock round by round, so they never commit at once."""
 
+import os
 from datetime import timedelta
 
 from pororoca_common import cli_task, pororoca_dag
@@ -19,9 +20,9 @@ with pororoca_dag(
     "@continuous",
     tags=["silver", "streaming"],
     doc_md=__doc__,
-    # Off until the first pipeline turns it on (`pororoca pipeline`, or an operator in the UI): silver follows
-    # a lake that has been loaded and curated once.
-    is_paused_upon_creation=True,
+    # Locally off until the first pipeline turns it on (`pororoca pipeline`) after the first load and curation;
+    # the chart makes it live from the start (airflow.silverStream.enabled).
+    is_paused_upon_creation=os.environ.get("POROROCA_STREAM_LIVE") != "true",
 ):
     cli_task(
         "follow",

@@ -55,6 +55,19 @@ def test_every_airflow_process_names_the_template_and_may_run_and_follow_task_po
     assert {("pods", "create"), ("pods", "delete"), ("pods", "watch"), ("pods/log", "get")} <= granted
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_silver_stream_is_live_from_the_start_unless_turned_off_and_its_run_length_is_a_variable(enabled):
+    rendered = render("default", f"airflow.silverStream.enabled={str(enabled).lower()}",
+                      "airflow.silverStream.minutes=20")  # fmt: skip
+    for component in ("scheduler", "dag-processor"):
+        deployment = rendered.named("Deployment", f"{RELEASE}-airflow-{component}")
+        (airflow,) = [c for c in containers(deployment) if c["name"] == component]
+        env = _env(airflow)
+        # The DAG reads the first when it is created, the task's command the second (an Airflow Variable).
+        assert env["POROROCA_STREAM_LIVE"]["value"] == str(enabled).lower(), component
+        assert env["AIRFLOW_VAR_POROROCA_STREAM_MINUTES"]["value"] == "20", component
+
+
 def test_task_pods_reach_what_the_cli_talks_to():
     policies = {p["metadata"]["name"]: p["spec"] for p in render("default").of_kind("NetworkPolicy")}
     for target in ("postgresql", "mariadb", "minio", "kafka", "connect", "trino-coordinator", "superset"):

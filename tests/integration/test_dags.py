@@ -148,8 +148,10 @@ def test_in_a_cluster_every_task_is_a_pod_of_the_project_image_with_the_same_com
     with exactly the arguments the local bash task passes, and resources by kind of work."""
     template = tmp_path / "pod.yaml"
     template.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: task}\nspec:\n  containers:\n  - name: base\n")
-    cluster = _parse({"POROROCA_TASK_POD_TEMPLATE": str(template), "POROROCA_OPENMETADATA_URL": "http://om:8585/api"})
+    cluster = _parse({"POROROCA_TASK_POD_TEMPLATE": str(template), "POROROCA_OPENMETADATA_URL": "http://om:8585/api",
+                      "POROROCA_STREAM_LIVE": "true"})  # fmt: skip
     assert cluster["errors"] == {}
+    assert cluster["dags"]["pororoca_curate_stream"]["paused_upon_creation"] is False  # the chart's default
     assert set(cluster["dags"]) == set(dags["dags"]) | {"pororoca_metadata"}
     for dag_id, dag in cluster["dags"].items():
         for task_id, t in dag["tasks"].items():

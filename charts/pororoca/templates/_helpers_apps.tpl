@@ -13,6 +13,10 @@
 - {name: AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE, value: /opt/airflow/auth/passwords.json}
 # Every task runs as a pod of the project image from this template (dags/pororoca_common.py:cli_task).
 - {name: POROROCA_TASK_POD_TEMPLATE, value: /opt/airflow/task-pod/pod.yaml}
+# The near-real-time curation DAG (dags/pororoca_curate_stream.py): live from its creation or not, and each
+# run's length as the Airflow Variable the task's command reads.
+- {name: POROROCA_STREAM_LIVE, value: {{ .Values.airflow.silverStream.enabled | quote }}}
+- {name: AIRFLOW_VAR_POROROCA_STREAM_MINUTES, value: {{ .Values.airflow.silverStream.minutes | quote }}}
 - name: POROROCA_TASK_NAMESPACE
   valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
 {{- with .Values.openmetadata.ingestion.tokenSecret }}
