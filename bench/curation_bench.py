@@ -129,11 +129,14 @@ class Follower:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
         )  # fmt: skip
         self.rounds: list[tuple[float, int, int, float]] = []  # (time, changes read, merged, seconds)
+        self.compactions: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
+            if "compaction" in line:
+                self.compactions.append(line.strip())
             m = re.match(r"round \d+: \d+ table\(s\), ([\d,]+) changes read, ([\d,]+) merged in ([\d.]+)s", line)
             if m:
                 read, merged_, secs = int(m[1].replace(",", "")), int(m[2].replace(",", "")), float(m[3])
@@ -206,11 +209,18 @@ def follow_rate(paths, follower: Follower, rate: int) -> dict:
 
 def follow_run(paths) -> dict:
     follower = Follower(minutes=len(FOLLOW_RATES) * (FOLLOW_S + DRAIN_LIMIT_S) / 60 + 15)
+    cur = lakehouse.trino_connection(lakehouse.Endpoints.of(paths)).cursor()
     try:
         follower.wait_first_round()
-        return {"rates": [follow_rate(paths, follower, rate) for rate in FOLLOW_RATES], "goal_p95_s": 120}
+        result = {"rates": [follow_rate(paths, follower, rate) for rate in FOLLOW_RATES], "goal_p95_s": 120}
+        result["pix_silver_after_rates"] = {"files": files(cur, "pix_transfers"),
+                                            "query_s": query_times(cur, "pix_transfers")}  # fmt: skip
     finally:
-        follower.stop()
+        follower.stop()  # the run's end: it compacts the tables it merged into
+    result["compactions_at_the_end"] = follower.compactions
+    result["pix_silver_after_the_run"] = {"files": files(cur, "pix_transfers"),
+                                          "query_s": query_times(cur, "pix_transfers")}  # fmt: skip
+    return result
 
 
 def main() -> None:

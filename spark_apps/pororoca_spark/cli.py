@@ -69,6 +69,7 @@ def _follow(args: argparse.Namespace, paths: Paths) -> int:
           f"{follow.WORKERS} tables at a time")  # fmt: skip
     try:
         follower.run(time.monotonic() + args.follow * 60, args.every, stop)
+        follower.compact(args.compact_above)
     finally:
         control.record(spark, follower.control_rows(spark, _run_id(args)))
     totals = follower.totals.values()

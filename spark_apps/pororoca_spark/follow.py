@@ -20,7 +20,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.sql import SparkSession
 
 from pororoca_core.lakehouse import CATALOG
-from pororoca_spark import control
+from pororoca_spark import control, maintain
 from pororoca_spark.curate import TableRun, curate_table, ensure_tombstones
 from pororoca_spark.entities import SilverTable
 
@@ -142,6 +142,22 @@ class Follower:
                 started = time.monotonic()
                 self.round(pool)
                 stop.wait(max(0.0, min(deadline, started + every_s) - time.monotonic()))
+
+    def compact(self, above_files: int) -> None:
+        """Each round's MERGE adds a data file and delete files to the table it merges into: before the run ends,
+        the tables it merged into that hold more than `above_files` are compacted under the round lock (no MERGE
+        meanwhile); one whose compaction fails is left for the next run or the nightly maintenance."""
+        by_name = {t.name: t for t in self.tables}
+        for name in sorted(n for n, t in self.totals.items() if t.rows_written):
+            data, deletes = maintain.file_counts(self.spark, name)
+            if data + deletes <= above_files:
+                continue
+            try:
+                with self.round_lock():
+                    done = maintain.compact(self.spark, name, by_name[name].sort)
+            except Py4JJavaError as e:
+                done = f"left for later ({str(e).strip().splitlines()[0][:200]})"
+            self.log(f"  {name}: {data:,} data and {deletes:,} delete files; compaction {done}")
 
     def control_rows(self, spark: SparkSession, run_id: str) -> list[control.ControlRow]:
         return [

@@ -163,6 +163,8 @@ NOUNS: tuple[Noun, ...] = (
                 help="stay up MINUTES and merge what bronze receives in rounds, back to back (near-real-time silver)"),
             arg("--every", type=positive_float, default=10.0,
                 help="with --follow: seconds between the starts of two rounds when there is little to do (10)"),
+            arg("--compact-above", type=int, default=64, metavar="FILES",
+                help="with --follow: at the end, compact the tables merged into that hold more files than this (64)"),
         ), alias="curate"),
         Verb("kpis", "compute the gold KPI tables for a reference date", f"{SPARK}:cmd_kpis", (
             arg("--date", type=iso_date_text,

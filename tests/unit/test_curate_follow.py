@@ -116,3 +116,29 @@ def test_a_table_another_writer_beat_is_merged_again_next_round_and_the_rest_is_
         "silver.customers": (2, 10), "silver.pix_transfers": (1, 5)
     }  # fmt: skip
     assert "round 3: 1 table(s), 5 changes read, 2 merged" in said[-1]
+
+
+def test_a_run_compacts_only_the_tables_it_merged_into_that_hold_too_many_files(lake, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    state, follower, said = lake
+    with ThreadPoolExecutor(2) as pool:
+        follower.round(pool)
+    counts = {"silver.customers": (70, 10), "silver.pix_transfers": (3, 1)}
+    compacted: list[str] = []
+
+    def compact(spark, name, sort):
+        compacted.append(name)
+        if name == "silver.customers":
+            raise _Conflict()
+        return "rewrote 70 files into 1"
+
+    monkeypatch.setattr(follow.maintain, "file_counts", lambda spark, name: counts[name])
+    monkeypatch.setattr(follow.maintain, "compact", compact)
+    follower.compact(above_files=64)
+    assert compacted == ["silver.customers"]  # pix_transfers holds 4 files: left alone
+    assert "silver.customers: 70 data and 10 delete files; compaction left for later" in said[-1]
+    locks = state["locks"]
+    follower.totals.clear()
+    follower.compact(above_files=64)
+    assert state["locks"] == locks  # nothing merged: nothing compacted, no lock taken
