@@ -10,6 +10,7 @@ and delete files. Writes bench/results/curation.json; never fails on timing.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -18,7 +19,7 @@ import subprocess
 import threading
 import time
 
-from common import CLI, percentile, run, timed, use_bench_stack, write
+from common import CLI, RESULTS, percentile, run, timed, use_bench_stack, write
 
 from pororoca_core import lakehouse
 from pororoca_sources.connections import Sources
@@ -234,9 +235,12 @@ def main() -> None:
     scales = args.scales.split(",")
     parts = set(args.parts.split(","))
     result: dict = {"scales": [], "streaming": None, "trino_on_silver": None, "follow": None}
-    if "scales" not in parts:
-        result["follow"] = follow_run(paths)  # on the bench lake as the last run left it
-        write("curation_follow", result["follow"])
+    if "scales" not in parts:  # on the bench lake as the last run left it, into the last run's results
+        last = RESULTS / "curation.json"
+        result = json.loads(last.read_text()) if last.exists() else result
+        result["follow"] = follow_run(paths)
+        write("curation", result)
+        run("down")
         return
     # The largest first: the streaming run then works on the smallest, as loaded last.
     for scale in sorted(scales, key=float, reverse=True):
