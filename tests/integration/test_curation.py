@@ -130,24 +130,25 @@ def test_the_flow_runs_through_airflow_and_prints_the_headline(lake):
 # ---- silver -------------------------------------------------------------------------------------------------
 
 
-def _source_rows(lake, table: entities.SilverTable) -> tuple[list[str], list[tuple]]:
+def _source_rows(lake, table: entities.SilverTable, where: str = "TRUE") -> tuple[list[str], list[tuple]]:
     name = table.source.split(".")[1].split("_", 1)[1]
     if table.source.startswith("bronze.core_"):
         with lake.src.core() as conn:
-            cur = conn.execute(f"SELECT * FROM {name}")
+            cur = conn.execute(f"SELECT * FROM {name} WHERE {where}")
             return [d.name for d in cur.description], [tuple(r) for r in cur.fetchall()]
     conn = lake.src.acquiring()
     with conn, conn.cursor() as cur:
-        cur.execute(f"SELECT * FROM {name}")
+        cur.execute(f"SELECT * FROM {name} WHERE {where}")
         return [d[0] for d in cur.description], [tuple(r) for r in cur.fetchall()]
 
 
-def assert_silver_matches_source(lake, table: entities.SilverTable) -> None:
+def assert_silver_matches_source(lake, table: entities.SilverTable, where: str = "TRUE") -> None:
+    """`where`: the rows to compare, in a condition on key columns both sides name alike."""
     cur = lake.trino.cursor()
-    cur.execute(f"SELECT * FROM {table.name}")
+    cur.execute(f"SELECT * FROM {table.name} WHERE {where}")
     silver_cols = [d[0] for d in cur.description]
     silver = [tuple(r) for r in cur.fetchall()]
-    src_cols, src = _source_rows(lake, table)
+    src_cols, src = _source_rows(lake, table, where)
     cols = [c for c in silver_cols if not c.startswith("_")]
     expected = []
     for row in src:
