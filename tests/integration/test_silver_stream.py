@@ -58,8 +58,9 @@ def _caught_up(lake: Lake, table: entities.SilverTable) -> bool:
     """Silver's watermark (in its newest commit that carries one) is at bronze's last offset in every partition."""
     cur = lake.trino.cursor()
     ns, name = table.name.split(".")
-    cur.execute(f"SELECT summary['pororoca.watermark'] FROM {ns}.\"{name}$snapshots\" "
-                "WHERE summary['pororoca.watermark'] IS NOT NULL ORDER BY committed_at DESC LIMIT 1")  # fmt: skip
+    # Trino's map subscript fails on a missing key (commits without a watermark): element_at gives NULL.
+    wm = "element_at(summary, 'pororoca.watermark')"
+    cur.execute(f'SELECT {wm} FROM {ns}."{name}$snapshots" WHERE {wm} IS NOT NULL ORDER BY committed_at DESC LIMIT 1')
     rows = cur.fetchall()
     merged = {int(p): o for p, o in json.loads(rows[0][0]).items()} if rows else {}
     cur.execute(f"SELECT _kafka_partition, max(_kafka_offset) FROM {table.source} GROUP BY 1")
