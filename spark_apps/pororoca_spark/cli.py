@@ -59,8 +59,9 @@ def _follow(args: argparse.Namespace, paths: Paths) -> int:
 
     if args.full or args.repair_unavailable:
         raise UsageError("--follow merges what is new; run --full or --repair-unavailable as a batch curation")
-    chosen = _pick([t.name for t in entities.load()], args.tables)
-    tables = [t for t in entities.load() if t.name in chosen]
+    declared = entities.load()
+    chosen = _pick([t.name for t in declared], args.tables)
+    tables = [t for t in declared if t.name in chosen]
     key = session.pseudonymisation_key(paths)
     spark = session.session(paths, "curate-follow", conf=follow.SESSION_CONF)
     stop = follow.stop_on_sigterm()

@@ -66,11 +66,10 @@ def lag_s(runs: list[TableRun], now: datetime) -> float | None:
 def current_snapshots(spark: SparkSession, sources: Iterable[str]) -> Snapshots:
     """Each bronze table's current snapshot, from its metadata alone (no Spark job): cheap enough to ask every
     few seconds. A table not created yet (its connector has not written) is left out."""
-    util = spark._jvm.org.apache.iceberg.spark.Spark3Util  # type: ignore[union-attr]
     out: Snapshots = {}
     for source in sorted(set(sources)):
         try:
-            snapshot = util.loadIcebergTable(spark._jsparkSession, f"{CATALOG}.{source}").currentSnapshot()
+            snapshot = maintain.iceberg_table(spark, source).currentSnapshot()
         except Py4JJavaError as e:
             if "NoSuchTableException" in str(e):
                 continue

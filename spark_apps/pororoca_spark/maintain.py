@@ -96,7 +96,7 @@ def _jvm(spark: SparkSession) -> Any:
     return spark._jvm
 
 
-def _jvm_table(spark: SparkSession, table: str):
+def iceberg_table(spark: SparkSession, table: str):
     return _jvm(spark).org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, f"{CATALOG}.{table}")
 
 
@@ -109,7 +109,7 @@ def _carry_watermark(spark: SparkSession, table: str, action):
 
 def compact(spark: SparkSession, table: str, sort: tuple[str, ...]) -> str:
     actions = _jvm(spark).org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
-    jt = _jvm_table(spark, table)
+    jt = iceberg_table(spark, table)
     action = _carry_watermark(spark, table, actions.rewriteDataFiles(jt))
     if sort:
         builder = _jvm(spark).org.apache.iceberg.SortOrder.builderFor(jt.schema())
@@ -135,7 +135,7 @@ def compact(spark: SparkSession, table: str, sort: tuple[str, ...]) -> str:
 
 def rewrite_manifests(spark: SparkSession, table: str) -> str:
     actions = _jvm(spark).org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
-    action = _carry_watermark(spark, table, actions.rewriteManifests(_jvm_table(spark, table)))
+    action = _carry_watermark(spark, table, actions.rewriteManifests(iceberg_table(spark, table)))
     result = action.execute()
     rewritten = sum(1 for _ in result.rewrittenManifests())
     return f"rewrote {rewritten} manifests"
@@ -191,7 +191,7 @@ def strip_personal_bounds(spark: SparkSession, table: str) -> str:
     if not bounded:
         return "no personal bounds"
     actions = _jvm(spark).org.apache.iceberg.spark.actions.SparkActions.get(spark._jsparkSession)
-    action = _carry_watermark(spark, table, actions.rewriteDataFiles(_jvm_table(spark, table)))
+    action = _carry_watermark(spark, table, actions.rewriteDataFiles(iceberg_table(spark, table)))
     result = action.binPack().option("rewrite-all", "true").execute()
     return f"rewrote {result.rewrittenDataFilesCount()} files holding bounds of {', '.join(bounded)}"
 
