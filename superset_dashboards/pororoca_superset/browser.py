@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +43,9 @@ SETTLED = f"""n => {{
   return s.length >= n && s.every(c => c.drawn || c.error || c.empty) && !s.some(c => c.loading && !c.drawn);
 }}"""
 
+
+# A dashboard's top-level tabs, in the order shown.
+TAB = '[data-test="dashboard-component-tabs"] [role="tab"]'
 
 # Where the charts are on the screen: the smallest box holding every chart card, in CSS pixels.
 _CHARTS_BOX = """() => {
@@ -145,24 +149,15 @@ class DashboardBrowser:
         self._pw.stop()
 
     def render(
-        self, slug: str, expected: int, timeout: float = 60.0, screenshot: Path | None = None
+        self, slug: str, tabs: Sequence[int], timeout: float = 60.0, screenshot: Path | None = None
     ) -> DashboardRender:
-        """Open the dashboard and wait until each of its `expected` charts drew, failed or came back empty."""
-        from playwright.sync_api import Error, TimeoutError
-
+        """Open the dashboard and wait until each of its charts drew, failed or came back empty, tab by tab: `tabs`
+        holds how many charts each top-level tab shows (`dashboards.charts_per_tab`). The screenshot is of the
+        first tab, the view the dashboard opens on."""
         start = time.monotonic()
         deadline = start + timeout
         self.page.goto(f"{self.url}/superset/dashboard/{slug}/")
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                self.page.wait_for_function(SETTLED, arg=expected, polling=50, timeout=left * 1000)
-                break
-            except TimeoutError:
-                break  # report what the page shows
-            except Error:
-                continue  # the page navigated (a redirect) while being read: read the new one
-        seconds = time.monotonic() - start
-        charts = [ChartState(**s) for s in self.page.evaluate(_CHART_STATES)]
+        self.settle(tabs[0], deadline)
         ink = None
         if screenshot:
             # What the analyst sees: the viewport. A full-page capture resizes the page after the charts drew,
@@ -171,4 +166,33 @@ class DashboardBrowser:
             png = self.page.screenshot(path=str(screenshot), full_page=False)
             screenshot.chmod(0o600)
             ink = ink_fraction(png, self.page.evaluate(_CHARTS_BOX))
-        return DashboardRender(slug, seconds, charts, expected, ink)
+        for i in range(1, len(tabs)):
+            if self.open_tab(i, deadline):
+                self.settle(sum(tabs[: i + 1]), deadline)  # a shown tab's charts stay on the page, hidden
+        seconds = time.monotonic() - start
+        charts = [ChartState(**s) for s in self.page.evaluate(_CHART_STATES)]
+        return DashboardRender(slug, seconds, charts, sum(tabs), ink)
+
+    def settle(self, expected: int, deadline: float) -> bool:
+        """Wait until the page holds `expected` charts, each drawn, failed or empty; False at the deadline."""
+        from playwright.sync_api import Error, TimeoutError
+
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                self.page.wait_for_function(SETTLED, arg=expected, polling=50, timeout=left * 1000)
+                return True
+            except TimeoutError:
+                return False  # the caller reports what the page shows
+            except Error:
+                continue  # the page navigated (a redirect) while being read: read the new one
+        return False
+
+    def open_tab(self, index: int, deadline: float) -> bool:
+        """Click the dashboard's `index`-th top-level tab; False if it has none such before the deadline."""
+        from playwright.sync_api import TimeoutError
+
+        try:
+            self.page.locator(TAB).nth(index).click(timeout=max(1.0, deadline - time.monotonic()) * 1000)
+        except TimeoutError:
+            return False
+        return True

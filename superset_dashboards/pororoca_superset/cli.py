@@ -5,6 +5,7 @@ dashboard in a browser) and the headline KPIs. Arguments are declared in `pororo
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +37,12 @@ def cmd_apply(args: argparse.Namespace, paths: Paths) -> int:
     ss.import_assets(dashboards.to_bundle(assets, trino), dashboards.bundle_passwords(assets, trino))
     slugs = dashboards.dashboard_slugs(assets)
     print(f"dashboards: imported {len(assets)} assets ({', '.join(slugs)})")
+    for slug in slugs:  # the import leaves the filters' chart lists with the file's ids
+        board = ss.dashboard(slug)
+        metadata = json.loads(board["json_metadata"] or "{}")
+        scoped = dashboards.charts_in_scope(json.loads(board["position_json"] or "{}"), metadata)
+        if scoped != metadata:
+            ss.set_dashboard_metadata(board["id"], scoped)
     analyst = credentials.load(paths.credentials)["superset_analyst_password"]
     print(f"dashboards: {sync_analyst_role(ss, analyst, slugs)}")
     print(f"dashboards: open {ss.url}/dashboard/list/")
@@ -63,18 +70,18 @@ def cmd_check(args: argparse.Namespace, paths: Paths) -> int:
     """Open every dashboard as the analyst in headless Chromium; a screenshot of each goes to the logs."""
     from pororoca_superset.browser import DashboardBrowser
 
-    counts = dashboards.chart_counts(dashboards.read_dir(_assets(args)))
+    tabs = dashboards.charts_per_tab(dashboards.read_dir(_assets(args)))
     url = Superset.connect(paths).url
     password = credentials.load(paths.credentials)["superset_analyst_password"]
     failed = 0
     with (
-        progress.task("dashboards check", total=len(counts), unit="dashboards") as bar,
+        progress.task("dashboards check", total=len(tabs), unit="dashboards") as bar,
         DashboardBrowser(url, "analyst", password) as browser,
     ):
-        for slug, expected in counts.items():
+        for slug, charts in tabs.items():
             bar.update(note=slug)
             shot = paths.logs / "dashboards" / f"{slug}.png"
-            r = browser.render(slug, expected, screenshot=shot)
+            r = browser.render(slug, charts, screenshot=shot)
             ink = f", {r.ink:.0%} drawn" if r.ink is not None else ""
             bar.log(f"dashboards: {slug}: {len(r.charts)} charts in {r.seconds:.2f}s ({shot}{ink})")
             for problem in r.problems:

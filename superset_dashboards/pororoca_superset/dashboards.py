@@ -119,8 +119,27 @@ def normalise(kind: str, obj: dict, trino_address: str) -> dict:
     elif kind == "dashboards":
         for key in _DASHBOARD_METADATA_DROP:
             obj.get("metadata", {}).pop(key, None)
+        for f in obj.get("metadata", {}).get("native_filter_configuration", []):
+            f["chartsInScope"] = []  # derived from the filter's scope by `apply` (`charts_in_scope`)
         _stable_chart_ids(obj)
     return obj
+
+
+def charts_in_scope(position: dict, metadata: dict) -> dict:
+    """The dashboard's metadata with each native filter's `chartsInScope` derived from its `scope`: the charts of
+    the layout under one of its `rootPath` nodes and not `excluded`. Superset's UI writes that list when a filter
+    is saved, its import does not re-map it to the new chart ids, and on a dashboard with tabs a filter whose list
+    names none of the shown tab's charts is put aside as out of scope (and not applied)."""
+    charts = [n for n in position.values() if isinstance(n, dict) and n.get("type") == "CHART"]
+    out = json.loads(json.dumps(metadata))
+    for f in out.get("native_filter_configuration", []):
+        scope = f.get("scope") or {}
+        roots, excluded = set(scope.get("rootPath") or ["ROOT_ID"]), set(scope.get("excluded") or [])
+        f["chartsInScope"] = sorted(
+            c["meta"]["chartId"] for c in charts
+            if roots & {*c.get("parents", []), c["id"]} and c["meta"]["chartId"] not in excluded
+        )  # fmt: skip
+    return out
 
 
 def _stable_chart_ids(dashboard: dict) -> None:
@@ -214,10 +233,26 @@ def dashboard_slugs(assets: Assets) -> list[str]:
     return sorted(chart_counts(assets))
 
 
+def charts_per_tab(assets: Assets) -> dict[str, tuple[int, ...]]:
+    """Dashboard slug -> how many charts each of its top-level tabs holds, in the order the tabs are shown (one
+    number for a dashboard without tabs). Superset draws a tab's charts the first time the tab is shown, so a
+    browser settles tab by tab; charts above the tabs are shown with the first."""
+    out = {}
+    for rel, obj in assets.items():
+        if not rel.startswith("dashboards/"):
+            continue
+        position = obj["position"]
+        tabs = [c for n in position.values() if isinstance(n, dict) and n.get("type") == "TABS"
+                and n.get("parents") == ["ROOT_ID"] for c in n["children"]]  # fmt: skip
+        counts = dict.fromkeys(tabs or [""], 0)
+        for node in position.values():
+            if isinstance(node, dict) and node.get("type") == "CHART":
+                tab = next((p for p in node["parents"] if p in counts), next(iter(counts)))
+                counts[tab] += 1
+        out[obj["slug"]] = tuple(counts.values())
+    return out
+
+
 def chart_counts(assets: Assets) -> dict[str, int]:
     """Dashboard slug -> how many charts its layout places."""
-    return {
-        obj["slug"]: sum(1 for n in obj["position"].values() if isinstance(n, dict) and n.get("type") == "CHART")
-        for rel, obj in assets.items()
-        if rel.startswith("dashboards/")
-    }
+    return {slug: sum(tabs) for slug, tabs in charts_per_tab(assets).items()}

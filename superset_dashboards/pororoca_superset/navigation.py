@@ -1,14 +1,16 @@
 """An analyst's session in Superset as people use it: sign in and open the dashboard list once, then open each
-dashboard from the list, change its period filter and go back to the list, all inside the single-page app (no
-page reload). Per step: the browser's time (click -> every chart settled) and the server's (each chart data
-request: sent -> first byte of its answer), measured apart because both share this machine's cores."""
+dashboard from the list, change its period filter, show its other tabs and go back to the list, all inside the
+single-page app (no page reload). Per step: the browser's time (click -> every chart settled) and the server's
+(each chart data request: sent -> first byte of its answer), measured apart because both share this machine's
+cores."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pororoca_superset.browser import SETTLED, DashboardBrowser
+from pororoca_superset.browser import SETTLED, TAB, DashboardBrowser
 
 # The period filter's choices (Superset's "Last" range type), alternated so that each change is a change.
 PERIODS = ("Last quarter", "Last year")
@@ -22,7 +24,7 @@ _RELOADED = "() => !window.__pororocaSession"  # a full page load starts a new w
 @dataclass
 class Step:
     slug: str
-    action: str  # "open" (from the list) or "filter" (the period changed)
+    action: str  # "open" (from the list), "filter" (the period changed) or "tab" (another tab shown)
     seconds: float = 0.0
     server_seconds: list[float] = field(default_factory=list)
     reloaded: bool = False
@@ -64,7 +66,7 @@ class ChartRequests:
 
 
 class AnalystSession(DashboardBrowser):
-    """`with AnalystSession(url, user, password) as s: s.open_list(); s.open_and_filter(slug, n, period)`."""
+    """`with AnalystSession(url, user, password) as s: s.open_list(); s.visit(slug, tabs, period)`."""
 
     def __enter__(self) -> AnalystSession:
         super().__enter__()
@@ -77,18 +79,25 @@ class AnalystSession(DashboardBrowser):
         self.page.wait_for_selector('a[href^="/superset/dashboard/"]', timeout=60_000)
         self.page.evaluate(_MARK)
 
-    def open_and_filter(self, slug: str, expected: int, period: str, timeout: float = 60.0) -> tuple[Step, Step]:
-        """Open the dashboard from the list, set its period filter, apply it, then back to the list."""
+    def visit(self, slug: str, tabs: Sequence[int], period: str, timeout: float = 60.0) -> list[Step]:
+        """Open the dashboard from the list, set its period filter and apply it, show each of its other tabs
+        (`tabs`: charts per tab, `dashboards.charts_per_tab`), then go back to the list."""
         opened = Step(slug, "open")
         link = self.page.locator(f'a[href="/superset/dashboard/{slug}/"]').first
-        self._timed(opened, expected, timeout, link.click)
+        self._timed(opened, tabs[0], timeout, link.click)
         filtered = Step(slug, "filter")
         self._set_period(period)
-        self._timed(filtered, expected, timeout, self.page.locator('[data-test="filter-bar__apply-button"]').click)
+        self._timed(filtered, tabs[0], timeout, self.page.locator('[data-test="filter-bar__apply-button"]').click)
+        steps = [opened, filtered]
+        for i in range(1, len(tabs)):
+            steps.append(Step(slug, "tab"))  # its charts load with the period just applied
+            self._timed(steps[-1], sum(tabs[: i + 1]), timeout, self.page.locator(TAB).nth(i).click)
+        if len(tabs) > 1:  # Superset reopens a dashboard on the tab it was left on: leave it on the first
+            self.page.locator(TAB).first.click()
         self.page.locator('a[href="/dashboard/list/"]').first.click()
         self.page.wait_for_selector(f'a[href="/superset/dashboard/{slug}/"]', timeout=timeout * 1000)
-        filtered.reloaded |= bool(self.page.evaluate(_RELOADED))  # going back reloaded nothing either
-        return opened, filtered
+        steps[-1].reloaded |= bool(self.page.evaluate(_RELOADED))  # going back reloaded nothing either
+        return steps
 
     def _set_period(self, period: str) -> None:
         """Superset's time range control: the trigger, range type "Last", the period, the popover's apply.

@@ -87,6 +87,12 @@ class Superset:
             data={"passwords": json.dumps(passwords or {})},
         )  # fmt: skip
 
+    def dashboard(self, slug: str) -> dict:
+        return self.call("GET", f"/api/v1/dashboard/{slug}").json()["result"]
+
+    def set_dashboard_metadata(self, dashboard_id: int, metadata: dict) -> None:
+        self.call("PUT", f"/api/v1/dashboard/{dashboard_id}", json={"json_metadata": json.dumps(metadata)})
+
     def export_assets(self) -> bytes:
         return self.call("GET", "/api/v1/assets/export/").content
 

@@ -192,13 +192,13 @@ def test_the_analyst_sees_the_kpi_dashboards_and_gold_datasets_only(paths, super
 
 
 def test_every_dashboard_renders_in_headless_chromium(paths, superset):
-    counts = dashboards.chart_counts(dashboards.read_dir())
+    tabs = dashboards.charts_per_tab(dashboards.read_dir())
     password = credentials.load(paths.credentials)["superset_analyst_password"]
     with DashboardBrowser(superset.url, "analyst", password) as browser:
-        for slug, expected in counts.items():
+        for slug, charts in tabs.items():
             shot = paths.logs / "dashboards" / f"{slug}.png"
             shot.unlink(missing_ok=True)
-            r = browser.render(slug, expected, timeout=120, screenshot=shot)
+            r = browser.render(slug, charts, timeout=120, screenshot=shot)
             assert not r.problems, (slug, r.problems)
             assert shot.stat().st_size > 20_000
             texts = {c.name: c.text for c in r.charts}

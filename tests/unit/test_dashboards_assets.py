@@ -69,7 +69,7 @@ def test_chart_ids_are_renumbered_and_references_follow():
     assert out["position"]["CHART-b"]["meta"]["chartId"] == 1  # uuid aaa sorts first
     assert out["position"]["CHART-a"]["meta"]["chartId"] == 2
     f = out["metadata"]["native_filter_configuration"][0]
-    assert f["scope"]["excluded"] == [2] and f["chartsInScope"] == [1, 2]
+    assert f["scope"]["excluded"] == [2] and f["chartsInScope"] == []  # derived from the scope by `apply`
     assert out["metadata"]["chart_configuration"] == {"2": {"id": 2, "crossFilters": {"chartsInScope": [1]}}}
     assert out["metadata"]["timed_refresh_immune_slices"] == [1]
 
@@ -165,3 +165,48 @@ def test_the_model_dashboard_shows_drift_live_precision_and_the_shadow_from_the_
     }
     # Precision only where the labels matured: before, undetected frauds make every alert look false.
     assert "mature" in charts["Precisão e Recall ao Vivo"]["query_context"]["queries"][0]["extras"]["where"]
+
+
+def test_the_credit_dashboard_opens_on_its_indicators_and_keeps_the_rest_on_a_second_tab():
+    # Superset draws a tab's charts only when it is shown: 17 charts at once kept the dashboard above 2 s
+    assert dashboards.charts_per_tab(ASSETS) == {
+        "risco-de-credito": (10, 7), "pagamentos-e-pix": (9,), "fraude": (6,), "saude-da-plataforma": (9,),
+        "alertas-de-fraude": (8,), "modelo-de-fraude": (5,),
+    }  # fmt: skip
+    assert dashboards.chart_counts(ASSETS)["risco-de-credito"] == 17
+
+
+def test_on_a_dashboard_with_tabs_every_filter_reaches_every_tab():
+    for rel, board in ASSETS.items():
+        if rel.startswith("dashboards/"):
+            tabs = {k for k, n in board["position"].items() if isinstance(n, dict) and n.get("type") == "TAB"}
+            for f in board["metadata"]["native_filter_configuration"]:
+                assert set(f.get("tabsInScope") or []) == tabs, (board["slug"], f["name"])
+
+
+def _layout(*charts: tuple[int, list[str]]) -> dict:
+    return {f"CHART-{i}": {"type": "CHART", "id": f"CHART-{i}", "meta": {"chartId": i}, "parents": parents}
+            for i, parents in charts}  # fmt: skip
+
+
+def test_a_filters_charts_are_those_under_its_scope_with_the_ids_of_this_installation():
+    position = _layout((35, ["ROOT_ID", "TABS-a", "TAB-1", "ROW-1"]), (8, ["ROOT_ID", "TABS-a", "TAB-2", "ROW-2"]),
+                       (51, ["ROOT_ID", "TABS-a", "TAB-2", "ROW-2"]))  # fmt: skip
+    metadata = {"native_filter_configuration": [
+        {"name": "Período", "scope": {"rootPath": ["ROOT_ID"], "excluded": []}, "chartsInScope": [1, 2, 3]},
+        {"name": "UF", "scope": {"rootPath": ["ROOT_ID"], "excluded": [51]}, "chartsInScope": []},
+        {"name": "Segmento", "scope": {"rootPath": ["TAB-2"], "excluded": []}},
+    ], "color_scheme": "supersetColors"}  # fmt: skip
+    scoped = dashboards.charts_in_scope(position, metadata)
+    assert [f["chartsInScope"] for f in scoped["native_filter_configuration"]] == [[8, 35, 51], [8, 35], [8, 51]]
+    assert scoped["color_scheme"] == "supersetColors"
+    assert metadata["native_filter_configuration"][0]["chartsInScope"] == [1, 2, 3]  # the input is left alone
+
+
+def test_an_export_keeps_no_chart_list_in_a_filter_since_apply_derives_it():
+    board = next(a for rel, a in ASSETS.items() if rel == "dashboards/risco_de_credito.yaml")
+    exported = json.loads(json.dumps(board))
+    for f in exported["metadata"]["native_filter_configuration"]:
+        f["chartsInScope"] = [101, 102]
+    normalised = dashboards.normalise("dashboards", exported, "trino:8443")
+    assert all(f["chartsInScope"] == [] for f in normalised["metadata"]["native_filter_configuration"])

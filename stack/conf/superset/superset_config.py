@@ -40,6 +40,18 @@ D3_TIME_FORMAT = {
 }
 DEFAULT_TIME_FILTER = "No filter"
 
+# Charts draw at once, without ECharts' entry animation or the UI's motion: on a dashboard of ten charts the
+# animations keep the analyst's browser busy for as long as the queries take (make bench-dashboards: in-app p95
+# 2.31 s with them, 1.65 s without, on the 2-core machine). Upstream's themes otherwise unchanged.
+from superset.config import THEME_DARK as _UPSTREAM_DARK  # noqa: E402  (Superset loads this file from its config)
+from superset.config import THEME_DEFAULT as _UPSTREAM_DEFAULT  # noqa: E402
+
+_STILL = {"motion": False, "transitionTiming": 0}
+THEME_DEFAULT = {**_UPSTREAM_DEFAULT, "token": {**_UPSTREAM_DEFAULT["token"], **_STILL},
+                 "echartsOptionsOverrides": {"animation": False}}  # fmt: skip
+THEME_DARK = _UPSTREAM_DARK and {**_UPSTREAM_DARK, "token": {**_UPSTREAM_DARK["token"], **_STILL},
+                                 "echartsOptionsOverrides": {"animation": False}}  # fmt: skip
+
 # Dashboards are shown to the roles named on them (the Analyst role sees the KPI dashboards only). Every
 # chart renders at once (no virtualisation): the dashboards are small and analysts print and screenshot them.
 FEATURE_FLAGS = {"DASHBOARD_RBAC": True, "DASHBOARD_VIRTUALIZATION": False}
