@@ -104,12 +104,14 @@ class AnalystSession(DashboardBrowser):
         Superset 6.1 in pt-BR keeps "Last" in English and mistranslates the rest ("No filter" reads "Adicionar
         filtro", "last day" "Cluster"), so the range type is found by that label and the period by position."""
         self.page.locator('[data-test="time-range-trigger"]').first.click()
-        popover = self.page.locator(".ant-popover:visible").last
+        # the popover holding the control's apply button: a chart's tooltip can be another visible popover
+        apply = self.page.locator('[data-test="date-filter-control__apply-button"]')
+        popover = self.page.locator(".ant-popover:visible", has=apply).last
         popover.locator(".ant-select").first.click()
         options = self.page.locator(".ant-select-dropdown:visible .ant-select-item-option")
         options.filter(has_text=RANGE_TYPE_LAST).first.click()
         popover.locator(".ant-radio-wrapper").nth(LAST_PERIODS.index(period)).click()
-        popover.locator('[data-test="date-filter-control__apply-button"]').click()
+        popover.locator(apply).click()
 
     def _timed(self, step: Step, expected: int, timeout: float, action) -> None:
         sent, answered = self.requests.mark()
