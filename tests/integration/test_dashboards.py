@@ -4,6 +4,7 @@ limited to the KPI dashboards and gold, and every dashboard rendered in headless
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import UTC, date, datetime
@@ -16,6 +17,7 @@ import trino
 from pororoca_core import credentials, lakehouse
 from pororoca_superset import dashboards
 from pororoca_superset.browser import DashboardBrowser
+from pororoca_superset.navigation import PERIODS, AnalystSession
 from pororoca_superset.superset import Superset, SupersetError
 
 from .conftest import ensure_gold, ensure_partner_files, pororoca
@@ -59,6 +61,12 @@ def test_applying_twice_changes_nothing_and_superset_holds_exactly_the_repositor
     assert again == dashboards.from_bundle(exported, trino_address)
     assert again == dashboards.read_dir()
     assert before == {"database": 1, "dataset": 24, "chart": 54, "dashboard": 6}
+    for slug in dashboards.dashboard_slugs(dashboards.read_dir()):  # filters name this installation's charts
+        board = superset.dashboard(slug)
+        position = json.loads(board["position_json"]).values()
+        ids = sorted(n["meta"]["chartId"] for n in position if isinstance(n, dict) and n.get("type") == "CHART")
+        for f in json.loads(board["json_metadata"])["native_filter_configuration"]:
+            assert f["chartsInScope"] == [i for i in ids if i not in f["scope"].get("excluded", [])], (slug, f)
 
 
 def _plain(value: object) -> object:
@@ -207,3 +215,16 @@ def test_every_dashboard_renders_in_headless_chromium(paths, superset):
                 assert re.search(r"R\$\s?\d{1,3}(\.\d{3})*,\d{2}", texts["TPV"]), texts["TPV"]
             if slug == "risco-de-credito":
                 assert re.search(r"\d+,\d{2}\s?%", texts["Taxa de Inadimplência"]), texts["Taxa de Inadimplência"]
+
+
+def test_an_analyst_moves_through_the_tabbed_credit_dashboard_inside_the_app(paths, superset):
+    tabs = dashboards.charts_per_tab(dashboards.read_dir())["risco-de-credito"]
+    assert len(tabs) == 2
+    password = credentials.load(paths.credentials)["superset_analyst_password"]
+    with AnalystSession(superset.url, "analyst", password) as s:
+        s.open_list()
+        for period in PERIODS:  # the second visit reopens the dashboard inside the app, filters in scope
+            steps = s.visit("risco-de-credito", tabs, period, timeout=120)
+            assert [st.action for st in steps] == ["open", "filter", "tab"]
+            assert not any(st.problems or st.reloaded for st in steps), steps
+            assert all(st.server_seconds for st in steps)  # each step asked Superset for chart data
