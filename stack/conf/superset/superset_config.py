@@ -41,8 +41,8 @@ D3_TIME_FORMAT = {
 DEFAULT_TIME_FILTER = "No filter"
 
 # Charts draw at once, without ECharts' entry animation or the UI's motion: on a dashboard of ten charts the
-# animations keep the analyst's browser busy for as long as the queries take (make bench-dashboards: in-app p95
-# 2.31 s with them, 1.65 s without, on the 2-core machine). Upstream's themes otherwise unchanged.
+# animations keep the analyst's browser busy while the other answers arrive (one A/B of 39 in-app steps on the
+# 2-core machine: p95 2.31 s with them, 1.65 s without; Chromium 12 % less CPU). Upstream's themes otherwise.
 from superset.config import THEME_DARK as _UPSTREAM_DARK  # noqa: E402  (Superset loads this file from its config)
 from superset.config import THEME_DEFAULT as _UPSTREAM_DEFAULT  # noqa: E402
 
