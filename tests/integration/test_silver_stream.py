@@ -78,33 +78,39 @@ def streamed(paths):
     af.wait_for_dag(STREAM)
     first = _newest(lake)
     before = {r["dag_run_id"] for r in af.runs(STREAM)}
-    af.set_variable(MINUTES_VARIABLE, str(MINUTES))  # short runs, so that this one ends within the test
-    af.set_paused(STREAM, False)  # @continuous: the scheduler starts a run at once
+    # Short runs, so that this one ends within the test. The task reads the Variable when it starts, which can be
+    # after its run started: kept until the module ends.
+    af.set_variable(MINUTES_VARIABLE, str(MINUTES))
     try:
-        run_id = poll(lambda: _started(af, before), 180, f"a {STREAM} run to start", 1)
+        af.set_paused(STREAM, False)  # @continuous: the scheduler starts a run at once
+        try:
+            run_id = poll(lambda: _started(af, before), 180, f"a {STREAM} run to start", 1)
+        finally:
+            af.set_paused(STREAM, True)  # this run goes on; none after it
+        workload = subprocess.run([CLI, "sources", "simulate", "--rate", "300", "--duration", "30", "--seed", "31"],
+                                  capture_output=True, text=True, timeout=300, env=os.environ.copy())  # fmt: skip
+        assert workload.returncode == 0, workload.stderr
+        last = _newest(lake)
+        assert all(last[t] > first[t] for t in NEW_ROWS), (first, last)  # the workload created rows in both
+        changed_at = time.monotonic()
+        cur = lake.trino.cursor()
+
+        def newest_in_silver() -> bool:
+            cur.execute(
+                "SELECT count(*) FROM silver.pix_transfers WHERE transfer_id = ?", [last["silver.pix_transfers"]]
+            )
+            return cur.fetchone()[0] == 1
+
+        # The engine's start and its first round (what earlier modules left included) count here too.
+        poll(newest_in_silver, 240, "the newest transfer in silver", 2)
+        seen_after = time.monotonic() - changed_at
+        pororoca("cdc", "wait", "--timeout", "300", timeout=400)  # bronze holds every change the workload made
+        poll(lambda: all(_caught_up(lake, t) for t in tables), 150, "silver to merge all of bronze", 3)
+        run = poll(lambda: (r := af.run(STREAM, run_id))["state"] in ("success", "failed") and r, MINUTES * 60 + 300,
+                   f"{STREAM} {run_id} to end", 5)  # fmt: skip
+        yield run, af.task_log(STREAM, run_id, "follow"), run_id, lake, tables, first, seen_after
     finally:
-        af.set_paused(STREAM, True)  # this run goes on; none after it
         af.delete_variable(MINUTES_VARIABLE)
-    workload = subprocess.run([CLI, "sources", "simulate", "--rate", "300", "--duration", "30", "--seed", "31"],
-                              capture_output=True, text=True, timeout=300, env=os.environ.copy())  # fmt: skip
-    assert workload.returncode == 0, workload.stderr
-    last = _newest(lake)
-    assert all(last[t] > first[t] for t in NEW_ROWS), (first, last)  # the workload created rows in both
-    changed_at = time.monotonic()
-    cur = lake.trino.cursor()
-
-    def newest_in_silver() -> bool:
-        cur.execute("SELECT count(*) FROM silver.pix_transfers WHERE transfer_id = ?", [last["silver.pix_transfers"]])
-        return cur.fetchone()[0] == 1
-
-    # The engine's start and its first round (what earlier modules left included) count here too.
-    poll(newest_in_silver, 240, "the newest transfer in silver", 2)
-    seen_after = time.monotonic() - changed_at
-    pororoca("cdc", "wait", "--timeout", "300", timeout=400)  # bronze holds every change the workload made
-    poll(lambda: all(_caught_up(lake, t) for t in tables), 150, "silver to merge all of bronze", 3)
-    run = poll(lambda: (r := af.run(STREAM, run_id))["state"] in ("success", "failed") and r, MINUTES * 60 + 300,
-               f"{STREAM} {run_id} to end", 5)  # fmt: skip
-    return run, af.task_log(STREAM, run_id, "follow"), run_id, lake, tables, first, seen_after
 
 
 def test_the_streaming_run_merges_live_changes_into_silver_within_minutes(streamed):
