@@ -230,7 +230,7 @@ def bundle_passwords(assets: Assets, trino: TrinoTarget) -> dict[str, str]:
 
 
 def dashboard_slugs(assets: Assets) -> list[str]:
-    return sorted(chart_counts(assets))
+    return sorted(charts_per_tab(assets))
 
 
 def charts_per_tab(assets: Assets) -> dict[str, tuple[int, ...]]:
@@ -251,8 +251,3 @@ def charts_per_tab(assets: Assets) -> dict[str, tuple[int, ...]]:
                 counts[tab] += 1
         out[obj["slug"]] = tuple(counts.values())
     return out
-
-
-def chart_counts(assets: Assets) -> dict[str, int]:
-    """Dashboard slug -> how many charts its layout places."""
-    return {slug: sum(tabs) for slug, tabs in charts_per_tab(assets).items()}

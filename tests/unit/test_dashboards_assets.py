@@ -173,7 +173,7 @@ def test_the_credit_dashboard_opens_on_its_indicators_and_keeps_the_rest_on_a_se
         "risco-de-credito": (10, 7), "pagamentos-e-pix": (9,), "fraude": (6,), "saude-da-plataforma": (9,),
         "alertas-de-fraude": (8,), "modelo-de-fraude": (5,),
     }  # fmt: skip
-    assert dashboards.chart_counts(ASSETS)["risco-de-credito"] == 17
+    assert sum(dashboards.charts_per_tab(ASSETS)["risco-de-credito"]) == 17
 
 
 def test_on_a_dashboard_with_tabs_every_filter_reaches_every_tab():
