@@ -92,6 +92,9 @@ def spoil(feed: Feed, rows: list[dict[str, Any]], bad: int, rng: random.Random) 
     """Spoil `bad` rows in place (a wrong type, a missing required value, a broken check, a duplicate key, a value
     outside its domain); returns their 1-based row numbers."""
     picked = sorted(rng.sample(range(len(rows)), min(bad, len(rows))))
+    # A duplicate copies the key of a row left good: a copy of a spoiled row's key is no duplicate (the checker
+    # remembers the keys of accepted rows only), so it would be accepted and the file would have one bad row less.
+    original = next((j for j in range(len(rows)) if j not in picked), None)
     required = [c for c in feed.columns if c.required]
     for k, i in enumerate(picked):
         row, kind = rows[i], k % 5
@@ -104,9 +107,9 @@ def spoil(feed: Feed, rows: list[dict[str, Any]], bad: int, rng: random.Random) 
             checked = next(c for c in feed.columns if c.check)
             value = str(row[checked.name])
             row[checked.name] = value[:-1] + str((int(value[-1]) + 1) % 10) if value[-1].isdigit() else value + "0"
-        elif kind in (2, 3) and feed.keys and i > 0:
+        elif kind in (2, 3) and feed.keys and original is not None and original < i:
             for key in feed.keys:
-                row[key] = rows[0][key]
+                row[key] = rows[original][key]
         else:
             domain = next((c for c in feed.columns if c.allowed), None)
             if domain is not None:
