@@ -44,6 +44,15 @@ def sample_table(conn: Any, table: str, columns: list[str], size: int) -> dict[s
     return {f"{table}.{c}": [r[i] for r in rows] for i, c in enumerate(columns)}
 
 
+# A column with fewer values than this in its table's sample is sampled on its own (its non-empty rows): a
+# column filled in few rows (a device on some transfers) would otherwise be judged by a value or two.
+SPARSE = 20
+
+
+def _filled(values: list[str | None]) -> int:
+    return sum(1 for v in values if v is not None and v.strip())
+
+
 def discover(ep: lakehouse.Endpoints, size: int, namespaces: set[str] | None = None,
              progress: Callable[[str], None] = lambda _: None) -> Assessed:  # fmt: skip
     assessed: dict[str, Any] = {}
@@ -52,6 +61,8 @@ def discover(ep: lakehouse.Endpoints, size: int, namespaces: set[str] | None = N
         for i, (table, columns) in enumerate(tables.items(), 1):
             progress(f"{i}/{len(tables)} {table}")
             for column, values in sample_table(conn, table, columns, size).items():
+                if len(values) >= size and _filled(values) < SPARSE:
+                    values = sample_column(conn, column, size)
                 assessed[column] = assess(column, values)
     return assessed
 

@@ -10,6 +10,9 @@ from pororoca_governance.recognisers import KINDS, Kind
 
 MIN_SHARE = 0.8  # of a column's sampled values must match a kind for the values alone to say so
 HINT_SHARE = 0.3  # enough when the column's name says so too
+# Values alone say so only from this many matches: one 13-digit id passes the card number's Luhn test one time in
+# ten, and a column sampled as one or two values would be flagged by chance.
+MIN_MATCHES = 3
 # Columns that hold no value of a person by construction: capture bookkeeping and tokens (already pseudonyms).
 SKIPPED_SUFFIXES = ("_token",)
 SKIPPED_PREFIXES = ("_",)
@@ -68,8 +71,9 @@ def assess(column: str, values: Sequence[str | None], kinds: Iterable[Kind] = KI
         hinted = bool(kind.hints.search(name))
         if kind.needs_hint and not hinted:
             continue
-        share = sum(1 for v in sample if kind.test(v)) / len(sample) if sample else 0.0
-        if share >= MIN_SHARE:
+        matches = sum(1 for v in sample if kind.test(v))
+        share = matches / len(sample) if sample else 0.0
+        if share >= MIN_SHARE and (hinted or matches >= MIN_MATCHES):
             # values alone: at most 0.9, and less sure of a small sample
             confidence = 0.99 if hinted else (0.5 + 0.4 * share) * (1 if len(sample) >= 20 else 0.8)
         elif hinted and share >= HINT_SHARE:

@@ -13,6 +13,7 @@ from pororoca_core import ids, lakehouse
 from pororoca_governance.classification import load_classification
 from pororoca_governance.discovery import RECOGNISABLE
 
+from . import test_unreviewed_columns as unreviewed
 from .conftest import ensure_gold, pororoca
 
 pytestmark = pytest.mark.integration
@@ -45,10 +46,12 @@ def test_every_recognisable_classified_column_is_found(report):
 
 
 def test_nothing_unclassified_is_flagged_on_the_demo_data(report):
-    flagged = [c for c in report["columns"] if c["findings"] and "PersonalData" not in c["classified"]]
+    probe = f"{unreviewed.BRONZE}.{unreviewed.COLUMN}"  # that module's, left in bronze on a reused stack
+    flagged = [c for c in report["columns"]
+               if c["findings"] and "PersonalData" not in c["classified"] and c["column"] != probe]  # fmt: skip
     print("precision: flagged", len([c for c in report["columns"] if c["findings"]]), "columns,", len(flagged),
           "not classified")  # fmt: skip
-    assert flagged == [] and report["unclassified"] == []
+    assert flagged == [] and [c for c in report["unclassified"] if c["column"] != probe] == []
 
 
 @pytest.fixture

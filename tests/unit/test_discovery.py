@@ -1,11 +1,14 @@
 """Recognisers and the discovery report, on values built here (generated identifiers, known-bad variants)."""
 
+from __future__ import annotations
+
 import random
+from unittest import mock
 
 import pytest
 
 from pororoca_core import ids
-from pororoca_governance import discovery
+from pororoca_governance import discover_lake, discovery
 from pororoca_governance import recognisers as r
 
 RNG = random.Random(5)
@@ -69,6 +72,49 @@ def test_non_personal_columns_yield_nothing():
     ids_ = [f"E{RNG.getrandbits(100):032x}" for _ in range(100)]
     for column, values in [("t.amount", counts), ("t.status", statuses), ("t.end_to_end_id", ids_)]:
         assert discovery.assess(column, values) == (len(values), ()), column
+
+
+def test_one_value_alone_is_no_evidence_but_three_are_and_a_name_needs_one():
+    """A fraud test's 13-digit device id passed the card number's Luhn test: one value in a sparse column."""
+    pan_like = "1000000000009"  # 13 digits, Luhn-valid
+    assert r.is_card_pan(pan_like)
+    assert discovery.assess("bronze.t.device_id", [pan_like] + [None] * 999) == (1, ())
+    assert discovery.assess("bronze.t.col7", CPFS[:2]) == (2, ())
+    assert discovery.assess("bronze.t.col7", CPFS[:3])[1][0].kind == "cpf"
+    assert discovery.assess("bronze.t.cpf_titular", CPFS[:1])[1][0].confidence == 0.99
+
+
+def test_a_sparse_column_is_judged_by_its_own_non_empty_values():
+    """One filled row in the table's sample: discovery asks for the column's non-empty rows alone."""
+    asked: list[str] = []
+
+    class Cursor:
+        def execute(self, sql: str) -> None:
+            asked.append(sql)
+
+        def fetchall(self) -> list[tuple]:
+            sql = asked[-1]
+            if "information_schema" in sql:
+                return [("bronze", "t", "device_id", "bigint"), ("bronze", "t", "amount", "bigint")]
+            if "IS NOT NULL" in sql:
+                return [(str(i),) for i in range(1, 51)]
+            return [("1000000000009" if i == 0 else None, str(i)) for i in range(100)]
+
+    class Conn:
+        def cursor(self) -> Cursor:
+            return Cursor()
+
+        def __enter__(self) -> Conn:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    with mock.patch.object(discover_lake.lakehouse, "trino_connection", lambda ep: Conn()):
+        assessed = discover_lake.discover(mock.sentinel.ep, size=100)
+    assert assessed["bronze.t.device_id"] == (50, ())  # its 50 values, not the one of the joint sample
+    assert assessed["bronze.t.amount"][0] == 100
+    assert sum("IS NOT NULL" in q for q in asked) == 1  # the filled column is not sampled twice
 
 
 def test_a_date_is_a_birth_date_only_when_the_name_says_so():
