@@ -134,6 +134,19 @@ def test_every_chart_returns_rows_equal_to_its_query_in_trino(superset, gold):
                 )
 
 
+def test_chart_results_are_cached_in_a_directory_of_their_own_readable_by_the_stack_only(paths, superset):
+    """Each Superset cache has its own directory: FileSystemCache counts and prunes its directory's entries."""
+    chart = next(c for c in superset.list("chart") if c["slice_name"] == "TPV")
+    ask = {"format": "json", "type": "full"}
+    superset.call("GET", f"/api/v1/chart/{chart['id']}/data/", params=ask)
+    again = superset.call("GET", f"/api/v1/chart/{chart['id']}/data/", params=ask).json()
+    assert again["result"][0]["is_cached"]
+    cache = paths.data / "superset" / "cache"
+    assert {p.name for p in cache.iterdir()} >= {"data", "metadata", "filter_state", "explore_form_data"}
+    results = [p for p in (cache / "data").iterdir() if p.is_file()]
+    assert results and all(p.stat().st_mode & 0o077 == 0 for p in results)
+
+
 def chart_value(ss: Superset, name: str) -> list[dict]:
     (chart,) = [c for c in ss.list("chart") if c["slice_name"] == name]
     return ss.chart_data(chart["id"])

@@ -56,12 +56,22 @@ THEME_DARK = _UPSTREAM_DARK and {**_UPSTREAM_DARK, "token": {**_UPSTREAM_DARK["t
 # chart renders at once (no virtualisation): the dashboards are small and analysts print and screenshot them.
 FEATURE_FLAGS = {"DASHBOARD_RBAC": True, "DASHBOARD_VIRTUALIZATION": False}
 
-# Gold changes every 15 minutes: chart results are cached for 5, shared by all web workers.
+# Gold changes every 15 minutes: chart results are cached for 5, shared by all web workers. Each cache has a
+# directory of its own: FileSystemCache keeps its entry count in a file of its directory and prunes (drops
+# entries) past its threshold, so caches sharing one counted and pruned each other's entries, and a day of
+# filter states could evict chart results. Chart results: a few kB each, ten thousand of them at most.
 _CACHE_DIR = os.path.join(DATA_DIR, "cache")
-DATA_CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 300}
-CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 300}
-FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": _CACHE_DIR, "CACHE_DEFAULT_TIMEOUT": 86400}
-EXPLORE_FORM_DATA_CACHE_CONFIG = FILTER_STATE_CACHE_CONFIG
+
+
+def _file_cache(name: str, timeout: int, threshold: int = 500) -> dict[str, object]:
+    return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": os.path.join(_CACHE_DIR, name),
+            "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_THRESHOLD": threshold}  # fmt: skip
+
+
+DATA_CACHE_CONFIG = _file_cache("data", 300, threshold=10_000)
+CACHE_CONFIG = _file_cache("metadata", 300)
+FILTER_STATE_CACHE_CONFIG = _file_cache("filter_state", 86400, threshold=5_000)
+EXPLORE_FORM_DATA_CACHE_CONFIG = _file_cache("explore_form_data", 86400, threshold=5_000)
 RATELIMIT_STORAGE_URI = "memory://"
 # The front end's bundles are content-hashed: browsers may keep them for a year instead of asking again on
 # every dashboard load (dozens of requests that otherwise queue with the chart queries).
