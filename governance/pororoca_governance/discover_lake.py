@@ -9,7 +9,7 @@ from typing import Any
 from pororoca_core import lakehouse
 from pororoca_governance import review
 from pororoca_governance.classification import Classification, Reviewed
-from pororoca_governance.discovery import Assessed, assess, skipped
+from pororoca_governance.discovery import SMALL_SAMPLE, Assessed, assess, non_empty, skipped
 from pororoca_governance.review import Pending
 
 # Types a value test can read as text; arrays, maps and rows are not sampled.
@@ -44,15 +44,6 @@ def sample_table(conn: Any, table: str, columns: list[str], size: int) -> dict[s
     return {f"{table}.{c}": [r[i] for r in rows] for i, c in enumerate(columns)}
 
 
-# A column with fewer values than this in its table's sample is sampled on its own (its non-empty rows): a
-# column filled in few rows (a device on some transfers) would otherwise be judged by a value or two.
-SPARSE = 20
-
-
-def _filled(values: list[str | None]) -> int:
-    return sum(1 for v in values if v is not None and v.strip())
-
-
 def discover(ep: lakehouse.Endpoints, size: int, namespaces: set[str] | None = None,
              progress: Callable[[str], None] = lambda _: None) -> Assessed:  # fmt: skip
     assessed: dict[str, Any] = {}
@@ -61,7 +52,9 @@ def discover(ep: lakehouse.Endpoints, size: int, namespaces: set[str] | None = N
         for i, (table, columns) in enumerate(tables.items(), 1):
             progress(f"{i}/{len(tables)} {table}")
             for column, values in sample_table(conn, table, columns, size).items():
-                if len(values) >= size and _filled(values) < SPARSE:
+                # A column filled in few rows of a full sample (a device on some transfers) is judged by its
+                # own non-empty values, not by a value or two.
+                if len(values) >= size and len(non_empty(values)) < SMALL_SAMPLE:
                     values = sample_column(conn, column, size)
                 assessed[column] = assess(column, values)
     return assessed

@@ -13,6 +13,7 @@ HINT_SHARE = 0.3  # enough when the column's name says so too
 # Values alone say so only from this many matches: one 13-digit id passes the card number's Luhn test one time in
 # ten, and a column sampled as one or two values would be flagged by chance.
 MIN_MATCHES = 3
+SMALL_SAMPLE = 20  # fewer non-empty values than this: values alone are less sure (and the lake samples it again)
 # Columns that hold no value of a person by construction: capture bookkeeping and tokens (already pseudonyms).
 SKIPPED_SUFFIXES = ("_token",)
 SKIPPED_PREFIXES = ("_",)
@@ -62,10 +63,14 @@ def skipped(column: str) -> bool:
     return name.startswith(SKIPPED_PREFIXES) or name.endswith(SKIPPED_SUFFIXES)
 
 
+def non_empty(values: Sequence[str | None]) -> list[str]:
+    return [v.strip() for v in values if v is not None and v.strip()]
+
+
 def assess(column: str, values: Sequence[str | None], kinds: Iterable[Kind] = KINDS) -> tuple[int, tuple[Finding, ...]]:
     """The kinds a column's sample holds, strongest first. No value leaves this function."""
     name = column.rsplit(".", 1)[-1]
-    sample = [v.strip() for v in values if v is not None and v.strip()]
+    sample = non_empty(values)
     findings: list[Finding] = []
     for kind in kinds:
         hinted = bool(kind.hints.search(name))
@@ -75,7 +80,7 @@ def assess(column: str, values: Sequence[str | None], kinds: Iterable[Kind] = KI
         share = matches / len(sample) if sample else 0.0
         if share >= MIN_SHARE and (hinted or matches >= MIN_MATCHES):
             # values alone: at most 0.9, and less sure of a small sample
-            confidence = 0.99 if hinted else (0.5 + 0.4 * share) * (1 if len(sample) >= 20 else 0.8)
+            confidence = 0.99 if hinted else (0.5 + 0.4 * share) * (1 if len(sample) >= SMALL_SAMPLE else 0.8)
         elif hinted and share >= HINT_SHARE:
             confidence = 0.5 + 0.4 * share
         elif hinted and not sample:
