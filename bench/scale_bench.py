@@ -4,7 +4,8 @@ A fresh stack per scale (state `<state>-scale-bench`, the bench ports +2000), th
 installed (fraud processor included; the Airflow DAGs stay paused as a fresh `up` leaves them, so the stages
 below are the only batch work): start, load the sources, capture them into bronze (Debezium's snapshot),
 curate everything, compute the KPIs, one incremental round after a minute of live changes, the dashboards
-(in the app as analysts use them, and the server alone), Trino queries on silver, then maintenance. Each stage
+(with what `make demo` adds first: partner files, fraud models, a scored burst; in the app as analysts use them,
+and the server alone), Trino queries on silver, then maintenance. Each stage
 is timed; the lake's files and bytes per layer are counted from Iceberg's metadata tables. The growth of
 every stage from the first scale to each other is reported beside it. Writes bench/results/scale.json;
 never fails on timing.
@@ -20,7 +21,7 @@ from collections.abc import Callable
 
 from common import CLI, fresh_state, run, use_bench_stack, write
 from curation_bench import merged, query_times
-from dashboards_bench import in_app, server_alone
+from dashboards_bench import as_after_demo, in_app, server_alone
 
 from pororoca_core import credentials, lakehouse
 from pororoca_core.paths import Paths
@@ -79,6 +80,7 @@ def one_scale(scale: str, paths: Paths, result: dict) -> None:
     run("cdc", "wait", "--timeout", "1800")
     incremental = stage(result, "curate_incremental", lambda: run("curate"))
     result["curate_incremental_changes"] = merged(incremental)[0]
+    as_after_demo()
     run("dashboards", "apply")
     tabs = dashboards.charts_per_tab(dashboards.read_dir())
     password = credentials.load(paths.credentials)["superset_analyst_password"]

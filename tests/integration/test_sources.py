@@ -55,6 +55,10 @@ def test_the_databases_hold_exactly_the_generated_data(src):
         rows = acq_rows if table in expected.acquiring else core_rows
         assert rows(src, f"SELECT count(*) FROM {table}")[0][0] == n, table
     assert core_rows(src, "SELECT fingerprint FROM source_loads") == [(expected.fingerprint(),)]
+    # The load ends vacuumed and analysed: the planner has statistics, the first reader no hint bits to set.
+    unsettled = core_rows(src, "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s) "
+                               "AND (last_vacuum IS NULL OR last_analyze IS NULL)", (list(expected.core),))  # fmt: skip
+    assert not unsettled, f"not vacuumed and analysed after the load: {unsettled}"
     again = pororoca("sources", "load", "--scale", SCALE, "--seed", "42", "--as-of", AS_OF)
     assert "already loaded; nothing to do" in again.stdout
     other = pororoca("sources", "load", "--scale", "0.1", "--seed", "42", "--as-of", AS_OF, check=False)
