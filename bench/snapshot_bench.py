@@ -2,7 +2,8 @@
 per way of taking it, each on a fresh stack.
 
 A fresh stack (state `<state>-snapshot-bench`, the bench ports +2000) with the whole stack running, the sources
-loaded at the scale, then `cdc apply --initial-snapshot MODE` and `cdc wait`: the capture is done when bronze holds
+loaded at the scale (the load ends vacuumed and analysed, as a source in production is; its seconds are
+reported), then `cdc apply --initial-snapshot MODE` and `cdc wait`: the capture is done when bronze holds
 every row and no source is still snapshotting. Reported per run: the source rows, the seconds of `cdc apply` and of
 `cdc wait`, the rows per second of the whole capture (source rows / both), and in bulk mode the snapshot's own
 rate as `cdc apply` printed it. Writes bench/results/snapshot.json; never fails on timing.
@@ -32,7 +33,12 @@ def one(scale: str, mode: str, paths: Paths) -> dict:
     t = time.monotonic()
     run("up")
     measured["up_s"] = round(time.monotonic() - t, 1)
-    measured["source_rows"] = source_rows(run("sources", "load", "--scale", scale, "--seed", "42"))
+    t = time.monotonic()
+    loaded = run("sources", "load", "--scale", scale, "--seed", "42")
+    measured["load_s"] = round(time.monotonic() - t, 1)
+    settled = re.search(r"vacuumed and analysed\s+([\d.]+)s", loaded)  # part of the load: the source as it runs
+    measured["load_vacuum_s"] = float(settled.group(1)) if settled else None
+    measured["source_rows"] = source_rows(loaded)
     print(f"snapshot bench: scale {scale}, {mode}: {measured['source_rows']:,} source rows", flush=True)
     t = time.monotonic()
     applied = run("cdc", "apply", "--initial-snapshot", mode, "--timeout", "900")
