@@ -65,6 +65,13 @@ demo: venv ## check the machine, start everything, load the sources, capture, cu
 	$(PORO) cdc apply
 	$(PORO) cdc wait
 	$(PORO) jobs pipeline
+	$(MAKE) --no-print-directory demo-data
+	$(PORO) dashboards apply
+	$(PORO) dashboards check
+	$(PORO) stack smoke
+	$(PORO) stack urls
+
+demo-data: venv ## on the running stack, after the KPIs: partner files (good, spoiled, corrupt), two fraud models (champion and shadow), a live burst scored as it happens, the model monitored (the benches prepare with it too)
 	$(PORO) feeds apply
 	$(PORO) sources drop --feed credit_bureau_scores --bad-rows 12
 	$(PORO) sources drop --feed campaign_events --corrupt
@@ -74,11 +81,8 @@ demo: venv ## check the machine, start everything, load the sources, capture, cu
 	$(PORO) fraud train
 	$(PORO) fraud train
 	$(PORO) sources simulate --rate 200 --duration 45
+	$(PORO) cdc wait --timeout 1800
 	$(PORO) fraud monitor --days 90
-	$(PORO) dashboards apply
-	$(PORO) dashboards check
-	$(PORO) stack smoke
-	$(PORO) stack urls
 
 doctor: venv ## is this machine ready? prerequisites, JDKs, ports, memory, disk, directories, clock
 	$(PORO) stack doctor

@@ -20,9 +20,12 @@ as it is, with its DAGs paused meanwhile. Writes bench/results/dashboards.json; 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from common import pause_batch, run, use_bench_stack, write
 
@@ -63,22 +66,17 @@ def api_seconds(ss: Superset, slug: str, failed: set[str]) -> float:
     return time.monotonic() - start
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def as_after_demo() -> None:
-    """The rest of what `make demo` leaves for the dashboards to show: partner files (good, spoiled, corrupt),
-    two fraud models (champion and shadow), a live burst scored as it happens, the model monitored. Without it
-    the platform-health charts fail (no feed table yet: a failed query is never cached) and the fraud dashboards
-    are empty, and either flatters their times."""
-    run("feeds", "apply")
-    run("sources", "drop", "--feed", "credit_bureau_scores", "--bad-rows", "12")
-    run("sources", "drop", "--feed", "campaign_events", "--corrupt")
-    run("sources", "drop", "--feed", "acquirer_settlements")
-    run("sources", "drop", "--feed", "card_chargebacks", "--bad-rows", "4")
-    run("feeds", "ingest")
-    run("fraud", "train")
-    run("fraud", "train")
-    run("sources", "simulate", "--rate", "200", "--duration", "45")
-    run("cdc", "wait", "--timeout", "1800")
-    run("fraud", "monitor", "--days", "90")
+    """The rest of what `make demo` leaves for the dashboards to show (`make demo-data`: partner files, fraud
+    models, a scored live burst, the model monitored). Without it the platform-health charts fail (no feed table
+    yet: a failed query is never cached) and the fraud dashboards are empty, and either flatters their times."""
+    r = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "demo-data"], env=os.environ.copy(),
+                       capture_output=True, text=True)  # fmt: skip
+    if r.returncode != 0:
+        raise RuntimeError(f"make demo-data: {r.stdout[-2000:]}{r.stderr[-2000:]}")
 
 
 def prepare(scale: str) -> None:

@@ -83,6 +83,13 @@ class Tally:
         return sum(self.by_op().values())
 
 
+def payments_allowed(total: int, elapsed: float, duration: float) -> int:
+    """Instalments paid by now when the run's due window is paid evenly over the run: a month of payments
+    compressed into the run, never all in its first seconds (a small book would then be paid off before a capture
+    that starts a few seconds in sees a single payment)."""
+    return total if elapsed >= duration else int(total * max(0.0, elapsed) / duration)
+
+
 def _due(share_rate: float, elapsed: float, mix: Mix, done: Counter) -> dict[str, int]:
     target = share_rate * elapsed
     return {op: max(0, int(target * getattr(mix, op)) - done[op]) for op in ("insert", "update", "delete")}
@@ -91,7 +98,7 @@ def _due(share_rate: float, elapsed: float, mix: Mix, done: Counter) -> dict[str
 class CoreWorker:
     """One PostgreSQL connection driving its share of the rate."""
 
-    def __init__(self, src: Sources, seed: int, tally: Tally, part: int = 0, parts: int = 1):
+    def __init__(self, src: Sources, seed: int, tally: Tally, duration: float, part: int = 0, parts: int = 1):
         # Workers split the rows they update or delete, so no two touch the same row.
         self.conn = src.core(autocommit=True)
         self.rng = random.Random(seed)
@@ -122,6 +129,7 @@ class CoreWorker:
             ).fetchall()
         ]
         self.rng.shuffle(self.defaulted)
+        self.duration, self.due_total, self.paid = duration, len(self.due), 0
         self.consents = deque(
             r[0]
             for r in q(
@@ -147,6 +155,7 @@ class CoreWorker:
         self.device_of: dict[int, int | None] = dict(usual_devices(q))
         if not self.accounts:
             raise NotReady("the core database is empty: run `pororoca sources load` first")
+        self.started = time.monotonic()
 
     def inserts(self, n: int) -> None:
         now = datetime.now(UTC)
@@ -245,9 +254,11 @@ class CoreWorker:
 
     def updates(self, n: int) -> None:
         rng = self.rng
-        n_pay = min(n // 2, len(self.due))
+        allowed = payments_allowed(self.due_total, time.monotonic() - self.started, self.duration) - self.paid
+        n_pay = max(0, min(n // 2, len(self.due), allowed))
         n_lim = n - n_pay
         if n_pay:
+            self.paid += n_pay
             ids = [self.due.popleft() for _ in range(n_pay)]
             r = self.conn.execute(
                 "UPDATE installments SET paid_on = current_date, paid_amount = amount "
@@ -394,7 +405,7 @@ def simulate(
     pg_mix = Mix(1 - mix.update - pg_delete, mix.update, pg_delete)
     acq_mix = Mix(mix.insert / (mix.insert + mix.update), mix.update / (mix.insert + mix.update), 0.0)
     workers: list[tuple[CoreWorker | AcquiringWorker, float, Mix]] = [
-        (CoreWorker(src, seed + i, tally, i, pg_workers), pg_share, pg_mix) for i in range(pg_workers)
+        (CoreWorker(src, seed + i, tally, duration, i, pg_workers), pg_share, pg_mix) for i in range(pg_workers)
     ]
     if acquiring_share > 0:
         workers.append((AcquiringWorker(src, seed + 100, tally), rate * acquiring_share, acq_mix))

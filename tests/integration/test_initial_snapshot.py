@@ -86,12 +86,13 @@ def first_capture(paths):
             assert workload.poll() is None and time.monotonic() < deadline, "the workload wrote nothing"
             time.sleep(0.5)
         applied = pororoca("cdc", "apply").stdout
-        # ...during it, and after the hand-off, for a few seconds more
+        # ...during it, and after the hand-off: new transfers and paid instalments, both streamed
+        progress = "SELECT (SELECT count(*) FROM pix_transfers), (SELECT count(paid_on) FROM installments)"
         with src.core() as conn:
-            mark = conn.execute("SELECT count(*) FROM pix_transfers").fetchone()[0]
-            deadline = time.monotonic() + 60
-            while conn.execute("SELECT count(*) FROM pix_transfers").fetchone()[0] < mark + 200:
-                assert workload.poll() is None and time.monotonic() < deadline, "the workload stopped writing"
+            transfers, paid = conn.execute(progress).fetchone()
+            deadline = time.monotonic() + 90
+            while (now := conn.execute(progress).fetchone())[0] < transfers + 200 or now[1] < paid + 3:
+                assert workload.poll() is None and time.monotonic() < deadline, f"the workload stopped writing: {now}"
                 time.sleep(0.5)
         assert workload.poll() is None, "the workload must still run when the capture has started"
     finally:

@@ -1,7 +1,7 @@
 import pytest
 
 from pororoca_sources import migrate
-from pororoca_sources.simulate import Mix, _due
+from pororoca_sources.simulate import Mix, _due, payments_allowed
 
 
 def test_real_migrations_are_numbered_and_split_into_statements():
@@ -39,3 +39,8 @@ def test_the_mix_must_be_shares_and_the_schedule_follows_it():
 
     due = _due(1000, 2.0, Mix(0.75, 0.2, 0.05), Counter({"insert": 500}))
     assert due == {"insert": 1000, "update": 400, "delete": 100}
+
+
+def test_instalments_are_paid_evenly_over_the_run_and_all_by_its_end():
+    assert [payments_allowed(120, t, 300) for t in (0, 1, 30, 150, 299.9)] == [0, 0, 12, 60, 119]
+    assert payments_allowed(120, 300, 300) == payments_allowed(120, 301, 300) == 120
