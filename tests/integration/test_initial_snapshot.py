@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import time
 from collections import Counter
@@ -96,7 +95,7 @@ def first_capture(paths):
                 time.sleep(0.5)
         assert workload.poll() is None, "the workload must still run when the capture has started"
     finally:
-        workload.send_signal(signal.SIGINT)
+        workload.terminate()  # SIGTERM: a SIGINT is ignored when the run was started in the background
         workload.wait(timeout=60)
     pororoca("cdc", "wait", "--timeout", "600", timeout=700)
     return applied, src, lakehouse.trino_connection(ep)
