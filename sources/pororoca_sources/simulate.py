@@ -129,7 +129,7 @@ class CoreWorker:
             ).fetchall()
         ]
         self.rng.shuffle(self.defaulted)
-        self.duration, self.due_total, self.paid = duration, len(self.due), 0
+        self.duration, self.due_total = duration, len(self.due)
         self.consents = deque(
             r[0]
             for r in q(
@@ -254,11 +254,11 @@ class CoreWorker:
 
     def updates(self, n: int) -> None:
         rng = self.rng
-        allowed = payments_allowed(self.due_total, time.monotonic() - self.started, self.duration) - self.paid
+        paid = self.due_total - len(self.due)
+        allowed = payments_allowed(self.due_total, time.monotonic() - self.started, self.duration) - paid
         n_pay = max(0, min(n // 2, len(self.due), allowed))
         n_lim = n - n_pay
         if n_pay:
-            self.paid += n_pay
             ids = [self.due.popleft() for _ in range(n_pay)]
             r = self.conn.execute(
                 "UPDATE installments SET paid_on = current_date, paid_amount = amount "
