@@ -244,6 +244,27 @@ def test_the_processor_sends_a_malformed_event_to_the_dead_letters_and_counts_it
     assert ok["kind"] == "transfer" and ok["tx"]["payee_token"] != "a@b.c" and len(ok["tx"]["payee_token"]) == 32
 
 
+def test_only_failed_logins_reach_the_stateful_step():
+    """A successful login changes no feature (`authenticated` keeps the state as it is), so the processor drops it
+    at the parse; a failed one, and a malformed one of either kind, go on as before."""
+    from datetime import UTC, datetime
+
+    counters = Counters()
+    step = processor.parse("auth_events", "k" * 32, counters)
+
+    def login(**row):
+        full = {"customer_id": 7, "auth_event_id": 3, "occurred_at": "2026-12-02T10:00:00Z", **row}
+        return json.dumps({"payload": {"op": "r", "after": full, "source": {"ts_ms": 1}}}).encode()
+
+    assert step(login(success=True)) == {"kind": "skip"}
+    failed = step(login(success=False))
+    at = ft.millis(datetime(2026, 12, 2, 10, tzinfo=UTC))
+    assert failed == {"kind": "auth", "customer_id": 7, "auth_id": 3, "at_ms": at, "success": False}
+    assert step(login(success=True, customer_id=None))["reason"] == "customer_id is missing"
+    assert counters.dead_letters == 1
+    assert ft.authenticated({"failed_auth": [[1, 2, 0.0]]}, 5, 9, True) == {"failed_auth": [[1, 2, 0.0]]}
+
+
 def test_rules_fire_with_their_reasons_and_thresholds_decide():
     config = load_config()
     takeover = {"device_age_hours": 0.5, "device_trusted": False, "amount_to_tx_limit": 0.9, "amount": 900.0}
