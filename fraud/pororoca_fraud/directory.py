@@ -23,8 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from pororoca_fraud import events as ev
 
 log = logging.getLogger("pororoca.fraud.directory")
@@ -187,7 +185,7 @@ class AccountDirectory:
 
     def _apply(self, raw: bytes | None) -> None:
         try:
-            change = ev.read_change(self._source, None if raw is None else orjson.loads(raw))
+            change = ev.read_change(self._source, ev.parse_json(raw))
             if change is None or change.op == "d":
                 return
             a = ev.account(change.row)

@@ -9,6 +9,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
+
 from pororoca_fraud.features import Transfer, millis
 
 TABLES = ("pix_transfers", "accounts", "devices", "transaction_limits", "auth_events")
@@ -24,6 +26,16 @@ class Change:
     op: str  # c (insert), u (update), r (snapshot read), d (delete)
     row: dict[str, Any]  # the row after the change (before it, for a delete)
     commit_ms: int  # the source's commit time
+
+
+def parse_json(raw: bytes | None) -> Any:
+    """Inputs are read as bytes and parsed here, so a value that is not JSON is a dead letter like any other
+    malformed event, not an exception inside the consumer that would stop the processor at the same offset on
+    every restart."""
+    try:
+        return None if raw is None else orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise Malformed(f"not JSON: {e}") from None
 
 
 def table_of(topic: str) -> str:

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
-
 from pororoca_core.pseudonym import token
 from pororoca_fraud import events as ev
 from pororoca_fraud import features as ft
@@ -76,16 +74,6 @@ def _dead(table: str, value: Any, reason: str) -> dict[str, Any]:
     return {"kind": "dead", "table": table, "reason": reason, "raw": raw, "at_ms": int(time.time() * 1000)}
 
 
-def _json(raw: bytes | None) -> Any:
-    """Inputs are read as bytes and parsed here, so a value that is not JSON is a dead letter like any other
-    malformed event, not an exception inside the consumer that would stop the processor at the same offset on
-    every restart."""
-    try:
-        return None if raw is None else orjson.loads(raw)
-    except orjson.JSONDecodeError as e:
-        raise ev.Malformed(f"not JSON: {e}") from None
-
-
 def _fields(event: Any) -> dict[str, Any]:
     """A flat event dataclass as a dict (`dataclasses.asdict` copies deeply, and cost as much as the parse)."""
     return dict(vars(event))
@@ -96,7 +84,7 @@ def parse(table: str, pseudonym_key: str, counters: Counters):
 
     def step(value: bytes | None) -> dict[str, Any]:
         try:
-            change = ev.read_change(f"x.{table}", _json(value))
+            change = ev.read_change(f"x.{table}", ev.parse_json(value))
             # A transfer is scored when it is created (later status changes are not new transfers); a deleted
             # row adds nothing to any history.
             if change is None or change.op == "d" or (change.op == "u" and table == "pix_transfers"):
@@ -127,7 +115,7 @@ def bootstrapped(counters: Counters):
 
     def step(raw: bytes | None) -> dict[str, Any]:
         try:
-            value = _json(raw)
+            value = ev.parse_json(raw)
             kind = value.get("kind") if isinstance(value, dict) else None
             if kind not in fields:
                 raise ev.Malformed(f"unknown kind {kind!r}")
